@@ -1,0 +1,1 @@
+"""Web blueprints: thin views that load, check, call a service and render."""

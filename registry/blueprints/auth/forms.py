@@ -1,0 +1,21 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from registry.blueprints.common import BaseForm
+
+
+class LoginForm(BaseForm):
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username.")), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your password."))])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("new_password", _l("The two new passwords differ."))],
+    )

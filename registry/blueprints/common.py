@@ -1,0 +1,90 @@
+"""Helpers shared by the views: forms in the user's language, service errors onto form fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, g
+from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form
+
+from registry.extensions import db
+from registry.services.errors import ValidationFailed
+
+
+class _Meta:
+    def get_translations(self, form):
+        """WTForms' own messages ("This field is required.") come from our catalogue."""
+        return get_translations()
+
+
+class BaseForm(FlaskForm):
+    """Every page form: CSRF-protected, messages in the user's language."""
+
+    class Meta(_Meta):
+        pass
+
+
+class RowForm(Form):
+    """A repeated row inside a page form (no CSRF of its own)."""
+
+    class Meta(_Meta):
+        pass
+
+
+class DMYDateField(DateField):
+    """A date typed as dd/mm/yyyy (ISO accepted too), with a message in the user's language."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip()
+        for fmt in self.strptime_format:
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        self.data = None
+        raise ValueError(_l("Enter a date as dd/mm/yyyy."))
+
+
+def rollback() -> None:
+    """Drop whatever this request changed (the after-request hook then commits nothing)."""
+    db.session.rollback()
+    g.rollback = True
+
+
+def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
+    """Put a service's field errors on the matching form fields (``indicators.0.target`` → row 0)."""
+    rollback()
+    for key, messages in exc.errors.items():
+        target = form
+        for part in key.split("."):
+            if part.isdigit():
+                entries = getattr(target, "entries", None)
+                target = entries[int(part)] if entries is not None and int(part) < len(entries) else None
+            else:
+                target = getattr(target, part, None)
+            if target is None:
+                break
+        if target is not None and isinstance(getattr(target, "errors", None), list):
+            target.errors.extend(messages)
+        else:
+            form.form_errors.extend(messages)
+
+
+def get_or_404(model, ident):
+    """The row or a 404 page."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,49 @@
+"""The home page: what each role needs first."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry import permissions
+from registry.blueprints.main import bp
+from registry.extensions import db
+from registry.models import Task, TaskState, Year
+from registry.services import clock
+from registry.services.queries import TaskFilters, state_counts, task_list
+
+LIMIT = 10
+
+
+def _current_year() -> Year | None:
+    today = clock.today()
+    years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+    return next((y for y in years if y.year == today.year), years[0] if years else None)
+
+
+def _first(stmt, limit: int = LIMIT) -> list[Task]:
+    return list(db.session.scalars(stmt.limit(limit)).unique())
+
+
+@bp.route("/")
+def home():
+    user = current_user
+    year = _current_year()
+    today = clock.today()
+    sections = {}
+    if permissions.can_register(user):
+        mine = task_list(user, TaskFilters(owner_id=user.id))
+        sections["mine"] = _first(mine.where(Task.state.not_in([TaskState.WITHDRAWN])), 20)
+        sections["to_fix"] = _first(mine.where(Task.state.in_([TaskState.DRAFT, TaskState.RETURNED])))
+        sections["open_years"] = [y for y in db.session.scalars(select(Year).order_by(Year.year))
+                                  if y.registration_open_on(today)]
+    if permissions.is_standing_committee(user):
+        queue = task_list(user, TaskFilters(state=TaskState.SUBMITTED)).order_by(None).order_by(
+            Task.submitted_at, Task.id)
+        sections["queue"] = _first(queue)
+    if permissions.is_monitor(user):
+        sections["monitored"] = _first(task_list(user, TaskFilters(monitor_id=user.id)), 20)
+    if permissions.reads_everything(user):
+        sections["counts"] = state_counts(user, year.year if year else None)
+    return render_template("main/home.html", sections=sections, year=year, today=today)

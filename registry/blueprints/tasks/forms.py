@@ -1,0 +1,168 @@
+"""Forms of the registration workflow. They stop at the view: ``task_data`` turns one into service input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, FieldList, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from registry import labels
+from registry.blueprints.common import BaseForm, DMYDateField, RowForm
+from registry.models import Authority, TaskKind, TaskState
+
+ROWS = 3
+
+
+class IndicatorRow(RowForm):
+    name = StringField(_l("Indicator"), validators=[Length(max=300)])
+    unit = StringField(_l("Unit"), validators=[Length(max=50)])
+    baseline = StringField(_l("Baseline"), validators=[Length(max=30)])
+    target = StringField(_l("Target"), validators=[Length(max=30)])
+
+
+class MilestoneRow(RowForm):
+    description = StringField(_l("Milestone"), validators=[Length(max=500)])
+    due_on = DMYDateField(_l("Due on"), validators=[Optional()])
+
+
+def _kind_choices():
+    return [(k.value, labels.KIND[k]) for k in TaskKind]
+
+
+class TaskFieldsForm(BaseForm):
+    """The content of Form A, shared by registration and adjustment."""
+
+    kind = RadioField(_l("Kind"), choices=[], validators=[InputRequired(_l("Choose a kind of task."))])
+    field_id = SelectField(_l("Field"), coerce=int, choices=[], validators=[DataRequired(_l("Choose a field."))])
+    title = StringField(_l("Title of the task"), validators=[DataRequired(_l("Give the task a title.")),
+                                                             Length(max=500)])
+    situation = TextAreaField(_l("Situation and reason chosen"), validators=[Length(max=20000)])
+    goal = TextAreaField(_l("Goal"), validators=[Length(max=20000)])
+    deliverable = TextAreaField(_l("Concrete deliverable"), validators=[Length(max=20000)])
+    measures = TextAreaField(_l("Measures"), validators=[Length(max=20000)])
+    deadline = DMYDateField(_l("Deadline"), validators=[Optional()])
+    coordinating_units = TextAreaField(_l("Coordinating units"), validators=[Length(max=5000)])
+    authority = RadioField(_l("Authority"), choices=[], default=Authority.OWN.value)
+    resources = TextAreaField(_l("Resources"), validators=[Length(max=5000)])
+    support_requested = TextAreaField(_l("Support requested"), validators=[Length(max=5000)])
+    locality = StringField(_l("Locality"), validators=[Length(max=300)])
+    reference_documents = TextAreaField(_l("Reference documents"), validators=[Length(max=5000)])
+    indicators = FieldList(FormField(IndicatorRow), min_entries=ROWS, max_entries=20)
+    milestones = FieldList(FormField(MilestoneRow), min_entries=ROWS, max_entries=20)
+
+    def set_choices(self, fields) -> None:
+        self.kind.choices = _kind_choices()
+        self.field_id.choices = [(0, "—")] + [(f.id, f.name) for f in fields]
+        self.authority.choices = [(a.value, labels.AUTHORITY[a]) for a in Authority]
+
+    def pad_rows(self) -> None:
+        """Leave at least one empty row (and at least three rows) to fill in."""
+        for rows in (self.indicators, self.milestones):
+            wanted = min(max(ROWS, len(rows.entries) + 1), rows.max_entries)
+            while len(rows.entries) < wanted:
+                rows.append_entry()
+
+
+class RegistrationForm(TaskFieldsForm):
+    year_id = SelectField(_l("Year"), coerce=int, choices=[])
+    owner_unit_id = SelectField(_l("Registered by"), coerce=int, choices=[], default=0)
+    is_committed = BooleanField(_l("I commit to carry out this task within the year and answer for the result."))
+
+
+class AdjustForm(TaskFieldsForm):
+    reason = TextAreaField(_l("Reason for the adjustment"),
+                           validators=[DataRequired(_l("Give the reason for the adjustment.")), Length(max=5000)])
+
+
+class ApproveForm(BaseForm):
+    decision_ref = StringField(_l("Decision reference"), validators=[
+        DataRequired(_l("Give the decision reference, e.g. 12-QĐ/ĐU.")), Length(max=100)])
+    decision_date = DMYDateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date as dd/mm/yyyy."))])
+    monitor_id = SelectField(_l("Monitor (Fatherland Front)"), coerce=int, choices=[],
+                             validators=[DataRequired(_l("Choose a monitor."))])
+
+
+class ReturnForm(BaseForm):
+    comment = TextAreaField(_l("What must the owner change?"),
+                            validators=[DataRequired(_l("Say what the owner must change.")), Length(max=5000)])
+
+
+class MonitorForm(BaseForm):
+    monitor_id = SelectField(_l("Monitor (Fatherland Front)"), coerce=int, choices=[],
+                             validators=[DataRequired(_l("Choose a monitor."))])
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=5000)])
+
+
+class ActionForm(BaseForm):
+    """A button-only form (submit): carries just the CSRF token."""
+
+
+class FilterForm(BaseForm):
+    """The task list filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    year = SelectField(_l("Year"), coerce=int, choices=[], validators=[Optional()])
+    unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[Optional()])
+    field = SelectField(_l("Field"), coerce=int, choices=[], validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
+    state = SelectField(_l("State"), choices=[], validators=[Optional()])
+    owner = SelectField(_l("Owner"), coerce=int, choices=[], validators=[Optional()])
+
+    def set_choices(self, years, units, fields, owners) -> None:
+        any_ = _l("All")
+        self.year.choices = [(0, any_)] + [(y.year, str(y.year)) for y in years]
+        self.unit.choices = [(0, any_)] + [(u.id, "\u2003" * depth + u.name) for u, depth in units]
+        self.field.choices = [(0, any_)] + [(f.id, f.name) for f in fields]
+        self.kind.choices = [("", any_)] + [(k.value, labels.KIND[k]) for k in TaskKind]
+        self.state.choices = [("", any_)] + [(s.value, labels.STATE[s]) for s in TaskState]
+        self.owner.choices = [(0, any_)] + [(p.id, p.full_name) for p in owners]
+
+
+def task_data(form: TaskFieldsForm) -> dict[str, Any]:
+    """The service input of a registration or adjustment form."""
+    data: dict[str, Any] = {
+        name: getattr(form, name).data
+        for name in ("kind", "field_id", "title", "situation", "goal", "deliverable", "measures", "deadline",
+                     "coordinating_units", "authority", "resources", "support_requested", "locality",
+                     "reference_documents")
+    }
+    data["indicators"] = [dict(entry.data) for entry in form.indicators]
+    data["milestones"] = [dict(entry.data) for entry in form.milestones]
+    if isinstance(form, RegistrationForm):
+        data["is_committed"] = form.is_committed.data
+    return data
+
+
+def fill_from_task(form: TaskFieldsForm, task) -> None:
+    """Pre-fill a form from a task (GET of the edit and adjust pages)."""
+    for name in ("title", "situation", "goal", "deliverable", "measures", "deadline", "coordinating_units",
+                 "resources", "support_requested", "locality", "reference_documents"):
+        getattr(form, name).data = getattr(task, name)
+    form.kind.data = task.kind.value
+    form.authority.data = task.authority.value
+    form.field_id.data = task.field_id
+    if isinstance(form, RegistrationForm):
+        form.is_committed.data = task.is_committed
+        form.owner_unit_id.data = task.owner_unit_id or 0
+        form.year_id.data = task.year_id
+    for rows in (form.indicators, form.milestones):
+        while len(rows.entries):
+            rows.pop_entry()
+    for ind in task.indicators:
+        form.indicators.append_entry({"name": ind.name, "unit": ind.unit,
+                                      "baseline": "" if ind.baseline is None else _num(ind.baseline),
+                                      "target": _num(ind.target)})
+    for ms in task.milestones:
+        form.milestones.append_entry({"description": ms.description, "due_on": ms.due_on})
+
+
+def _num(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")

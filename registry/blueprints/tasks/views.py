@@ -1,0 +1,295 @@
+"""Task pages: list, registration form, task page, and the Standing Committee's decisions."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from registry import permissions
+from registry.blueprints.common import apply_errors, get_or_404
+from registry.blueprints.tasks import bp
+from registry.blueprints.tasks.forms import (
+    ActionForm,
+    AdjustForm,
+    ApproveForm,
+    FilterForm,
+    MonitorForm,
+    RegistrationForm,
+    ReturnForm,
+    WithdrawForm,
+    fill_from_task,
+    task_data,
+)
+from registry.extensions import db
+from registry.models import Field, OrgUnit, Person, Role, Task, TaskKind, TaskState, Year
+from registry.services import clock
+from registry.services import tasks as task_service
+from registry.services.admin import active_monitors
+from registry.services.audit import task_events
+from registry.services.errors import ValidationFailed
+from registry.services.queries import TaskFilters, org_units_tree, task_list
+
+
+def _load_task(task_id: int) -> Task:
+    task = get_or_404(Task, task_id)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    return task
+
+
+def _fields() -> list[Field]:
+    return list(db.session.scalars(select(Field).where(Field.is_active.is_(True))
+                                   .order_by(Field.sort_order, Field.name)))
+
+
+def _years() -> list[Year]:
+    return list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+# -- list ------------------------------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    form = FilterForm(request.args)
+    owners = list(db.session.scalars(
+        select(Person).where(Person.role_rows.any(role=Role.OWNER)).order_by(Person.full_name)
+    )) if permissions.can_list_all_tasks(current_user) else [current_user]
+    form.set_choices(_years(), org_units_tree(), _fields(), owners)
+    form.validate()
+    filters = TaskFilters(
+        year=form.year.data or None if not form.year.errors else None,
+        unit_id=form.unit.data or None if not form.unit.errors else None,
+        field_id=form.field.data or None if not form.field.errors else None,
+        kind=TaskKind(form.kind.data) if form.kind.data and not form.kind.errors else None,
+        state=TaskState(form.state.data) if form.state.data and not form.state.errors else None,
+        owner_id=form.owner.data or None if not form.owner.errors else None,
+        q=(form.q.data or "") if not form.q.errors else "",
+    )
+    page = db.paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"],
+                       max_per_page=100, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
+    return render_template("tasks/list.html", form=form, page=page, args=args)
+
+
+@bp.route("/queue")
+def queue():
+    """The Standing Committee's approval queue: submitted registrations, oldest first."""
+    if not permissions.is_standing_committee(current_user):
+        abort(403)
+    stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED)).order_by(None).order_by(
+        Task.submitted_at, Task.id)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("tasks/queue.html", page=page)
+
+
+# -- registration ------------------------------------------------------------------------------------------
+
+def _registration_form(task: Task | None = None) -> RegistrationForm:
+    form = RegistrationForm()
+    form.set_choices(_fields())
+    open_years = [y for y in _years() if y.registration_open_on(clock.today())]
+    if task is not None and task.year not in open_years:
+        open_years.append(task.year)
+    form.year_id.choices = [(y.id, str(y.year)) for y in open_years]
+    headed = db.session.scalars(select(OrgUnit).where(OrgUnit.head_id == current_user.id,
+                                                      OrgUnit.is_active.is_(True)).order_by(OrgUnit.name))
+    form.owner_unit_id.choices = [(0, _("Myself (individual registration)"))] + [
+        (u.id, _("Collective: %(unit)s", unit=u.name)) for u in headed]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if not permissions.can_register(current_user):
+        abort(403)
+    form = _registration_form()
+    if not form.year_id.choices:
+        return render_template("tasks/closed.html"), 409
+    if form.validate_on_submit():
+        year = get_or_404(Year, form.year_id.data)
+        try:
+            task = task_service.create_task(current_user, year, task_data(form),
+                                            owner_unit_id=form.owner_unit_id.data or None)
+            if request.form.get("action") == "submit":
+                task_service.submit_task(current_user, task)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
+                  else _("Draft saved."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    form.pad_rows()
+    return render_template("tasks/form.html", form=form, task=None), _status(form)
+
+
+@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+def edit(task_id: int):
+    task = _load_task(task_id)
+    if not permissions.can_edit_task(current_user, task):
+        abort(403)
+    task_service.require_state(task, "edit")
+    form = _registration_form(task)
+    del form.year_id, form.owner_unit_id  # fixed once registered
+    if request.method == "GET":
+        fill_from_task(form, task)
+    elif form.validate_on_submit():
+        try:
+            task_service.update_task(current_user, task, task_data(form))
+            if request.form.get("action") == "submit":
+                task_service.submit_task(current_user, task)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
+                  else _("Changes saved."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    form.pad_rows()
+    return render_template("tasks/form.html", form=form, task=task), _status(form)
+
+
+# -- task page and owner actions -------------------------------------------------------------------------
+
+@bp.route("/<int:task_id>")
+def show(task_id: int):
+    task = _load_task(task_id)
+    events = task_events(task)
+    people_ids = {e.data.get("after", {}).get("monitor_id") for e in events if isinstance(e.after, dict)}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(people_ids - {None})))}
+    return render_template("tasks/show.html", task=task, events=events, people=people,
+                           action_form=ActionForm(), withdraw_form=WithdrawForm(),
+                           state_allows=task_service.state_allows)
+
+
+@bp.route("/<int:task_id>/submit", methods=["POST"])
+def submit(task_id: int):
+    task = _load_task(task_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        task_service.submit_task(current_user, task)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        flash(_("The registration is not complete yet:") + " " + "; ".join(
+            str(m) for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for("tasks.edit", task_id=task.id))
+    flash(_("Registration submitted to the Standing Committee."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.route("/<int:task_id>/withdraw", methods=["POST"])
+def withdraw(task_id: int):
+    task = _load_task(task_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    task_service.withdraw_task(current_user, task, form.reason.data or "")
+    flash(_("Registration withdrawn."), "success")
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+# -- Standing Committee decisions ---------------------------------------------------------------------------
+
+def _decidable(task_id: int, action: str) -> Task:
+    """The task, if the current user may decide on it (else 403) and its state allows ``action`` (else 409)."""
+    task = _load_task(task_id)
+    if not permissions.can_decide(current_user, task):
+        abort(403)
+    task_service.require_state(task, action)
+    return task
+
+
+def _monitor_choices(task: Task) -> list[tuple[int, str]]:
+    excluded = {task.owner_id, current_user.id, task.approved_by_id}
+    return [(0, "—")] + [(p.id, f"{p.full_name} — {p.position}") for p in active_monitors()
+                         if p.id not in excluded]
+
+
+def _decide_page(task: Task, approve_form=None, return_form=None, status=200):
+    approve_form = approve_form or ApproveForm(formdata=None, decision_date=clock.today())
+    return_form = return_form or ReturnForm(formdata=None)
+    approve_form.monitor_id.choices = _monitor_choices(task)
+    if approve_form.monitor_id.data is None and task.monitor_id:
+        approve_form.monitor_id.data = task.monitor_id
+    return render_template("tasks/decide.html", task=task, approve_form=approve_form, return_form=return_form,
+                           state_allows=task_service.state_allows), status
+
+
+@bp.route("/<int:task_id>/decide")
+def decide(task_id: int):
+    task = _decidable(task_id, "approve")
+    return _decide_page(task)
+
+
+@bp.route("/<int:task_id>/approve", methods=["POST"])
+def approve(task_id: int):
+    task = _decidable(task_id, "approve")
+    form = ApproveForm()
+    form.monitor_id.choices = _monitor_choices(task)
+    if form.validate_on_submit():
+        try:
+            task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
+                                      decision_date=form.decision_date.data,
+                                      monitor=db.session.get(Person, form.monitor_id.data))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Registration approved."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return _decide_page(task, approve_form=form, status=422)
+
+
+@bp.route("/<int:task_id>/return", methods=["POST"])
+def return_(task_id: int):
+    task = _decidable(task_id, "return")
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            task_service.return_task(current_user, task, comment=form.comment.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Registration returned to its owner."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return _decide_page(task, return_form=form, status=422)
+
+
+@bp.route("/<int:task_id>/adjust", methods=["GET", "POST"])
+def adjust(task_id: int):
+    task = _decidable(task_id, "adjust")
+    form = AdjustForm()
+    form.set_choices(_fields())
+    if request.method == "GET":
+        fill_from_task(form, task)
+    elif form.validate_on_submit():
+        try:
+            task_service.adjust_task(current_user, task, reason=form.reason.data, data=task_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Adjustment recorded. The submitted version stays visible as the baseline."), "success")
+            return redirect(url_for("tasks.decide", task_id=task.id))
+    form.pad_rows()
+    return render_template("tasks/adjust.html", form=form, task=task), _status(form)
+
+
+@bp.route("/<int:task_id>/monitor", methods=["GET", "POST"])
+def monitor(task_id: int):
+    task = _decidable(task_id, "assign_monitor")
+    form = MonitorForm(monitor_id=task.monitor_id)
+    form.monitor_id.choices = _monitor_choices(task)
+    if form.validate_on_submit():
+        try:
+            task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Monitor assigned."), "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return render_template("tasks/monitor.html", form=form, task=task), _status(form)

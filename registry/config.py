@@ -1,0 +1,55 @@
+"""Configuration: defaults here, then ``instance/config.py``, then ``REGISTRY_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variables read into the configuration, with their target key.
+ENV_KEYS = {
+    "REGISTRY_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "REGISTRY_SECRET_KEY": "SECRET_KEY",
+    "REGISTRY_PAGE_SIZE": "PAGE_SIZE",
+}
+
+
+class Defaults:
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in with instance/registry.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+    PAGE_SIZE = 25
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+
+def load_config(app, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, test overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_key, config_key in ENV_KEYS.items():
+        value = os.environ.get(env_key)
+        if value:
+            app.config[config_key] = int(value) if config_key == "PAGE_SIZE" else value
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_path = Path(app.instance_path) / "registry.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

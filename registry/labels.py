@@ -1,0 +1,96 @@
+"""Translatable labels for enum values and audit actions, shared by pages, exports and the API docs."""
+
+from flask_babel import lazy_gettext as _l
+
+from registry.models import Authority, OrgLevel, Ownership, Role, TaskKind, TaskState
+
+STATE = {
+    TaskState.DRAFT: _l("Draft"),
+    TaskState.SUBMITTED: _l("Submitted"),
+    TaskState.RETURNED: _l("Returned"),
+    TaskState.APPROVED: _l("Approved"),
+    TaskState.IN_PROGRESS: _l("In progress"),
+    TaskState.SELF_ASSESSED: _l("Self-assessed"),
+    TaskState.REVIEWED: _l("Reviewed"),
+    TaskState.WITHDRAWN: _l("Withdrawn"),
+    TaskState.STOPPED: _l("Stopped"),
+}
+
+KIND = {
+    TaskKind.HARD: _l("Hard task"),
+    TaskKind.BREAKTHROUGH: _l("Breakthrough or innovation"),
+    TaskKind.MASS_MOBILISATION: _l("Skilful mass mobilisation model"),
+}
+
+OWNERSHIP = {Ownership.INDIVIDUAL: _l("Individual"), Ownership.COLLECTIVE: _l("Collective")}
+
+AUTHORITY = {Authority.OWN: _l("Within own authority"), Authority.SUPERIOR: _l("Needs the higher level")}
+
+ROLE = {
+    Role.OWNER: _l("Committee member / head"),
+    Role.MONITOR: _l("Fatherland Front monitor"),
+    Role.STANDING: _l("Standing Committee"),
+    Role.SECRETARIAT: _l("Secretariat"),
+    Role.INSPECTOR: _l("Inspector (read-only)"),
+}
+
+LEVEL = {
+    OrgLevel.PROVINCE: _l("Province / city"),
+    OrgLevel.DISTRICT: _l("District (until 2025)"),
+    OrgLevel.COMMUNE: _l("Commune / ward"),
+    OrgLevel.AGENCY: _l("Agency"),
+    OrgLevel.PARTY_CELL: _l("Party cell"),
+    OrgLevel.RESIDENTIAL_GROUP: _l("Residential group"),
+}
+
+ACTION = {
+    "task.create": _l("Registered as a draft"),
+    "task.update": _l("Edited the registration"),
+    "task.submit": _l("Submitted to the Standing Committee"),
+    "task.withdraw": _l("Withdrew the registration"),
+    "task.approve": _l("Approved"),
+    "task.return": _l("Returned for changes"),
+    "task.adjust": _l("Adjusted"),
+    "task.assign_monitor": _l("Assigned the monitor"),
+    "person.create": _l("Created the account"),
+    "person.update": _l("Edited the account"),
+    "person.activate": _l("Reactivated the account"),
+    "person.deactivate": _l("Deactivated the account"),
+    "person.reset_password": _l("Reset the password"),
+    "person.change_password": _l("Changed own password"),
+    "org_unit.create": _l("Created the unit"),
+    "org_unit.update": _l("Edited the unit"),
+    "year.create": _l("Created the year"),
+    "year.update": _l("Edited the year"),
+    "field.create": _l("Created the field"),
+    "field.update": _l("Edited the field"),
+}
+
+#: labels of Form A fields, used where a change is shown field by field
+TASK_FIELD = {
+    "title": _l("Title"),
+    "kind": _l("Kind"),
+    "field_id": _l("Field"),
+    "situation": _l("Situation and reason chosen"),
+    "goal": _l("Goal"),
+    "deliverable": _l("Concrete deliverable"),
+    "measures": _l("Measures"),
+    "deadline": _l("Deadline"),
+    "coordinating_units": _l("Coordinating units"),
+    "authority": _l("Authority"),
+    "resources": _l("Resources"),
+    "support_requested": _l("Support requested"),
+    "locality": _l("Locality"),
+    "reference_documents": _l("Reference documents"),
+    "is_committed": _l("Commitment"),
+    "indicators": _l("Indicators"),
+    "milestones": _l("Milestones"),
+    "ownership": _l("Ownership"),
+    "owner_unit_id": _l("Collective"),
+    "state": _l("State"),
+    "comment": _l("Comment"),
+    "reason": _l("Reason"),
+    "decision_ref": _l("Decision reference"),
+    "decision_date": _l("Decision date"),
+    "monitor_id": _l("Monitor"),
+}

@@ -1,0 +1,71 @@
+"""The audit trail: one global, hash-chained sequence of events.
+
+Each event stores its canonical JSON ``payload`` exactly as hashed; ``entry_hash`` chains it to the
+previous event. A one-row ``audit_head`` table is updated on every append, which serialises appenders
+(a row lock on PostgreSQL, the write lock on SQLite) and keeps ``seq`` gapless.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import UTCDateTime, db
+
+if TYPE_CHECKING:
+    from registry.models.person import Person
+
+#: version tag mixed into every hash, so the scheme can evolve
+HASH_VERSION = "v1"
+GENESIS_HASH = "0" * 64
+
+
+class AuditHead(db.Model):
+    """The chain head: the last sequence number and hash."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_task_seq", "task_id", "seq"),
+        Index("ix_audit_events_subject_seq", "subject_person_id", "seq"),
+    )
+
+    #: gapless sequence number over the whole chain
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    #: the person the event is about (the task owner), for the per-person trail
+    subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    #: canonical JSON of the whole event, exactly the bytes that were hashed
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.payload)
+
+    @property
+    def before(self) -> Any:
+        return self.data.get("before")
+
+    @property
+    def after(self) -> Any:
+        return self.data.get("after")

@@ -1,0 +1,204 @@
+"""Tasks (Form A registrations) with their indicators, milestones and Standing Committee adjustments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.models.base import UTCDateTime, db, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from registry.models.org import OrgUnit
+    from registry.models.person import Person
+    from registry.models.year import Field, Year
+
+
+class TaskKind(enum.Enum):
+    HARD = "hard"  #: việc khó
+    BREAKTHROUGH = "breakthrough"  #: việc đột phá, đổi mới
+    MASS_MOBILISATION = "mass_mobilisation"  #: mô hình "Dân vận khéo"
+
+
+class Ownership(enum.Enum):
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"  #: an org unit, acting through its head
+
+
+class Authority(enum.Enum):
+    OWN = "own"  #: tự giải quyết
+    SUPERIOR = "superior"  #: cần cấp trên
+
+
+class TaskState(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    SELF_ASSESSED = "self_assessed"
+    REVIEWED = "reviewed"
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"
+
+
+#: states in which the decision columns (reference, date, approver, monitor) must be filled
+DECIDED_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
+_decided_sql = ", ".join(f"'{s.value}'" for s in DECIDED_STATES)
+
+
+class Task(db.Model):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(
+            "(ownership = 'collective') = (owner_unit_id IS NOT NULL)", name="collective_has_unit"
+        ),
+        CheckConstraint(
+            f"state NOT IN ({_decided_sql}) OR (decision_ref IS NOT NULL AND decision_date IS NOT NULL"
+            " AND approved_by_id IS NOT NULL AND monitor_id IS NOT NULL)",
+            name="decided_has_decision",
+        ),
+        CheckConstraint("monitor_id IS NULL OR monitor_id <> owner_id", name="monitor_not_owner"),
+        CheckConstraint("approved_by_id IS NULL OR approved_by_id <> owner_id", name="approver_not_owner"),
+        CheckConstraint(
+            "approved_by_id IS NULL OR monitor_id IS NULL OR approved_by_id <> monitor_id",
+            name="approver_not_monitor",
+        ),
+        CheckConstraint("state <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+        CheckConstraint("state <> 'draft' OR submitted_at IS NULL", name="draft_never_submitted"),
+        Index("ix_tasks_year_state", "year_id", "state"),
+        Index("ix_tasks_year_unit", "year_id", "org_unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year_id: Mapped[int] = mapped_column(ForeignKey("years.id"))
+    kind: Mapped[TaskKind] = mapped_column(enum_column(TaskKind, "task_kind"))
+    ownership: Mapped[Ownership] = mapped_column(enum_column(Ownership, "ownership"))
+    #: the person who answers for the task: the individual, or the head acting for a collective
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    #: the collective owner; set exactly when ownership is collective
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    #: the unit the task belongs to (the collective, or the owner's unit when registered); used for filters
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
+    state: Mapped[TaskState] = mapped_column(enum_column(TaskState, "task_state"), default=TaskState.DRAFT)
+
+    title: Mapped[str] = mapped_column(String(500))
+    situation: Mapped[str] = mapped_column(Text, default="")  #: thực trạng, lý do lựa chọn
+    goal: Mapped[str] = mapped_column(Text, default="")  #: mục tiêu
+    deliverable: Mapped[str] = mapped_column(Text, default="")  #: sản phẩm cụ thể
+    measures: Mapped[str] = mapped_column(Text, default="")  #: giải pháp
+    deadline: Mapped[date | None]  #: thời hạn hoàn thành
+    coordinating_units: Mapped[str] = mapped_column(Text, default="")  #: đơn vị phối hợp
+    authority: Mapped[Authority] = mapped_column(enum_column(Authority, "authority"), default=Authority.OWN)
+    resources: Mapped[str] = mapped_column(Text, default="")  #: nguồn lực
+    support_requested: Mapped[str] = mapped_column(Text, default="")  #: đề xuất hỗ trợ
+    locality: Mapped[str] = mapped_column(String(300), default="")  #: địa bàn
+    reference_documents: Mapped[str] = mapped_column(Text, default="")  #: văn bản liên quan
+    is_committed: Mapped[bool] = mapped_column(default=False)  #: the owner ticked the commitment
+    #: lower-case title without diacritics, for accent-insensitive search
+    search_text: Mapped[str] = mapped_column(String(600), default="")
+
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_ref: Mapped[str | None] = mapped_column(String(100))  #: e.g. "Quyết định số 12-QĐ/QU"
+    decision_date: Mapped[date | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    monitor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    #: the Standing Committee's latest comment when it returned the registration
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: optimistic-locking counter (ETag for the API)
+    version: Mapped[int] = mapped_column(default=1)
+
+    year: Mapped[Year] = relationship()
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
+    owner_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[owner_unit_id])
+    org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
+    field: Mapped[Field] = relationship()
+    approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
+    monitor: Mapped[Person | None] = relationship(foreign_keys=[monitor_id])
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="Indicator.position"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="Milestone.position"
+    )
+    adjustments: Mapped[list[TaskAdjustment]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="TaskAdjustment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def code(self) -> str:
+        """A human reference such as ``2026-000123``."""
+        return f"{self.year.year}-{self.id:06d}" if self.id else ""
+
+    @property
+    def owner_label(self) -> str:
+        """The owner as printed: the person, or the collective with its head."""
+        if self.owner_unit is not None:
+            return f"{self.owner_unit.name} ({self.owner.full_name})"
+        return self.owner.full_name
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.state.value}>"
+
+
+class Indicator(db.Model):
+    """A measurable target (chỉ tiêu): unit, baseline and target value."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(50))  #: hộ, ha, m², % …
+    baseline: Mapped[float | None]
+    target: Mapped[float]
+
+    task: Mapped[Task] = relationship(back_populates="indicators")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "unit": self.unit, "baseline": self.baseline, "target": self.target}
+
+
+class Milestone(db.Model):
+    """A dated step (mốc tiến độ) of a task."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(500))
+    due_on: Mapped[date]
+
+    task: Mapped[Task] = relationship(back_populates="milestones")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "due_on": self.due_on.isoformat()}
+
+
+class TaskAdjustment(db.Model):
+    """A Standing Committee adjustment (điều chỉnh) with its reason; ``changes`` keeps before and after."""
+
+    __tablename__ = "task_adjustments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    adjusted_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    adjusted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    #: {field: {"before": …, "after": …}} for every changed field, indicators and milestones as lists
+    changes: Mapped[dict] = mapped_column(JSON)
+
+    task: Mapped[Task] = relationship(back_populates="adjustments")
+    adjusted_by: Mapped[Person] = relationship()

@@ -1,0 +1,161 @@
+"""Reference data the secretariat manages: org units, years (windows and deadlines) and fields."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from registry import permissions
+from registry.models import Field, OrgLevel, OrgUnit, Person, Role, Year, db
+from registry.services.audit import record_event
+from registry.services.errors import FieldErrors, PermissionDenied
+from registry.services.queries import descendant_ids
+
+YEAR_DATES = ("registration_opens_on", "registration_closes_on", "q1_deadline", "q2_deadline", "q3_deadline",
+              "q4_deadline")
+
+
+def _require_admin(actor: Person | None) -> None:
+    if actor is not None and not permissions.can_administer(actor):
+        raise PermissionDenied(_l("Only the secretariat manages reference data."))
+
+
+def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+    return out
+
+
+def _save(actor: Person | None, obj: Any, values: dict[str, Any], names: tuple[str, ...], kind: str) -> Any:
+    is_new = obj.id is None
+    before = None if is_new else _snapshot(obj, names)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    db.session.add(obj)
+    db.session.flush()
+    after = _snapshot(obj, names)
+    if before != after:
+        record_event(actor, f"{kind}.{'create' if is_new else 'update'}", object_type=kind, object_id=obj.id,
+                     before=before, after=after)
+    return obj
+
+
+# -- org units -----------------------------------------------------------------------------------------
+
+ORG_FIELDS = ("name", "code", "level", "parent_id", "head_id", "is_active")
+
+
+def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, Any]) -> OrgUnit:
+    """Create (``unit`` None) or update an org unit, refusing cycles in the tree."""
+    _require_admin(actor)
+    unit = unit or OrgUnit()
+    errors = FieldErrors()
+    name = str(data.get("name") or "").strip()
+    code = str(data.get("code") or "").strip()
+    if not name:
+        errors.add("name", _l("Enter the unit's name."))
+    elif len(name) > 200:
+        errors.add("name", _l("At most %(n)d characters.", n=200))
+    if not code or len(code) > 40:
+        errors.add("code", _l("Enter a short code (at most 40 characters)."))
+    else:
+        taken = db.session.scalar(select(OrgUnit.id).where(func.lower(OrgUnit.code) == code.lower()))
+        if taken is not None and taken != unit.id:
+            errors.add("code", _l("This code is taken."))
+    try:
+        level = data.get("level")
+        level = level if isinstance(level, OrgLevel) else OrgLevel(level)
+    except ValueError:
+        errors.add("level", _l("Choose a level."))
+        level = None
+    parent_id = data.get("parent_id") or None
+    if parent_id is not None:
+        if db.session.get(OrgUnit, parent_id) is None:
+            errors.add("parent_id", _l("Choose a unit."))
+        elif unit.id is not None and (parent_id == unit.id or parent_id in descendant_ids(unit.id)):
+            errors.add("parent_id", _l("A unit cannot sit under itself or its own sub-units."))
+    head_id = data.get("head_id") or None
+    if head_id is not None:
+        head = db.session.get(Person, head_id)
+        if head is None or not head.is_active:
+            errors.add("head_id", _l("Choose an active person."))
+    errors.raise_if_any()
+    values = {"name": name, "code": code, "level": level, "parent_id": parent_id, "head_id": head_id,
+              "is_active": bool(data.get("is_active", True))}
+    return _save(actor, unit, values, ORG_FIELDS, "org_unit")
+
+
+# -- years ---------------------------------------------------------------------------------------------
+
+YEAR_FIELDS = ("year",) + YEAR_DATES + ("rating_regulation",)
+
+
+def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> Year:
+    """Create or update a year: its registration window (which extends it) and quarterly deadlines."""
+    _require_admin(actor)
+    year = year or Year()
+    errors = FieldErrors()
+    number = data.get("year")
+    if not isinstance(number, int) or not 2000 <= number <= 2100:
+        errors.add("year", _l("Enter a year between 2000 and 2100."))
+    else:
+        taken = db.session.scalar(select(Year.id).where(Year.year == number))
+        if taken is not None and taken != year.id:
+            errors.add("year", _l("This year exists already."))
+    dates = {}
+    for name in YEAR_DATES:
+        value = data.get(name)
+        if not isinstance(value, date):
+            errors.add(name, _l("Enter a date as dd/mm/yyyy."))
+        else:
+            dates[name] = value
+    if len(dates) == len(YEAR_DATES):
+        if dates["registration_opens_on"] > dates["registration_closes_on"]:
+            errors.add("registration_closes_on", _l("The window must close after it opens."))
+        quarters = [dates[f"q{i}_deadline"] for i in range(1, 5)]
+        for i in range(1, 4):
+            if quarters[i] <= quarters[i - 1]:
+                errors.add(f"q{i + 1}_deadline", _l("Each quarter's deadline must come after the previous one."))
+    regulation = str(data.get("rating_regulation") or "").strip()
+    if len(regulation) > 100:
+        errors.add("rating_regulation", _l("At most %(n)d characters.", n=100))
+    errors.raise_if_any()
+    return _save(actor, year, {"year": number, **dates, "rating_regulation": regulation}, YEAR_FIELDS, "year")
+
+
+# -- fields --------------------------------------------------------------------------------------------
+
+FIELD_FIELDS = ("name", "sort_order", "is_active")
+
+
+def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) -> Field:
+    """Create or update a field of work (lĩnh vực)."""
+    _require_admin(actor)
+    field = field or Field()
+    errors = FieldErrors()
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 200:
+        errors.add("name", _l("Enter a name (at most 200 characters)."))
+    else:
+        taken = db.session.scalar(select(Field.id).where(func.lower(Field.name) == name.lower()))
+        if taken is not None and taken != field.id:
+            errors.add("name", _l("This field exists already."))
+    sort_order = data.get("sort_order") or 0
+    if not isinstance(sort_order, int):
+        errors.add("sort_order", _l("Enter a whole number."))
+    errors.raise_if_any()
+    values = {"name": name, "sort_order": sort_order, "is_active": bool(data.get("is_active", True))}
+    return _save(actor, field, values, FIELD_FIELDS, "field")
+
+
+def active_monitors() -> list[Person]:
+    """Active people with the monitor role, by name (for monitor pickers)."""
+    return list(db.session.scalars(
+        select(Person).where(Person.is_active_account.is_(True), Person.role_rows.any(role=Role.MONITOR))
+        .order_by(Person.full_name)
+    ))

@@ -1,0 +1,49 @@
+"""Errors raised by services; views and the API turn them into 403, 409 and field-level messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    status_code = 400
+
+    def __init__(self, message: Any = "") -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class PermissionDenied(ServiceError):
+    """The actor may not do this to this object (HTTP 403)."""
+
+    status_code = 403
+
+
+class Conflict(ServiceError):
+    """The action is out of order for the object's current state (HTTP 409)."""
+
+    status_code = 409
+
+
+class ValidationFailed(ServiceError):
+    """Input is invalid; ``errors`` maps a field name (``indicators.0.target`` for rows) to messages."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, list[Any]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class FieldErrors:
+    """Collects field errors and raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[Any]] = {}
+
+    def add(self, field: str, message: Any) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)

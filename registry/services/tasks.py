@@ -1,0 +1,484 @@
+"""The registration workflow (Form A): draft → submitted → (returned ↔ submitted) → approved, or withdrawn.
+
+Every function takes the acting person, checks permission (``PermissionDenied``), state (``Conflict``) and
+input (``ValidationFailed``) before it changes anything, then writes one audit event and flushes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry import permissions
+from registry.models import (
+    Authority,
+    Field,
+    Indicator,
+    Milestone,
+    OrgUnit,
+    Ownership,
+    Person,
+    Role,
+    Task,
+    TaskAdjustment,
+    TaskKind,
+    TaskState,
+    Year,
+    db,
+)
+from registry.services import clock
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.text import fold
+
+S = TaskState
+
+#: action → the states it may start from
+ALLOWED_FROM: dict[str, frozenset[TaskState]] = {
+    "edit": frozenset({S.DRAFT, S.RETURNED}),
+    "submit": frozenset({S.DRAFT, S.RETURNED}),
+    "withdraw": frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}),
+    "approve": frozenset({S.SUBMITTED}),
+    "return": frozenset({S.SUBMITTED}),
+    "adjust": frozenset({S.SUBMITTED}),
+    "assign_monitor": frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}),
+}
+
+#: action → the state it leads to (None: the state does not change)
+LEADS_TO: dict[str, TaskState | None] = {
+    "edit": None,
+    "submit": S.SUBMITTED,
+    "withdraw": S.WITHDRAWN,
+    "approve": S.APPROVED,
+    "return": S.RETURNED,
+    "adjust": None,
+    "assign_monitor": None,
+}
+
+#: plain fields of Form A that the owner edits and the Standing Committee may adjust
+TEXT_FIELDS = (
+    "title", "situation", "goal", "deliverable", "measures", "coordinating_units",
+    "resources", "support_requested", "locality", "reference_documents",
+)
+SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_committed")
+MAX_LENGTHS = {"title": 500, "locality": 300}
+MAX_ROWS = 20
+
+CONFLICT_MESSAGES = {
+    "edit": _l("Only a draft or returned registration can be edited."),
+    "submit": _l("Only a draft or returned registration can be submitted."),
+    "withdraw": _l("A registration can only be withdrawn before it is approved."),
+    "approve": _l("Only a submitted registration can be approved."),
+    "return": _l("Only a submitted registration can be returned."),
+    "adjust": _l("Only a submitted registration can be adjusted."),
+    "assign_monitor": _l("A monitor can only be assigned to a submitted or approved task."),
+}
+
+
+def state_allows(task: Task, action: str) -> bool:
+    """True when ``action`` may start from the task's current state."""
+    return task.state in ALLOWED_FROM[action]
+
+
+def require_state(task: Task, action: str) -> None:
+    """Raise ``Conflict`` with a clear message when the task's state does not allow ``action``."""
+    if not state_allows(task, action):
+        raise Conflict(CONFLICT_MESSAGES[action])
+
+
+# -- snapshots for the audit trail and adjustments --------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def task_snapshot(task: Task) -> dict[str, Any]:
+    """The registration's content as plain JSON-able data."""
+    data = {name: _plain(getattr(task, name)) for name in SCALAR_FIELDS}
+    data["ownership"] = task.ownership.value
+    data["owner_unit_id"] = task.owner_unit_id
+    data["indicators"] = [i.as_dict() for i in task.indicators]
+    data["milestones"] = [m.as_dict() for m in task.milestones]
+    return data
+
+
+def _snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned input in the shape of ``task_snapshot``, to compare before anything changes."""
+    out = {k: _plain(v) for k, v in values.items() if k not in ("indicators", "milestones")}
+    if "indicators" in values:
+        out["indicators"] = [dict(row) for row in values["indicators"]]
+    if "milestones" in values:
+        out["milestones"] = [{**row, "due_on": _plain(row["due_on"])} for row in values["milestones"]]
+    return out
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: {"before": before.get(k), "after": after[k]} for k in after if before.get(k) != after[k]}
+
+
+# -- input cleaning ------------------------------------------------------------------------------------
+
+def _number(value: Any, field: str, errors: FieldErrors, *, required: bool) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.add(field, _l("Enter a number."))
+        return None
+    try:
+        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        errors.add(field, _l("Enter a number, for example 44 or 12.5."))
+        return None
+    if number != number or number in (float("inf"), float("-inf")):
+        errors.add(field, _l("Enter a number, for example 44 or 12.5."))
+        return None
+    return number
+
+
+def _clean_indicators(rows: list[dict[str, Any]], errors: FieldErrors) -> list[dict[str, Any]]:
+    """Blank rows are skipped; error keys use the row's index as given."""
+    cleaned = []
+    filled = [(i, r) for i, r in enumerate(rows)
+              if any(str(r.get(k) or "").strip() for k in ("name", "unit", "baseline", "target"))]
+    if len(filled) > MAX_ROWS:
+        errors.add("indicators", _l("At most %(n)d indicators.", n=MAX_ROWS))
+    for index, row in filled[:MAX_ROWS]:
+        prefix = f"indicators.{index}."
+        name = str(row.get("name") or "").strip()
+        unit = str(row.get("unit") or "").strip()
+        if not name:
+            errors.add(prefix + "name", _l("Name the indicator."))
+        elif len(name) > 300:
+            errors.add(prefix + "name", _l("At most %(n)d characters.", n=300))
+        if not unit:
+            errors.add(prefix + "unit", _l("Give the unit (households, ha, m², %…)."))
+        elif len(unit) > 50:
+            errors.add(prefix + "unit", _l("At most %(n)d characters.", n=50))
+        baseline = _number(row.get("baseline"), prefix + "baseline", errors, required=False)
+        target = _number(row.get("target"), prefix + "target", errors, required=True)
+        cleaned.append({"name": name, "unit": unit, "baseline": baseline, "target": target})
+    return cleaned
+
+
+def _clean_milestones(rows: list[dict[str, Any]], year: Year, errors: FieldErrors) -> list[dict[str, Any]]:
+    """Blank rows are skipped; error keys use the row's index as given."""
+    cleaned = []
+    filled = [(i, r) for i, r in enumerate(rows) if str(r.get("description") or "").strip() or r.get("due_on")]
+    if len(filled) > MAX_ROWS:
+        errors.add("milestones", _l("At most %(n)d milestones.", n=MAX_ROWS))
+    for index, row in filled[:MAX_ROWS]:
+        prefix = f"milestones.{index}."
+        description = str(row.get("description") or "").strip()
+        due_on = row.get("due_on")
+        if not description:
+            errors.add(prefix + "description", _l("Describe the milestone."))
+        elif len(description) > 500:
+            errors.add(prefix + "description", _l("At most %(n)d characters.", n=500))
+        if not isinstance(due_on, date):
+            errors.add(prefix + "due_on", _l("Enter a date as dd/mm/yyyy."))
+        elif due_on.year != year.year:
+            errors.add(prefix + "due_on", _l("The date must fall in %(year)d.", year=year.year))
+        cleaned.append({"description": description, "due_on": due_on})
+    return cleaned
+
+
+def clean_task_input(data: dict[str, Any], year: Year, *, partial: bool = False) -> dict[str, Any]:
+    """Validate registration input; returns cleaned values or raises ``ValidationFailed`` with field errors.
+
+    ``partial`` accepts a subset of fields (adjustments); otherwise a title, kind and field are required.
+    """
+    errors = FieldErrors()
+    allowed = set(SCALAR_FIELDS) | {"indicators", "milestones"}
+    unknown = set(data) - allowed
+    for name in sorted(unknown):
+        errors.add(name, _l("Unknown field."))
+    out: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name in data:
+            value = str(data[name] or "").strip()
+            if name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
+                errors.add(name, _l("At most %(n)d characters.", n=MAX_LENGTHS[name]))
+            out[name] = value
+    if not partial or "title" in data:
+        if not out.get("title"):
+            errors.add("title", _l("Give the task a title."))
+    if "kind" in data or not partial:
+        kind = data.get("kind")
+        try:
+            out["kind"] = kind if isinstance(kind, TaskKind) else TaskKind(kind)
+        except ValueError:
+            errors.add("kind", _l("Choose a kind of task."))
+    if "authority" in data:
+        value = data.get("authority") or Authority.OWN
+        try:
+            out["authority"] = value if isinstance(value, Authority) else Authority(value)
+        except ValueError:
+            errors.add("authority", _l("Choose who has the authority to resolve it."))
+    if "field_id" in data or not partial:
+        field = db.session.get(Field, data.get("field_id")) if data.get("field_id") else None
+        if field is None or not field.is_active:
+            errors.add("field_id", _l("Choose a field."))
+        else:
+            out["field_id"] = field.id
+    if "deadline" in data:
+        deadline = data.get("deadline")
+        if deadline is not None and not isinstance(deadline, date):
+            errors.add("deadline", _l("Enter a date as dd/mm/yyyy."))
+        elif deadline is not None and deadline.year != year.year:
+            errors.add("deadline", _l("The deadline must fall in %(year)d.", year=year.year))
+        else:
+            out["deadline"] = deadline
+    if "is_committed" in data:
+        out["is_committed"] = bool(data.get("is_committed"))
+    if "indicators" in data:
+        out["indicators"] = _clean_indicators(list(data.get("indicators") or []), errors)
+    if "milestones" in data:
+        out["milestones"] = _clean_milestones(list(data.get("milestones") or []), year, errors)
+        deadline = out.get("deadline")
+        if deadline and any(isinstance(r["due_on"], date) and r["due_on"] > deadline for r in out["milestones"]):
+            errors.add("deadline", _l("A milestone cannot fall after the deadline."))
+    errors.raise_if_any()
+    return out
+
+
+def _apply(task: Task, values: dict[str, Any]) -> None:
+    for name in SCALAR_FIELDS:
+        if name in values:
+            setattr(task, name, values[name])
+    if "title" in values:
+        task.search_text = fold(values["title"])
+    if "indicators" in values:
+        task.indicators = [Indicator(position=i, **row) for i, row in enumerate(values["indicators"])]
+    if "milestones" in values:
+        task.milestones = [Milestone(position=i, **row) for i, row in enumerate(values["milestones"])]
+
+
+def _check_window(year: Year) -> None:
+    if not year.registration_open_on(clock.today()):
+        raise Conflict(
+            _l("Registration for %(year)d is closed (window %(opens)s – %(closes)s).", year=year.year,
+               opens=year.registration_opens_on.strftime("%d/%m/%Y"),
+               closes=year.registration_closes_on.strftime("%d/%m/%Y"))
+        )
+
+
+def _collective_unit(actor: Person, owner_unit_id: int | None) -> OrgUnit | None:
+    if not owner_unit_id:
+        return None
+    unit = db.session.get(OrgUnit, owner_unit_id)
+    errors = FieldErrors()
+    if unit is None:
+        errors.add("owner_unit_id", _l("Choose a unit."))
+    elif unit.head_id != actor.id:
+        errors.add("owner_unit_id", _l("Only the head of a unit registers for it."))
+    errors.raise_if_any()
+    return unit
+
+
+# -- the workflow -----------------------------------------------------------------------------------
+
+def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None) -> Task:
+    """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads)."""
+    if not permissions.can_register(actor):
+        raise PermissionDenied(_l("Only committee members and heads of units register tasks."))
+    _check_window(year)
+    values = clean_task_input(data, year)
+    unit = _collective_unit(actor, owner_unit_id)
+    task = Task(
+        year=year,
+        owner=actor,
+        ownership=Ownership.COLLECTIVE if unit else Ownership.INDIVIDUAL,
+        owner_unit=unit,
+        org_unit_id=unit.id if unit else actor.org_unit_id,
+        state=TaskState.DRAFT,
+    )
+    _apply(task, values)
+    db.session.add(task)
+    db.session.flush()
+    record_event(actor, "task.create", object_type="task", object_id=task.id, task=task,
+                 after={"state": task.state.value, **task_snapshot(task)})
+    return task
+
+
+def update_task(actor: Person, task: Task, data: dict[str, Any]) -> Task:
+    """The owner changes a draft or returned registration."""
+    if not permissions.can_edit_task(actor, task):
+        raise PermissionDenied(_l("Only the owner edits a registration."))
+    require_state(task, "edit")
+    values = clean_task_input(data, task.year)
+    before = task_snapshot(task)
+    _apply(task, values)
+    db.session.flush()
+    changes = _diff(before, task_snapshot(task))
+    if changes:
+        record_event(actor, "task.update", object_type="task", object_id=task.id, task=task,
+                     before={k: v["before"] for k, v in changes.items()},
+                     after={k: v["after"] for k, v in changes.items()})
+    return task
+
+
+def submit_task(actor: Person, task: Task) -> Task:
+    """The owner submits the registration to the Standing Committee."""
+    if not permissions.can_edit_task(actor, task):
+        raise PermissionDenied(_l("Only the owner submits a registration."))
+    require_state(task, "submit")
+    if task.submitted_at is None:
+        _check_window(task.year)
+    errors = FieldErrors()
+    for name, message in (
+        ("goal", _l("State the goal before submitting.")),
+        ("deliverable", _l("State the concrete deliverable before submitting.")),
+    ):
+        if not getattr(task, name).strip():
+            errors.add(name, message)
+    if task.deadline is None:
+        errors.add("deadline", _l("Set a deadline before submitting."))
+    if not task.indicators:
+        errors.add("indicators", _l("Add at least one indicator before submitting."))
+    if not task.is_committed:
+        errors.add("is_committed", _l("Tick the commitment before submitting."))
+    errors.raise_if_any()
+    before = task.state
+    task.state = TaskState.SUBMITTED
+    task.submitted_at = clock.now()
+    db.session.flush()
+    record_event(actor, "task.submit", object_type="task", object_id=task.id, task=task,
+                 before={"state": before.value}, after={"state": task.state.value})
+    return task
+
+
+def withdraw_task(actor: Person, task: Task, reason: str = "") -> Task:
+    """The owner withdraws the registration before approval."""
+    if not permissions.can_edit_task(actor, task):
+        raise PermissionDenied(_l("Only the owner withdraws a registration."))
+    require_state(task, "withdraw")
+    before = task.state
+    task.state = TaskState.WITHDRAWN
+    task.withdrawn_reason = (reason or "").strip() or None
+    db.session.flush()
+    record_event(actor, "task.withdraw", object_type="task", object_id=task.id, task=task,
+                 before={"state": before.value},
+                 after={"state": task.state.value, "reason": task.withdrawn_reason})
+    return task
+
+
+def _check_decider(actor: Person, task: Task) -> None:
+    if not permissions.can_decide(actor, task):
+        raise PermissionDenied(
+            _l("Only a Standing Committee member who is neither the owner nor the monitor decides on a task.")
+        )
+
+
+def _valid_monitor(actor: Person, task: Task, monitor: Person | None, errors: FieldErrors) -> None:
+    if monitor is None:
+        errors.add("monitor_id", _l("Choose a monitor."))
+    elif not monitor.is_active or Role.MONITOR not in monitor.roles:
+        errors.add("monitor_id", _l("The monitor must be an active Fatherland Front monitor."))
+    elif monitor.id == task.owner_id:
+        errors.add("monitor_id", _l("The owner cannot monitor their own task."))
+    elif monitor.id == actor.id:
+        errors.add("monitor_id", _l("The approver cannot also be the monitor."))
+
+
+def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date: date | None,
+                 monitor: Person | None) -> Task:
+    """The Standing Committee approves a submitted registration and assigns its monitor."""
+    _check_decider(actor, task)
+    require_state(task, "approve")
+    errors = FieldErrors()
+    decision_ref = (decision_ref or "").strip()
+    if not decision_ref:
+        errors.add("decision_ref", _l("Give the decision reference, e.g. 12-QĐ/ĐU."))
+    elif len(decision_ref) > 100:
+        errors.add("decision_ref", _l("At most %(n)d characters.", n=100))
+    if not isinstance(decision_date, date):
+        errors.add("decision_date", _l("Enter a date as dd/mm/yyyy."))
+    elif decision_date > clock.today():
+        errors.add("decision_date", _l("The decision date cannot be in the future."))
+    _valid_monitor(actor, task, monitor, errors)
+    errors.raise_if_any()
+    before = {"state": task.state.value, "monitor_id": task.monitor_id}
+    task.state = TaskState.APPROVED
+    task.decision_ref = decision_ref
+    task.decision_date = decision_date
+    task.decided_at = clock.now()
+    task.approved_by = actor
+    task.monitor = monitor
+    task.return_comment = None
+    db.session.flush()
+    record_event(actor, "task.approve", object_type="task", object_id=task.id, task=task, before=before,
+                 after={"state": task.state.value, "decision_ref": decision_ref,
+                        "decision_date": decision_date.isoformat(), "monitor_id": monitor.id})
+    return task
+
+
+def return_task(actor: Person, task: Task, *, comment: str) -> Task:
+    """The Standing Committee returns a submitted registration to its owner with a comment."""
+    _check_decider(actor, task)
+    require_state(task, "return")
+    comment = (comment or "").strip()
+    errors = FieldErrors()
+    if not comment:
+        errors.add("comment", _l("Say what the owner must change."))
+    errors.raise_if_any()
+    task.state = TaskState.RETURNED
+    task.return_comment = comment
+    db.session.flush()
+    record_event(actor, "task.return", object_type="task", object_id=task.id, task=task,
+                 before={"state": TaskState.SUBMITTED.value},
+                 after={"state": task.state.value, "comment": comment})
+    return task
+
+
+def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any]) -> TaskAdjustment:
+    """The Standing Committee adjusts fields of a submitted registration, with a reason.
+
+    The submitted values stay recorded in the adjustment, so the task shows both.
+    """
+    _check_decider(actor, task)
+    require_state(task, "adjust")
+    reason = (reason or "").strip()
+    errors = FieldErrors()
+    if not reason:
+        errors.add("reason", _l("Give the reason for the adjustment."))
+    errors.raise_if_any()
+    values = clean_task_input(data, task.year, partial=True)
+    values.pop("is_committed", None)  # the commitment is the owner's own
+    before = task_snapshot(task)
+    changes = _diff(before, {**before, **_snapshot_values(values)})
+    if not changes:
+        errors.add("reason", _l("Nothing was changed."))
+        errors.raise_if_any()
+    _apply(task, values)
+    adjustment = TaskAdjustment(task=task, adjusted_by=actor, reason=reason, changes=changes,
+                                adjusted_at=clock.now())
+    db.session.add(adjustment)
+    db.session.flush()
+    record_event(actor, "task.adjust", object_type="task_adjustment", object_id=adjustment.id, task=task,
+                 before={k: v["before"] for k, v in changes.items()},
+                 after={**{k: v["after"] for k, v in changes.items()}, "reason": reason})
+    return adjustment
+
+
+def assign_monitor(actor: Person, task: Task, monitor: Person | None) -> Task:
+    """The Standing Committee names (or changes) the Fatherland Front monitor of a task."""
+    _check_decider(actor, task)
+    require_state(task, "assign_monitor")
+    errors = FieldErrors()
+    _valid_monitor(actor, task, monitor, errors)
+    if monitor is not None and task.approved_by_id == monitor.id:
+        errors.add("monitor_id", _l("The approver cannot also be the monitor."))
+    errors.raise_if_any()
+    before = task.monitor_id
+    if before == monitor.id:
+        return task
+    task.monitor = monitor
+    db.session.flush()
+    record_event(actor, "task.assign_monitor", object_type="task", object_id=task.id, task=task,
+                 before={"monitor_id": before}, after={"monitor_id": monitor.id})
+    return task

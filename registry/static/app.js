@@ -1,0 +1,26 @@
+// Progressive enhancements only: every page works without JavaScript.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-add-row]");
+  if (!button) return;
+  event.preventDefault();
+  var body = document.getElementById(button.getAttribute("data-add-row"));
+  var rows = body.querySelectorAll("tr");
+  if (!rows.length || rows.length >= 20) return;
+  var last = rows[rows.length - 1];
+  var clone = last.cloneNode(true);
+  var index = rows.length;
+  clone.querySelectorAll("input, select, textarea, label").forEach(function (el) {
+    ["name", "id", "for"].forEach(function (attr) {
+      var value = el.getAttribute(attr);
+      if (value) el.setAttribute(attr, value.replace(/-(\d+)-/, "-" + index + "-"));
+    });
+    if (el.tagName !== "LABEL") el.value = "";
+    el.removeAttribute("aria-invalid");
+  });
+  clone.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+  body.appendChild(clone);
+});
+document.addEventListener("submit", function (event) {
+  var message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) event.preventDefault();
+});

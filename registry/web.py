@@ -1,0 +1,135 @@
+"""Wiring of the web layer: blueprints, the one commit per request, error pages, template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from registry import labels, permissions
+from registry.blueprints.admin import bp as admin_bp
+from registry.blueprints.auth import bp as auth_bp
+from registry.blueprints.main import bp as main_bp
+from registry.blueprints.tasks import bp as tasks_bp
+from registry.extensions import db, login_manager
+from registry.models import Person
+from registry.services.clock import LOCAL_TZ
+from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
+
+
+def select_locale() -> str:
+    """The language chosen in the header (kept in the session), Vietnamese by default."""
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Person | None:
+    person = db.session.get(Person, int(user_id)) if user_id.isdigit() else None
+    return person if person is not None and person.is_active else None
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy; datetimes are shown in Vietnam time with hours and minutes."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def format_number(value: float | None) -> str:
+    """A number the Vietnamese way: no trailing .0, decimal comma in Vietnamese."""
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if select_locale() == "vi":
+        text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "warning"
+
+    for bp in (auth_bp, main_bp, tasks_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    @app.before_request
+    def require_login():
+        """Every page but sign-in and static files needs a session."""
+        endpoint = request.endpoint or ""
+        if endpoint in ("auth.login", "auth.set_language", "static") or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+    @app.after_request
+    def commit_or_rollback(response):
+        """The one commit of a request: keep the work of a successful request, drop a failed one's."""
+        if response.status_code < 400 and not g.get("rollback"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(exc):
+        return _error_page(403, _("Not allowed"), str(exc.message))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error_page(403, _("Not allowed"), _("You do not have permission for this page or action."))
+
+    @app.errorhandler(Conflict)
+    def conflict(exc):
+        return _error_page(409, _("Not possible now"), str(exc.message))
+
+    @app.errorhandler(ValidationFailed)
+    def invalid(exc):
+        return _error_page(422, _("Invalid input"), "; ".join(str(m) for ms in exc.errors.values() for m in ms))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _error_page(400, _("Form expired"),
+                           _("The form was open too long or came from elsewhere. Go back, reload and try again."))
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return _error_page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error_page(404, _("Not found"), _("There is no such page or record."))
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return _error_page(405, _("Not allowed"), _("This action is not available here."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _error_page(413, _("Too large"), _("The upload is larger than allowed."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _error_page(500, _("Something went wrong"), _("The error was logged. Nothing was saved."))
+
+    app.jinja_env.filters["dmy"] = format_date
+    app.jinja_env.filters["num"] = format_number
+    app.jinja_env.globals.update(labels=labels, perm=permissions)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,230 @@
+"""Fixtures: one schema per test session, emptied after each test; factory callables for every aggregate.
+
+``REGISTRY_TEST_DATABASE_URL`` selects PostgreSQL; otherwise a SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from registry import create_app
+from registry.extensions import db as _db
+from registry.models import Field, OrgLevel, OrgUnit, Person, Role, Task, TaskState, Year
+from registry.services import clock
+from registry.services import tasks as task_service
+
+PASSWORD = "correct-horse-9"
+_counter = itertools.count(1)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+        "PAGE_SIZE": 5,
+    })
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    _db.session.rollback()
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        _db.session.execute(text("UPDATE org_units SET head_id = NULL"))
+        for name in tables:
+            _db.session.execute(text(f"DELETE FROM {name}"))
+    _db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    """The application with an app context pushed; every table is emptied after the test."""
+    with _app.app_context():
+        yield _app
+        _db.session.remove()
+        _empty_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return generate_password_hash(PASSWORD)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Freeze the services' clock: ``frozen_now(datetime)`` sets it; default 15/03/2026 09:00 UTC."""
+    current = {"now": datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)}
+    monkeypatch.setattr(clock, "now", lambda: current["now"])
+
+    def set_now(value: datetime) -> datetime:
+        current["now"] = value
+        return value
+
+    return set_now
+
+
+# -- factories ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_unit(db):
+    def make(name: str | None = None, level: OrgLevel = OrgLevel.COMMUNE, parent: OrgUnit | None = None,
+             head: Person | None = None) -> OrgUnit:
+        n = next(_counter)
+        unit = OrgUnit(name=name or f"Phường số {n}", code=f"U{n}", level=level, parent=parent, head=head)
+        db.session.add(unit)
+        db.session.flush()
+        return unit
+    return make
+
+
+@pytest.fixture
+def make_person(db, password_hash):
+    def make(*roles: Role, username: str | None = None, full_name: str | None = None,
+             unit: OrgUnit | None = None, is_active: bool = True) -> Person:
+        n = next(_counter)
+        person = Person(username=username or f"user{n}", full_name=full_name or f"Nguyễn Văn {n}",
+                        position="Ủy viên BCH", org_unit=unit, password_hash=password_hash,
+                        is_active_account=is_active)
+        person.set_roles(set(roles) or {Role.OWNER})
+        db.session.add(person)
+        db.session.flush()
+        return person
+    return make
+
+
+@pytest.fixture
+def make_year(db):
+    def make(year: int | None = None, *, is_open: bool = True) -> Year:
+        today = clock.today()
+        year = year or today.year
+        opens, closes = (date(year - 1, 11, 1), date(year, 12, 31)) if is_open else (date(year, 1, 1),
+                                                                                       date(year, 1, 2))
+        if is_open and not opens <= today <= closes:
+            opens, closes = min(opens, today), max(closes, today)
+        row = Year(year=year, registration_opens_on=opens, registration_closes_on=closes,
+                   q1_deadline=date(year, 4, 5), q2_deadline=date(year, 7, 5), q3_deadline=date(year, 10, 5),
+                   q4_deadline=date(year, 12, 20), rating_regulation="366-QĐ/TW")
+        db.session.add(row)
+        db.session.flush()
+        return row
+    return make
+
+
+@pytest.fixture
+def make_field(db):
+    def make(name: str | None = None) -> Field:
+        field = Field(name=name or f"Lĩnh vực {next(_counter)}")
+        db.session.add(field)
+        db.session.flush()
+        return field
+    return make
+
+
+def task_input(field: Field, year: Year, **overrides) -> dict:
+    data = {
+        "kind": "hard",
+        "field_id": field.id,
+        "title": "Giải phóng mặt bằng dự án mương Thụy Khuê",
+        "situation": "Dự án chậm từ năm 2012; 44 hộ chưa đồng thuận.",
+        "goal": "Vận động 100% hộ dân bàn giao mặt bằng.",
+        "deliverable": "Mặt bằng sạch bàn giao cho chủ đầu tư.",
+        "measures": "Đối thoại với từng hộ; phối hợp MTTQ phường.",
+        "deadline": date(year.year, 11, 30),
+        "locality": "Phường Thụy Khuê",
+        "is_committed": True,
+        "indicators": [{"name": "Hộ chưa đồng thuận", "unit": "hộ", "baseline": 44, "target": 0}],
+        "milestones": [{"description": "Hoàn thành đối thoại", "due_on": date(year.year, 6, 30)}],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def world(make_person, make_year, make_field, make_unit):
+    """A small world: one unit, one open year, a field and one person per role."""
+    class World:
+        unit = make_unit("Phường Thụy Khuê")
+        year = make_year()
+        field = make_field("GPMB – tái định cư")
+        owner = make_person(Role.OWNER, username="owner", full_name="Trần Thị Chủ", unit=unit)
+        other_owner = make_person(Role.OWNER, username="other", full_name="Lê Văn Khác", unit=unit)
+        standing = make_person(Role.STANDING, Role.OWNER, username="standing", full_name="Phạm Thường Vụ")
+        standing2 = make_person(Role.STANDING, username="standing2", full_name="Đỗ Thường Vụ Hai")
+        monitor = make_person(Role.MONITOR, username="monitor", full_name="Vũ Mặt Trận")
+        other_monitor = make_person(Role.MONITOR, username="monitor2", full_name="Hoàng Giám Sát")
+        secretariat = make_person(Role.SECRETARIAT, username="secretary", full_name="Ngô Văn Phòng")
+        inspector = make_person(Role.INSPECTOR, username="inspector", full_name="Bùi Kiểm Tra")
+    return World
+
+
+@pytest.fixture
+def make_task(db, world):
+    """``make_task(state=…, owner=…)``: a task brought to ``state`` through the real services."""
+    def make(state: TaskState = TaskState.DRAFT, owner: Person | None = None, **overrides) -> Task:
+        owner = owner or world.owner
+        task = task_service.create_task(owner, world.year, task_input(world.field, world.year, **overrides))
+        if state == TaskState.DRAFT:
+            return task
+        if state == TaskState.WITHDRAWN:
+            return task_service.withdraw_task(owner, task, "Không còn phù hợp")
+        task_service.submit_task(owner, task)
+        if state == TaskState.RETURNED:
+            return task_service.return_task(world.standing, task, comment="Bổ sung chỉ tiêu")
+        if state == TaskState.APPROVED:
+            return task_service.approve_task(world.standing, task, decision_ref="12-QĐ/ĐU",
+                                             decision_date=clock.today(), monitor=world.monitor)
+        assert state == TaskState.SUBMITTED, f"make_task cannot reach {state}"
+        return task
+    return make
+
+
+def login(client, person: Person) -> None:
+    """Sign ``person`` in on the test client without going through the form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(person.id)
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client, db):
+    def do(person: Person):
+        db.session.commit()
+        login(client, person)
+        return client
+    return do
