@@ -94,3 +94,11 @@ TASK_FIELD = {
     "decision_date": _l("Decision date"),
     "monitor_id": _l("Monitor"),
 }
+
+#: labels by stored value, for values read back from the audit trail and adjustments
+BY_VALUE = {
+    "kind": {k.value: v for k, v in KIND.items()},
+    "authority": {k.value: v for k, v in AUTHORITY.items()},
+    "state": {k.value: v for k, v in STATE.items()},
+    "ownership": {k.value: v for k, v in OWNERSHIP.items()},
+}

@@ -10,6 +10,7 @@ import os
 from datetime import date, datetime, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -21,6 +22,15 @@ from registry.services import tasks as task_service
 
 PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
+
+
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as in production: its own ``g`` and database session,
+    so a request sees only committed data and the test must commit what it set up."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def database_url(tmp_path_factory) -> str:
@@ -39,6 +49,7 @@ def _app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PAGE_SIZE": 5,
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -204,10 +215,11 @@ def make_task(db, world):
         if state == TaskState.WITHDRAWN:
             return task_service.withdraw_task(owner, task, "Không còn phù hợp")
         task_service.submit_task(owner, task)
+        decider = world.standing2 if owner.id == world.standing.id else world.standing
         if state == TaskState.RETURNED:
-            return task_service.return_task(world.standing, task, comment="Bổ sung chỉ tiêu")
+            return task_service.return_task(decider, task, comment="Bổ sung chỉ tiêu")
         if state == TaskState.APPROVED:
-            return task_service.approve_task(world.standing, task, decision_ref="12-QĐ/ĐU",
+            return task_service.approve_task(decider, task, decision_ref="12-QĐ/ĐU",
                                              decision_date=clock.today(), monitor=world.monitor)
         assert state == TaskState.SUBMITTED, f"make_task cannot reach {state}"
         return task
@@ -228,3 +240,10 @@ def login_as(client, db):
         login(client, person)
         return client
     return do
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that touches the database is marked ``db`` (run again on PostgreSQL), browser tests aside."""
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.db)

@@ -8,7 +8,7 @@ from flask import abort, g
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form
+from wtforms import DateField, FieldList, Form
 
 from registry.extensions import db
 from registry.services.errors import ValidationFailed
@@ -80,6 +80,11 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
             target.errors.extend(messages)
         else:
             form.form_errors.extend(messages)
+    for field in form:
+        if isinstance(field, FieldList):  # its error list was computed at validation time
+            row_errors = [entry.errors for entry in field.entries]
+            field.errors = [e for e in field.errors if isinstance(e, str)] + (
+                row_errors if any(row_errors) else [])
 
 
 def get_or_404(model, ident):

@@ -1,12 +1,273 @@
-from flask import abort
+"""The secretariat's administration pages: people, org units, years and fields.
+
+Every route is for the secretariat only; the rules live in ``registry.services.people`` and
+``registry.services.admin``, the views only translate between forms and services.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from registry import permissions
 from registry.blueprints.admin import bp
+from registry.blueprints.admin.forms import (
+    FieldForm,
+    NewPersonForm,
+    OrgUnitForm,
+    PeopleFilterForm,
+    PersonActiveForm,
+    PersonForm,
+    ResetPasswordForm,
+    YearForm,
+    field_data,
+    field_initial,
+    org_unit_data,
+    org_unit_initial,
+    person_data,
+    person_initial,
+    year_data,
+    year_initial,
+)
+from registry.blueprints.common import apply_errors, get_or_404
+from registry.extensions import db
+from registry.models import Field, OrgUnit, Person, Role, Year
+from registry.services import admin as admin_service
+from registry.services import people as people_service
+from registry.services.errors import ValidationFailed
+from registry.services.queries import org_units_tree
+from registry.services.text import fold
 
+
+@bp.before_request
+def require_secretariat():
+    """Every administration page, GET or POST, is for the secretariat only."""
+    if not permissions.can_administer(current_user):
+        abort(403)
+
+
+def _status(*forms) -> int:
+    return 422 if any(f.errors for f in forms) else 200
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# -- people ----------------------------------------------------------------------------------------------
 
 @bp.route("/people")
 def people():
-    if not permissions.can_administer(current_user):
-        abort(403)
-    return "TODO"
+    form = PeopleFilterForm(request.args)
+    form.set_choices()
+    form.validate()
+    stmt = select(Person).options(joinedload(Person.org_unit)).order_by(Person.full_name, Person.id)
+    q = (form.q.data or "").strip() if not form.q.errors else ""
+    folded = fold(q)
+    if q:
+        # Usernames carry no diacritics, so they are matched with the folded query; names as typed.
+        stmt = stmt.where(or_(Person.username.ilike(_like(folded), escape="\\"),
+                              Person.full_name.ilike(_like(q), escape="\\")))
+    if form.role.data and not form.role.errors:
+        stmt = stmt.where(Person.role_rows.any(role=Role(form.role.data)))
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # a query typed without diacritics may miss names stored with them: say how to find those
+    show_hint = bool(q) and folded == " ".join(q.lower().split())
+    return render_template("admin/people.html", form=form, page=page, args=args, show_hint=show_hint)
+
+
+def _person_form(cls=PersonForm, **kwargs) -> PersonForm:
+    form = cls(**kwargs)
+    form.set_choices(org_units_tree())
+    return form
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+def person_new():
+    form = _person_form(NewPersonForm)
+    if form.validate_on_submit():
+        try:
+            person = people_service.create_person(current_user, person_data(form), password=form.password.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Account %(username)s created.", username=person.username), "success")
+            return redirect(url_for("admin.person_edit", person_id=person.id))
+    return render_template("admin/person_form.html", form=form, person=None), _status(form)
+
+
+def _person_page(person: Person, form=None, active_form=None, password_form=None):
+    form = form or _person_form(formdata=None, data=person_initial(person))
+    active_form = active_form or PersonActiveForm(formdata=None, active="0" if person.is_active_account else "1")
+    password_form = password_form or ResetPasswordForm(formdata=None)
+    return render_template("admin/person_form.html", form=form, person=person, active_form=active_form,
+                           password_form=password_form), _status(form, active_form, password_form)
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+def person_edit(person_id: int):
+    person = get_or_404(Person, person_id)
+    if request.method == "GET":
+        return _person_page(person)
+    form = _person_form()
+    if form.validate_on_submit():
+        try:
+            people_service.update_person(current_user, person, person_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("admin.person_edit", person_id=person.id))
+    return _person_page(person, form=form)
+
+
+@bp.route("/people/<int:person_id>/active", methods=["POST"])
+def person_active(person_id: int):
+    person = get_or_404(Person, person_id)
+    form = PersonActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        people_service.set_person_active(current_user, person, form.active.data == "1")
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        return _person_page(person, active_form=form)
+    flash(_("Account reactivated.") if person.is_active_account
+          else _("Account deactivated: the person can no longer sign in."), "success")
+    return redirect(url_for("admin.person_edit", person_id=person.id))
+
+
+@bp.route("/people/<int:person_id>/password", methods=["POST"])
+def person_password(person_id: int):
+    person = get_or_404(Person, person_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            people_service.reset_password(current_user, person, form.new_password.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Password reset. Give the new password to %(name)s in person.", name=person.full_name),
+                  "success")
+            return redirect(url_for("admin.person_edit", person_id=person.id))
+    return _person_page(person, password_form=form)
+
+
+# -- org units -------------------------------------------------------------------------------------------
+
+@bp.route("/units")
+def units():
+    tree = org_units_tree()
+    head_ids = {u.head_id for u, _depth in tree if u.head_id}
+    heads = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(head_ids)))} if head_ids \
+        else {}
+    return render_template("admin/units.html", tree=tree, heads=heads)
+
+
+def _unit_form(unit: OrgUnit | None) -> OrgUnitForm:
+    if request.method == "GET":
+        form = OrgUnitForm(formdata=None, data=org_unit_initial(unit)) if unit else OrgUnitForm()
+    else:
+        form = OrgUnitForm()
+    heads = list(db.session.scalars(select(Person).where(Person.is_active_account.is_(True))
+                                    .order_by(Person.full_name)))
+    if unit is not None and unit.head is not None and unit.head not in heads:
+        heads.append(unit.head)  # keep a deactivated head visible, so the form says to replace them
+    form.set_choices(org_units_tree(), heads)
+    return form
+
+
+def _save_unit(unit: OrgUnit | None):
+    form = _unit_form(unit)
+    if form.validate_on_submit():
+        try:
+            saved = admin_service.save_org_unit(current_user, unit, org_unit_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Unit %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_form.html", form=form, unit=unit), _status(form)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def unit_new():
+    return _save_unit(None)
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    return _save_unit(get_or_404(OrgUnit, unit_id))
+
+
+# -- years -----------------------------------------------------------------------------------------------
+
+@bp.route("/years")
+def years():
+    rows = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+    return render_template("admin/years.html", years=rows)
+
+
+def _save_year(year: Year | None):
+    if request.method == "GET" and year is not None:
+        form = YearForm(formdata=None, data=year_initial(year))
+    else:
+        form = YearForm()
+    if form.validate_on_submit():
+        try:
+            saved = admin_service.save_year(current_user, year, year_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Year %(year)d saved.", year=saved.year), "success")
+            return redirect(url_for("admin.years"))
+    return render_template("admin/year_form.html", form=form, year=year), _status(form)
+
+
+@bp.route("/years/new", methods=["GET", "POST"])
+def year_new():
+    return _save_year(None)
+
+
+@bp.route("/years/<int:year_id>/edit", methods=["GET", "POST"])
+def year_edit(year_id: int):
+    return _save_year(get_or_404(Year, year_id))
+
+
+# -- fields (lĩnh vực) -----------------------------------------------------------------------------------
+
+@bp.route("/fields")
+def fields():
+    rows = list(db.session.scalars(select(Field).order_by(Field.sort_order, Field.name)))
+    return render_template("admin/fields.html", fields=rows)
+
+
+def _save_field(field: Field | None):
+    if request.method == "GET" and field is not None:
+        form = FieldForm(formdata=None, data=field_initial(field))
+    else:
+        form = FieldForm()
+    if form.validate_on_submit():
+        try:
+            saved = admin_service.save_field(current_user, field, field_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Field %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("admin.fields"))
+    return render_template("admin/field_form.html", form=form, field=field), _status(form)
+
+
+@bp.route("/fields/new", methods=["GET", "POST"])
+def field_new():
+    return _save_field(None)
+
+
+@bp.route("/fields/<int:field_id>/edit", methods=["GET", "POST"])
+def field_edit(field_id: int):
+    return _save_field(get_or_404(Field, field_id))

@@ -64,4 +64,4 @@ def profile():
         else:
             flash(_("Your password was changed."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template("auth/profile.html", form=form), 422 if form.errors else 200

@@ -66,9 +66,16 @@ class TaskFieldsForm(BaseForm):
 
 
 class RegistrationForm(TaskFieldsForm):
+    """The owner's form for a draft or returned registration."""
+
+    is_committed = BooleanField(_l("I commit to carry out this task within the year and answer for the result."))
+
+
+class NewRegistrationForm(RegistrationForm):
+    """A new registration also chooses the year and whether it is individual or collective."""
+
     year_id = SelectField(_l("Year"), coerce=int, choices=[])
     owner_unit_id = SelectField(_l("Registered by"), coerce=int, choices=[], default=0)
-    is_committed = BooleanField(_l("I commit to carry out this task within the year and answer for the result."))
 
 
 class AdjustForm(TaskFieldsForm):
@@ -151,8 +158,6 @@ def fill_from_task(form: TaskFieldsForm, task) -> None:
     form.field_id.data = task.field_id
     if isinstance(form, RegistrationForm):
         form.is_committed.data = task.is_committed
-        form.owner_unit_id.data = task.owner_unit_id or 0
-        form.year_id.data = task.year_id
     for rows in (form.indicators, form.milestones):
         while len(rows.entries):
             rows.pop_entry()

@@ -16,6 +16,7 @@ from registry.blueprints.tasks.forms import (
     ApproveForm,
     FilterForm,
     MonitorForm,
+    NewRegistrationForm,
     RegistrationForm,
     ReturnForm,
     WithdrawForm,
@@ -90,13 +91,10 @@ def queue():
 
 # -- registration ------------------------------------------------------------------------------------------
 
-def _registration_form(task: Task | None = None) -> RegistrationForm:
-    form = RegistrationForm()
+def _new_registration_form() -> NewRegistrationForm:
+    form = NewRegistrationForm()
     form.set_choices(_fields())
-    open_years = [y for y in _years() if y.registration_open_on(clock.today())]
-    if task is not None and task.year not in open_years:
-        open_years.append(task.year)
-    form.year_id.choices = [(y.id, str(y.year)) for y in open_years]
+    form.year_id.choices = [(y.id, str(y.year)) for y in _years() if y.registration_open_on(clock.today())]
     headed = db.session.scalars(select(OrgUnit).where(OrgUnit.head_id == current_user.id,
                                                       OrgUnit.is_active.is_(True)).order_by(OrgUnit.name))
     form.owner_unit_id.choices = [(0, _("Myself (individual registration)"))] + [
@@ -108,7 +106,7 @@ def _registration_form(task: Task | None = None) -> RegistrationForm:
 def new():
     if not permissions.can_register(current_user):
         abort(403)
-    form = _registration_form()
+    form = _new_registration_form()
     if not form.year_id.choices:
         return render_template("tasks/closed.html"), 409
     if form.validate_on_submit():
@@ -134,8 +132,8 @@ def edit(task_id: int):
     if not permissions.can_edit_task(current_user, task):
         abort(403)
     task_service.require_state(task, "edit")
-    form = _registration_form(task)
-    del form.year_id, form.owner_unit_id  # fixed once registered
+    form = RegistrationForm()
+    form.set_choices(_fields())
     if request.method == "GET":
         fill_from_task(form, task)
     elif form.validate_on_submit():
@@ -159,9 +157,10 @@ def edit(task_id: int):
 def show(task_id: int):
     task = _load_task(task_id)
     events = task_events(task)
-    people_ids = {e.data.get("after", {}).get("monitor_id") for e in events if isinstance(e.after, dict)}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(people_ids - {None})))}
-    return render_template("tasks/show.html", task=task, events=events, people=people,
+    monitor_ids = {side.get("monitor_id") for e in events for side in (e.before, e.after) if isinstance(side, dict)}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(monitor_ids - {None})))}
+    fields = {f.id: f for f in db.session.scalars(select(Field))}
+    return render_template("tasks/show.html", task=task, events=events, people=people, fields=fields,
                            action_form=ActionForm(), withdraw_form=WithdrawForm(),
                            state_allows=task_service.state_allows)
 
