@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
 from registry.models import Role
 from registry.services import people
@@ -15,8 +16,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo")
     def demo_command():
         """Load the demo data from the seed cases (does nothing when it is already there)."""
-        from registry.demo import load_demo  # noqa: PLC0415 - demo data is only imported when asked for
-
         created = load_demo()
         db.session.commit()
         click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
@@ -24,8 +23,6 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo-logins")
     def demo_logins_command():
         """Print the demo accounts to sign in with."""
-        from registry.demo import DEMO_LOGINS, DEMO_PASSWORD  # noqa: PLC0415
-
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, what in DEMO_LOGINS:
             click.echo(f"  {username:<22} {what}")

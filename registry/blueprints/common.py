@@ -9,6 +9,7 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form
+from wtforms.widgets import TextInput
 
 from registry.extensions import db
 from registry.services.errors import ValidationFailed
@@ -35,7 +36,11 @@ class RowForm(Form):
 
 
 class DMYDateField(DateField):
-    """A date typed as dd/mm/yyyy (ISO accepted too), with a message in the user's language."""
+    """A date typed as dd/mm/yyyy (ISO accepted too), with a message in the user's language.
+
+    A text input rather than ``type=date``: browsers would show and send their own format."""
+
+    widget = TextInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
