@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 #: Environment variables read into the configuration, with their target key.
@@ -14,7 +15,7 @@ ENV_KEYS = {
 
 
 class Defaults:
-    SECRET_KEY = "dev-only-change-me"
+    SECRET_KEY: str | None = None  # from instance/config.py, REGISTRY_SECRET_KEY, or instance/secret_key
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in with instance/registry.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "vi"
@@ -37,6 +38,8 @@ def load_config(app, test_config: dict | None = None) -> None:
             app.config[config_key] = int(value) if config_key == "PAGE_SIZE" else value
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = Path(app.instance_path) / "registry.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
@@ -45,6 +48,17 @@ def load_config(app, test_config: dict | None = None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key made once and kept in ``instance/secret_key`` (readable by the owner only)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.models.base import UTCDateTime, db, enum_column, utcnow
+from registry.text import fold
 
 if TYPE_CHECKING:
     from registry.models.org import OrgUnit
@@ -38,6 +39,8 @@ class Person(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    #: the full name lower-cased without diacritics, kept in step with ``full_name``, for search
+    search_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     #: job title (chức vụ), e.g. "Bí thư Đảng ủy phường"
     position: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(200))
@@ -48,6 +51,11 @@ class Person(UserMixin, db.Model):
 
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
     role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @validates("full_name")
+    def _keep_search_name(self, key: str, value: str) -> str:
+        self.search_name = fold(value)
+        return value
 
     # -- roles -------------------------------------------------------------
     @property

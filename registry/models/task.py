@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.models.base import UTCDateTime, db, enum_column, utcnow
+from registry.text import fold
 
 if TYPE_CHECKING:
     from registry.models.org import OrgUnit
@@ -99,7 +100,7 @@ class Task(db.Model):
     locality: Mapped[str] = mapped_column(String(300), default="")  #: địa bàn
     reference_documents: Mapped[str] = mapped_column(Text, default="")  #: văn bản liên quan
     is_committed: Mapped[bool] = mapped_column(default=False)  #: the owner ticked the commitment
-    #: lower-case title without diacritics, for accent-insensitive search
+    #: the title lower-cased without diacritics, kept in step with ``title``, for search
     search_text: Mapped[str] = mapped_column(String(600), default="")
 
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -134,6 +135,11 @@ class Task(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("title")
+    def _keep_search_text(self, key: str, value: str) -> str:
+        self.search_text = fold(value)
+        return value
 
     @property
     def code(self) -> str:

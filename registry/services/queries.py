@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from registry import permissions
 from registry.models import OrgUnit, Person, Task, TaskKind, TaskState, Year, db
-from registry.services.text import fold
+from registry.text import fold
 
 
 @dataclass
@@ -21,7 +21,14 @@ class TaskFilters:
     state: TaskState | None = None
     owner_id: int | None = None
     monitor_id: int | None = None
-    q: str = ""
+    owner_name: str = ""  #: part of the owner's name, diacritics ignored
+    q: str = ""  #: part of the title, diacritics ignored
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching ``text`` folded, anywhere."""
+    escaped = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def descendant_ids(unit_id: int) -> set[int]:
@@ -67,10 +74,10 @@ def task_list(viewer: Person, filters: TaskFilters) -> Select:
         stmt = stmt.where(Task.owner_id == filters.owner_id)
     if filters.monitor_id:
         stmt = stmt.where(Task.monitor_id == filters.monitor_id)
-    needle = fold(filters.q)
-    if needle:
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Task.search_text.like(f"%{escaped}%", escape="\\"))
+    if fold(filters.q):
+        stmt = stmt.where(Task.search_text.like(contains(filters.q), escape="\\"))
+    if fold(filters.owner_name):
+        stmt = stmt.where(Task.owner.has(Person.search_name.like(contains(filters.owner_name), escape="\\")))
     return stmt.options(
         joinedload(Task.year), joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field),
         joinedload(Task.org_unit), joinedload(Task.monitor),

@@ -31,7 +31,6 @@ from registry.models import (
 from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
-from registry.services.text import fold
 
 S = TaskState
 
@@ -250,8 +249,6 @@ def _apply(task: Task, values: dict[str, Any]) -> None:
     for name in SCALAR_FIELDS:
         if name in values:
             setattr(task, name, values[name])
-    if "title" in values:
-        task.search_text = fold(values["title"])
     if "indicators" in values:
         task.indicators = [Indicator(position=i, **row) for i, row in enumerate(values["indicators"])]
     if "milestones" in values:

@@ -38,8 +38,8 @@ from registry.models import Field, OrgUnit, Person, Role, Year
 from registry.services import admin as admin_service
 from registry.services import people as people_service
 from registry.services.errors import ValidationFailed
-from registry.services.queries import org_units_tree
-from registry.services.text import fold
+from registry.services.queries import contains, org_units_tree
+from registry.text import fold
 
 
 @bp.before_request
@@ -53,11 +53,6 @@ def _status(*forms) -> int:
     return 422 if any(f.errors for f in forms) else 200
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # -- people ----------------------------------------------------------------------------------------------
 
 @bp.route("/people")
@@ -67,18 +62,15 @@ def people():
     form.validate()
     stmt = select(Person).options(joinedload(Person.org_unit)).order_by(Person.full_name, Person.id)
     q = (form.q.data or "").strip() if not form.q.errors else ""
-    folded = fold(q)
-    if q:
-        # Usernames carry no diacritics, so they are matched with the folded query; names as typed.
-        stmt = stmt.where(or_(Person.username.ilike(_like(folded), escape="\\"),
-                              Person.full_name.ilike(_like(q), escape="\\")))
+    if fold(q):
+        # names are matched without diacritics, so "nguyen van" finds "Nguyễn Văn"
+        stmt = stmt.where(or_(Person.username.like(contains(q), escape="\\"),
+                              Person.search_name.like(contains(q), escape="\\")))
     if form.role.data and not form.role.errors:
         stmt = stmt.where(Person.role_rows.any(role=Role(form.role.data)))
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    # a query typed without diacritics may miss names stored with them: say how to find those
-    show_hint = bool(q) and folded == " ".join(q.lower().split())
-    return render_template("admin/people.html", form=form, page=page, args=args, show_hint=show_hint)
+    return render_template("admin/people.html", form=form, page=page, args=args)
 
 
 def _person_form(cls=PersonForm, **kwargs) -> PersonForm:

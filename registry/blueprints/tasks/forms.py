@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+)
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from registry import labels
@@ -121,16 +124,16 @@ class FilterForm(BaseForm):
     field = SelectField(_l("Field"), coerce=int, choices=[], validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
     state = SelectField(_l("State"), choices=[], validators=[Optional()])
-    owner = SelectField(_l("Owner"), coerce=int, choices=[], validators=[Optional()])
+    owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
+    owner = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
-    def set_choices(self, years, units, fields, owners) -> None:
+    def set_choices(self, years, units, fields) -> None:
         any_ = _l("All")
         self.year.choices = [(0, any_)] + [(y.year, str(y.year)) for y in years]
         self.unit.choices = [(0, any_)] + [(u.id, "\u2003" * depth + u.name) for u, depth in units]
         self.field.choices = [(0, any_)] + [(f.id, f.name) for f in fields]
         self.kind.choices = [("", any_)] + [(k.value, labels.KIND[k]) for k in TaskKind]
         self.state.choices = [("", any_)] + [(s.value, labels.STATE[s]) for s in TaskState]
-        self.owner.choices = [(0, any_)] + [(p.id, p.full_name) for p in owners]
 
 
 def task_data(form: TaskFieldsForm) -> dict[str, Any]:

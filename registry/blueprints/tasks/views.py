@@ -58,24 +58,24 @@ def _status(form) -> int:
 @bp.route("/")
 def index():
     form = FilterForm(request.args)
-    owners = list(db.session.scalars(
-        select(Person).where(Person.role_rows.any(role=Role.OWNER)).order_by(Person.full_name)
-    )) if permissions.can_list_all_tasks(current_user) else [current_user]
-    form.set_choices(_years(), org_units_tree(), _fields(), owners)
+    form.set_choices(_years(), org_units_tree(), _fields())
     form.validate()
+
+    def valid(field, convert=lambda v: v):
+        return convert(field.data) if field.data and not field.errors else None
+
     filters = TaskFilters(
-        year=form.year.data or None if not form.year.errors else None,
-        unit_id=form.unit.data or None if not form.unit.errors else None,
-        field_id=form.field.data or None if not form.field.errors else None,
-        kind=TaskKind(form.kind.data) if form.kind.data and not form.kind.errors else None,
-        state=TaskState(form.state.data) if form.state.data and not form.state.errors else None,
-        owner_id=form.owner.data or None if not form.owner.errors else None,
-        q=(form.q.data or "") if not form.q.errors else "",
+        year=valid(form.year), unit_id=valid(form.unit), field_id=valid(form.field),
+        kind=valid(form.kind, TaskKind), state=valid(form.state, TaskState), owner_id=valid(form.owner),
+        owner_name=valid(form.owner_name) or "", q=valid(form.q) or "",
     )
+    owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
     page = db.paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"],
                        max_per_page=100, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
-    return render_template("tasks/list.html", form=form, page=page, args=args)
+    without_owner = {k: v for k, v in args.items() if k != "owner"}
+    return render_template("tasks/list.html", form=form, page=page, args=args, owner=owner,
+                           without_owner=without_owner)
 
 
 @bp.route("/queue")
