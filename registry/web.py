@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from registry import labels, permissions
 from registry.blueprints.admin import bp as admin_bp
@@ -17,6 +18,7 @@ from registry.blueprints.main import bp as main_bp
 from registry.blueprints.tasks import bp as tasks_bp
 from registry.extensions import db, login_manager
 from registry.models import Person
+from registry.models.base import MAX_ID
 from registry.services.clock import LOCAL_TZ
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -29,7 +31,7 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Person | None:
-    person = db.session.get(Person, int(user_id)) if user_id.isdigit() else None
+    person = db.session.get(Person, int(user_id)) if user_id.isdigit() and int(user_id) <= MAX_ID else None
     return person if person is not None and person.is_active else None
 
 
@@ -56,7 +58,15 @@ def _error_page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+class IdConverter(IntegerConverter):
+    """Row ids in URLs: positive and within a 32-bit INTEGER column (PostgreSQL's range), else 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "warning"

@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 }
 
 
+#: the largest id an INTEGER primary key holds on every supported database
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

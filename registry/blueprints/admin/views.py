@@ -101,7 +101,7 @@ def _person_page(person: Person, form=None, active_form=None, password_form=None
                            password_form=password_form), _status(form, active_form, password_form)
 
 
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@bp.route("/people/<id:person_id>/edit", methods=["GET", "POST"])
 def person_edit(person_id: int):
     person = get_or_404(Person, person_id)
     if request.method == "GET":
@@ -118,7 +118,7 @@ def person_edit(person_id: int):
     return _person_page(person, form=form)
 
 
-@bp.route("/people/<int:person_id>/active", methods=["POST"])
+@bp.route("/people/<id:person_id>/active", methods=["POST"])
 def person_active(person_id: int):
     person = get_or_404(Person, person_id)
     form = PersonActiveForm()
@@ -134,7 +134,7 @@ def person_active(person_id: int):
     return redirect(url_for("admin.person_edit", person_id=person.id))
 
 
-@bp.route("/people/<int:person_id>/password", methods=["POST"])
+@bp.route("/people/<id:person_id>/password", methods=["POST"])
 def person_password(person_id: int):
     person = get_or_404(Person, person_id)
     form = ResetPasswordForm()
@@ -192,7 +192,7 @@ def unit_new():
     return _save_unit(None)
 
 
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
     return _save_unit(get_or_404(OrgUnit, unit_id))
 
@@ -226,7 +226,7 @@ def year_new():
     return _save_year(None)
 
 
-@bp.route("/years/<int:year_id>/edit", methods=["GET", "POST"])
+@bp.route("/years/<id:year_id>/edit", methods=["GET", "POST"])
 def year_edit(year_id: int):
     return _save_year(get_or_404(Year, year_id))
 
@@ -260,6 +260,6 @@ def field_new():
     return _save_field(None)
 
 
-@bp.route("/fields/<int:field_id>/edit", methods=["GET", "POST"])
+@bp.route("/fields/<id:field_id>/edit", methods=["GET", "POST"])
 def field_edit(field_id: int):
     return _save_field(get_or_404(Field, field_id))

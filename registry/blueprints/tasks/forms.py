@@ -9,11 +9,12 @@ from wtforms import (
     BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
 )
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm
 from registry.models import Authority, TaskKind, TaskState
+from registry.models.base import MAX_ID
 
 ROWS = 3
 
@@ -125,7 +126,7 @@ class FilterForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
     state = SelectField(_l("State"), choices=[], validators=[Optional()])
     owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
-    owner = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    owner = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
     def set_choices(self, years, units, fields) -> None:
         any_ = _l("All")

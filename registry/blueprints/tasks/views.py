@@ -126,7 +126,7 @@ def new():
     return render_template("tasks/form.html", form=form, task=None), _status(form)
 
 
-@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int):
     task = _load_task(task_id)
     if not permissions.can_edit_task(current_user, task):
@@ -153,7 +153,7 @@ def edit(task_id: int):
 
 # -- task page and owner actions -------------------------------------------------------------------------
 
-@bp.route("/<int:task_id>")
+@bp.route("/<id:task_id>")
 def show(task_id: int):
     task = _load_task(task_id)
     events = task_events(task)
@@ -165,7 +165,7 @@ def show(task_id: int):
                            state_allows=task_service.state_allows)
 
 
-@bp.route("/<int:task_id>/submit", methods=["POST"])
+@bp.route("/<id:task_id>/submit", methods=["POST"])
 def submit(task_id: int):
     task = _load_task(task_id)
     form = ActionForm()
@@ -182,7 +182,7 @@ def submit(task_id: int):
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
-@bp.route("/<int:task_id>/withdraw", methods=["POST"])
+@bp.route("/<id:task_id>/withdraw", methods=["POST"])
 def withdraw(task_id: int):
     task = _load_task(task_id)
     form = WithdrawForm()
@@ -220,13 +220,13 @@ def _decide_page(task: Task, approve_form=None, return_form=None, status=200):
                            state_allows=task_service.state_allows), status
 
 
-@bp.route("/<int:task_id>/decide")
+@bp.route("/<id:task_id>/decide")
 def decide(task_id: int):
     task = _decidable(task_id, "approve")
     return _decide_page(task)
 
 
-@bp.route("/<int:task_id>/approve", methods=["POST"])
+@bp.route("/<id:task_id>/approve", methods=["POST"])
 def approve(task_id: int):
     task = _decidable(task_id, "approve")
     form = ApproveForm()
@@ -244,7 +244,7 @@ def approve(task_id: int):
     return _decide_page(task, approve_form=form, status=422)
 
 
-@bp.route("/<int:task_id>/return", methods=["POST"])
+@bp.route("/<id:task_id>/return", methods=["POST"])
 def return_(task_id: int):
     task = _decidable(task_id, "return")
     form = ReturnForm()
@@ -259,7 +259,7 @@ def return_(task_id: int):
     return _decide_page(task, return_form=form, status=422)
 
 
-@bp.route("/<int:task_id>/adjust", methods=["GET", "POST"])
+@bp.route("/<id:task_id>/adjust", methods=["GET", "POST"])
 def adjust(task_id: int):
     task = _decidable(task_id, "adjust")
     form = AdjustForm()
@@ -278,7 +278,7 @@ def adjust(task_id: int):
     return render_template("tasks/adjust.html", form=form, task=task), _status(form)
 
 
-@bp.route("/<int:task_id>/monitor", methods=["GET", "POST"])
+@bp.route("/<id:task_id>/monitor", methods=["GET", "POST"])
 def monitor(task_id: int):
     task = _decidable(task_id, "assign_monitor")
     form = MonitorForm(monitor_id=task.monitor_id)

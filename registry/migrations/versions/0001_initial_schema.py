@@ -70,6 +70,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('search_name', sa.String(length=200), nullable=False),
     sa.Column('position', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=200), nullable=True),
     sa.Column('org_unit_id', sa.Integer(), nullable=True),
@@ -81,6 +82,7 @@ def upgrade():
     sa.UniqueConstraint('username', name=op.f('uq_people_username'))
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_people_search_name'), ['search_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_org_unit_id'), ['org_unit_id'], unique=False)
 
     # org_units.head_id and people.org_unit_id point at each other: add the second key once both exist
@@ -257,6 +259,7 @@ def downgrade():
 
     op.drop_table('person_roles')
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_people_search_name'))
         batch_op.drop_index(batch_op.f('ix_people_org_unit_id'))
 
     op.drop_table('people')
