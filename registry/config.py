@@ -11,6 +11,8 @@ ENV_KEYS = {
     "REGISTRY_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REGISTRY_SECRET_KEY": "SECRET_KEY",
     "REGISTRY_PAGE_SIZE": "PAGE_SIZE",
+    "REGISTRY_EVIDENCE_DIR": "EVIDENCE_DIR",
+    "REGISTRY_SMTP_HOST": "SMTP_HOST",
 }
 
 
@@ -25,7 +27,18 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    #: evidence files: folder (default instance/evidence) and size limit per file
+    EVIDENCE_DIR: str | None = None
+    MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+    #: a request may carry one evidence file plus the form
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+    #: e-mail for `flask remind`; no host means in-app notifications only
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_SENDER = "registry@localhost"
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_USE_TLS = False
 
 
 def load_config(app, test_config: dict | None = None) -> None:
@@ -40,6 +53,8 @@ def load_config(app, test_config: dict | None = None) -> None:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not app.config.get("EVIDENCE_DIR"):
+        app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = Path(app.instance_path) / "registry.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"

@@ -85,3 +85,18 @@ def can_administer(user: Person | None) -> bool:
 def can_list_all_tasks(user: Person | None) -> bool:
     """Sees the full task list rather than only their own and assigned tasks."""
     return reads_everything(user)
+
+
+def can_report(user: Person | None, task: Task) -> bool:
+    """The owner writes progress notes, attaches evidence, replies to recommendations."""
+    return is_owner(user, task)
+
+
+def can_assess(user: Person | None, task: Task) -> bool:
+    """Only the monitor assigned to the task assesses it."""
+    return is_assigned_monitor(user, task)
+
+
+def can_run_reviews(user: Person | None) -> bool:
+    """Takes the mid-year snapshots: the secretariat or the Standing Committee."""
+    return is_secretariat(user) or is_standing_committee(user)

@@ -15,6 +15,8 @@ from registry import labels, permissions
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
 from registry.blueprints.main import bp as main_bp
+from registry.blueprints.monitoring import bp as monitoring_bp
+from registry.blueprints.progress import bp as progress_bp
 from registry.blueprints.tasks import bp as tasks_bp
 from registry.extensions import db, login_manager
 from registry.models import Person
@@ -71,7 +73,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "warning"
 
-    for bp in (auth_bp, main_bp, tasks_bp, admin_bp):
+    for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp):
         app.register_blueprint(bp)
 
     @app.before_request
@@ -85,10 +87,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def commit_or_rollback(response):
         """The one commit of a request: keep the work of a successful request, drop a failed one's."""
+        written = db.session.info.pop("written_files", [])
         if response.status_code < 400 and not g.get("rollback"):
             db.session.commit()
         else:
             db.session.rollback()
+            for path in written:  # files stored for changes that were not kept
+                path.unlink(missing_ok=True)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -26,7 +26,7 @@ EXPECTED = {
     S.RETURNED:  {"edit": True, "submit": True, "withdraw": True, "approve": False, "return": False,
                   "adjust": False, "assign_monitor": False},
     S.APPROVED:  {"edit": False, "submit": False, "withdraw": False, "approve": False, "return": False,
-                  "adjust": False, "assign_monitor": True},
+                  "adjust": True, "assign_monitor": True},
     S.WITHDRAWN: {"edit": False, "submit": False, "withdraw": False, "approve": False, "return": False,
                   "adjust": False, "assign_monitor": False},
 }

@@ -2,8 +2,19 @@
 
 from registry.models.audit import AuditEvent, AuditHead
 from registry.models.base import db
+from registry.models.monitoring import (
+    Assessment,
+    Judgement,
+    MidYearReview,
+    Period,
+    Recommendation,
+    RecommendationStatus,
+    SupervisionForm,
+)
+from registry.models.notification import Notification
 from registry.models.org import OrgLevel, OrgUnit
 from registry.models.person import Person, PersonRole, Role
+from registry.models.progress import EvidenceFile, IndicatorValue, NoteAmendment, ProgressNote, ProgressStatus
 from registry.models.task import (
     Authority,
     Indicator,
@@ -14,9 +25,13 @@ from registry.models.task import (
     TaskKind,
     TaskState,
 )
+from registry.models.token import ApiToken
 from registry.models.year import Field, Year
 
 __all__ = [
+    "ApiToken",
+    "Assessment", "EvidenceFile", "IndicatorValue", "Judgement", "MidYearReview", "NoteAmendment", "Notification",
+    "Period", "ProgressNote", "ProgressStatus", "Recommendation", "RecommendationStatus", "SupervisionForm",
     "AuditEvent", "AuditHead", "Authority", "Field", "Indicator", "Milestone", "OrgLevel", "OrgUnit",
     "Ownership", "Person", "PersonRole", "Role", "Task", "TaskAdjustment", "TaskKind", "TaskState", "Year", "db",
 ]

@@ -13,7 +13,9 @@ from registry.models.base import UTCDateTime, db, enum_column, utcnow
 from registry.text import fold
 
 if TYPE_CHECKING:
+    from registry.models.monitoring import Assessment, MidYearReview
     from registry.models.org import OrgUnit
+    from registry.models.progress import EvidenceFile, ProgressNote
     from registry.models.person import Person
     from registry.models.year import Field, Year
 
@@ -133,6 +135,10 @@ class Task(db.Model):
     adjustments: Mapped[list[TaskAdjustment]] = relationship(
         back_populates="task", cascade="all, delete-orphan", order_by="TaskAdjustment.id"
     )
+    notes: Mapped[list[ProgressNote]] = relationship(back_populates="task", order_by="ProgressNote.quarter")
+    files: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id", viewonly=True)
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="task", order_by="Assessment.id")
+    mid_year_review: Mapped[MidYearReview | None] = relationship(back_populates="task")
 
     __mapper_args__ = {"version_id_col": version}
 

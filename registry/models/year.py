@@ -17,6 +17,7 @@ class Year(db.Model):
         CheckConstraint("q1_deadline < q2_deadline AND q2_deadline < q3_deadline AND q3_deadline < q4_deadline",
                         name="quarter_order"),
         CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+        CheckConstraint("grace_days BETWEEN 0 AND 90", name="grace_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +29,8 @@ class Year(db.Model):
     q2_deadline: Mapped[date]
     q3_deadline: Mapped[date]
     q4_deadline: Mapped[date]
+    #: days after a quarter's deadline during which its progress notes may still be edited
+    grace_days: Mapped[int] = mapped_column(default=7)
     #: the cadre-rating regulation in force this year, e.g. "366-QĐ/TW"
     rating_regulation: Mapped[str] = mapped_column(String(100), default="")
 

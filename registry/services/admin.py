@@ -92,7 +92,7 @@ def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, An
 
 # -- years ---------------------------------------------------------------------------------------------
 
-YEAR_FIELDS = ("year",) + YEAR_DATES + ("rating_regulation",)
+YEAR_FIELDS = ("year",) + YEAR_DATES + ("grace_days", "rating_regulation")
 
 
 def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> Year:
@@ -121,11 +121,16 @@ def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> 
         for i in range(1, 4):
             if quarters[i] <= quarters[i - 1]:
                 errors.add(f"q{i + 1}_deadline", _l("Each quarter's deadline must come after the previous one."))
+    grace_days = data.get("grace_days")
+    grace_days = 7 if grace_days is None else grace_days
+    if not isinstance(grace_days, int) or not 0 <= grace_days <= 90:
+        errors.add("grace_days", _l("Enter a number of days from 0 to 90."))
     regulation = str(data.get("rating_regulation") or "").strip()
     if len(regulation) > 100:
         errors.add("rating_regulation", _l("At most %(n)d characters.", n=100))
     errors.raise_if_any()
-    return _save(actor, year, {"year": number, **dates, "rating_regulation": regulation}, YEAR_FIELDS, "year")
+    return _save(actor, year, {"year": number, **dates, "grace_days": grace_days, "rating_regulation": regulation},
+                 YEAR_FIELDS, "year")
 
 
 # -- fields --------------------------------------------------------------------------------------------

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from registry import permissions
-from registry.models import OrgUnit, Person, Task, TaskKind, TaskState, Year, db
+from registry.models import (
+    Assessment, OrgUnit, Period, Person, ProgressNote, ProgressStatus, Recommendation, RecommendationStatus, Task,
+    TaskKind, TaskState, Year, db,
+)
+from registry.services import clock
 from registry.text import fold
+
+
+#: states in which a task is under way and reported on
+REPORTING = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 
 
 @dataclass
@@ -107,3 +116,120 @@ def state_counts(viewer: Person, year: int | None) -> dict[TaskState, int]:
     if year:
         stmt = stmt.join(Year, Task.year_id == Year.id).where(Year.year == year)
     return {state: count for state, count in db.session.execute(stmt)}
+
+
+# -- what needs attention ---------------------------------------------------------------------------------------
+
+@dataclass
+class DueNote:
+    task: Task
+    quarter: int
+    deadline: date
+    is_overdue: bool
+
+
+def current_year() -> Year | None:
+    """The year whose number is today's year, else the latest year."""
+    today = clock.today()
+    years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+    return next((y for y in years if y.year == today.year), years[0] if years else None)
+
+
+def last_passed_quarter(year: Year, today: date) -> int | None:
+    """The latest quarter of ``year`` whose deadline is before ``today``."""
+    passed = [q for q, deadline in enumerate(year.quarter_deadlines, start=1) if deadline < today]
+    return passed[-1] if passed else None
+
+
+def current_quarter(year: Year, today: date) -> int | None:
+    """The quarter of ``year`` containing ``today`` (None outside the year)."""
+    return (today.month - 1) // 3 + 1 if today.year == year.year else None
+
+
+def notes_due(owner: Person, within_days: int = 7) -> list[DueNote]:
+    """Quarterly notes the owner still owes: due within ``within_days`` or overdue."""
+    today = clock.today()
+    tasks = db.session.scalars(
+        select(Task).where(Task.owner_id == owner.id, Task.state.in_(REPORTING))
+        .options(selectinload(Task.notes), joinedload(Task.year), joinedload(Task.field))
+    ).unique()
+    due = []
+    for task in tasks:
+        noted = {n.quarter for n in task.notes}
+        for quarter, deadline in enumerate(task.year.quarter_deadlines, start=1):
+            if quarter not in noted and (deadline - timedelta(days=within_days)) <= today:
+                due.append(DueNote(task, quarter, deadline, deadline < today))
+    return sorted(due, key=lambda d: (d.deadline, d.task.id))
+
+
+def open_recommendations(viewer: Person, *, as_monitor: bool = False, overdue_only: bool = False) -> Select:
+    """Recommendations awaiting a reply: on the viewer's own tasks, or raised by the viewer as monitor."""
+    stmt = select(Recommendation).join(Recommendation.assessment).join(Task, Task.id == Recommendation.task_id) \
+        .where(Recommendation.status == RecommendationStatus.OPEN)
+    stmt = stmt.where(Assessment.monitor_id == viewer.id) if as_monitor else stmt.where(Task.owner_id == viewer.id)
+    if overdue_only:
+        stmt = stmt.where(Recommendation.reply_deadline < clock.today())
+    return stmt.options(joinedload(Recommendation.assessment).joinedload(Assessment.task)) \
+        .order_by(Recommendation.reply_deadline, Recommendation.id)
+
+
+def notes_to_assess(monitor: Person) -> Select:
+    """Progress notes on the monitor's tasks that have no assessment for their quarter yet."""
+    period_of_note = case({1: Period.Q1.value, 2: Period.Q2.value, 3: Period.Q3.value, 4: Period.Q4.value},
+                          value=ProgressNote.quarter)
+    assessed = select(Assessment.id).where(Assessment.task_id == ProgressNote.task_id,
+                                           Assessment.period == period_of_note).exists()
+    return select(ProgressNote).join(ProgressNote.task).where(
+        Task.monitor_id == monitor.id, Task.state.in_(REPORTING), ~assessed
+    ).options(joinedload(ProgressNote.task)).order_by(ProgressNote.submitted_at)
+
+
+def late_or_at_risk(viewer: Person, year: Year) -> Select:
+    """Tasks of ``year`` whose latest note says late or at risk, or that missed the last passed quarter."""
+    today = clock.today()
+    latest_quarter = select(func.max(ProgressNote.quarter)).where(ProgressNote.task_id == Task.id) \
+        .correlate(Task).scalar_subquery()
+    worrying = select(ProgressNote.id).where(
+        ProgressNote.task_id == Task.id, ProgressNote.quarter == latest_quarter,
+        ProgressNote.status.in_([ProgressStatus.LATE, ProgressStatus.AT_RISK])).exists()
+    conditions = [worrying]
+    passed = last_passed_quarter(year, today)
+    if passed:
+        missing = ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
+                                                 ProgressNote.quarter == passed).exists()
+        conditions.append(missing)
+    return visible_tasks(viewer).where(Task.year_id == year.id, Task.state.in_(REPORTING), or_(*conditions)) \
+        .options(joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field), joinedload(Task.year)) \
+        .order_by(Task.id)
+
+
+def unassessed_this_quarter(viewer: Person, year: Year) -> Select:
+    """Tasks under way in ``year`` that have no assessment for the current quarter."""
+    quarter = current_quarter(year, clock.today())
+    stmt = visible_tasks(viewer).where(Task.year_id == year.id, Task.state.in_(REPORTING))
+    if quarter:
+        period = Period(f"q{quarter}")
+        stmt = stmt.where(~select(Assessment.id).where(Assessment.task_id == Task.id,
+                                                       Assessment.period == period).exists())
+    return stmt.options(joinedload(Task.owner), joinedload(Task.monitor), joinedload(Task.field),
+                        joinedload(Task.year)).order_by(Task.id)
+
+
+def count(stmt: Select) -> int:
+    """Rows a select would return, counted in the database."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).options().subquery())) or 0
+
+
+def attention_count(viewer: Person) -> int:
+    """The number shown in the page header: what needs the viewer's attention across roles."""
+    total = 0
+    if permissions.can_register(viewer):
+        total += len(notes_due(viewer)) + count(open_recommendations(viewer))
+    if permissions.is_monitor(viewer):
+        total += count(notes_to_assess(viewer)) + count(open_recommendations(viewer, as_monitor=True,
+                                                                             overdue_only=True))
+    if permissions.is_standing_committee(viewer):
+        year = current_year()
+        if year is not None:
+            total += count(late_or_at_risk(viewer, year))
+    return total

@@ -31,6 +31,7 @@ from registry.models import (
 from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.notifications import notify
 
 S = TaskState
 
@@ -41,7 +42,7 @@ ALLOWED_FROM: dict[str, frozenset[TaskState]] = {
     "withdraw": frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}),
     "approve": frozenset({S.SUBMITTED}),
     "return": frozenset({S.SUBMITTED}),
-    "adjust": frozenset({S.SUBMITTED}),
+    "adjust": frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}),
     "assign_monitor": frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}),
 }
 
@@ -71,7 +72,7 @@ CONFLICT_MESSAGES = {
     "withdraw": _l("A registration can only be withdrawn before it is approved."),
     "approve": _l("Only a submitted registration can be approved."),
     "return": _l("Only a submitted registration can be returned."),
-    "adjust": _l("Only a submitted registration can be adjusted."),
+    "adjust": _l("Only a submitted registration or a task under way can be adjusted."),
     "assign_monitor": _l("A monitor can only be assigned to a submitted or approved task."),
 }
 
@@ -79,6 +80,22 @@ CONFLICT_MESSAGES = {
 def state_allows(task: Task, action: str) -> bool:
     """True when ``action`` may start from the task's current state."""
     return task.state in ALLOWED_FROM[action]
+
+
+#: states in which a task and everything under it is locked (a verdict was recorded)
+LOCKED_STATES = frozenset({S.REVIEWED})
+
+
+def is_locked(task: Task) -> bool:
+    """A recorded verdict locks the task, its notes, files, assessments and replies."""
+    return task.state in LOCKED_STATES
+
+
+def require_unlocked(task: Task) -> None:
+    """Raise ``Conflict`` when a verdict has locked the task."""
+    if is_locked(task):
+        raise Conflict(_l("The verdict has been recorded and the task is locked; only the Standing Committee can "
+                          "reopen it."))
 
 
 def require_state(task: Task, action: str) -> None:
@@ -411,6 +428,8 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
     record_event(actor, "task.approve", object_type="task", object_id=task.id, task=task, before=before,
                  after={"state": task.state.value, "decision_ref": decision_ref,
                         "decision_date": decision_date.isoformat(), "monitor_id": monitor.id})
+    notify(task.owner, "task.approved", task, {"decision_ref": decision_ref})
+    notify(monitor, "task.assigned", task)
     return task
 
 
@@ -429,13 +448,13 @@ def return_task(actor: Person, task: Task, *, comment: str) -> Task:
     record_event(actor, "task.return", object_type="task", object_id=task.id, task=task,
                  before={"state": TaskState.SUBMITTED.value},
                  after={"state": task.state.value, "comment": comment})
+    notify(task.owner, "task.returned", task, {"comment": comment})
     return task
 
 
 def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any]) -> TaskAdjustment:
-    """The Standing Committee adjusts fields of a submitted registration, with a reason.
-
-    The submitted values stay recorded in the adjustment, so the task shows both.
+    """The Standing Committee adjusts a submitted registration, or an approved one (e.g. at the mid-year
+    review), with a reason. The values before stay recorded in the adjustment, so the task shows both.
     """
     _check_decider(actor, task)
     require_state(task, "adjust")
@@ -478,4 +497,5 @@ def assign_monitor(actor: Person, task: Task, monitor: Person | None) -> Task:
     db.session.flush()
     record_event(actor, "task.assign_monitor", object_type="task", object_id=task.id, task=task,
                  before={"monitor_id": before}, after={"monitor_id": monitor.id})
+    notify(monitor, "task.assigned", task)
     return task

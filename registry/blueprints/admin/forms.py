@@ -151,6 +151,8 @@ class YearForm(BaseForm):
     q2_deadline = DMYDateField(_l("Quarter 2 report deadline"), validators=[Optional()])
     q3_deadline = DMYDateField(_l("Quarter 3 report deadline"), validators=[Optional()])
     q4_deadline = DMYDateField(_l("Quarter 4 report deadline"), validators=[Optional()])
+    grace_days = IntegerField(_l("Grace period for editing notes (days)"), default=7, validators=[Optional()],
+                              render_kw={"inputmode": "numeric"})
     rating_regulation = StringField(_l("Cadre-rating regulation"), validators=[Length(max=100)],
                                     render_kw={"placeholder": "366-QĐ/TW"})
 
@@ -158,6 +160,7 @@ class YearForm(BaseForm):
 def year_data(form: YearForm) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(form, name).data for name in YEAR_DATE_FIELDS}
     data["year"] = form.year.data
+    data["grace_days"] = form.grace_days.data
     data["rating_regulation"] = form.rating_regulation.data
     return data
 
@@ -165,6 +168,7 @@ def year_data(form: YearForm) -> dict[str, Any]:
 def year_initial(year) -> dict[str, Any]:
     data = {name: getattr(year, name) for name in YEAR_DATE_FIELDS}
     data["year"] = year.year
+    data["grace_days"] = year.grace_days
     data["rating_regulation"] = year.rating_regulation
     return data
 

@@ -273,7 +273,8 @@ def adjust(task_id: int):
             apply_errors(form, exc)
         else:
             flash(_("Adjustment recorded. The submitted version stays visible as the baseline."), "success")
-            return redirect(url_for("tasks.decide", task_id=task.id))
+            target = "tasks.decide" if task.state == TaskState.SUBMITTED else "tasks.show"
+            return redirect(url_for(target, task_id=task.id))
     form.pad_rows()
     return render_template("tasks/adjust.html", form=form, task=task), _status(form)
 

@@ -1,0 +1,3 @@
+"""Routes of the monitoring blueprint."""
+
+from registry.blueprints.monitoring import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the progress blueprint."""
+
+from registry.blueprints.progress import bp  # noqa: F401

@@ -1,0 +1,247 @@
+"""Quarterly progress notes (Form B): one per quarter per approved task, written by its owner.
+
+A note may be written once its quarter has begun. It is editable until the quarter's deadline plus the year's
+grace period; after that a correction is an amendment with a reason, and the original values stay visible.
+A note submitted after the deadline is marked late.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from registry import permissions
+from registry.models import (
+    IndicatorValue, NoteAmendment, Person, ProgressNote, ProgressStatus, Task, TaskState, db,
+)
+from registry.services import clock
+from registry.services.audit import record_event
+from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.notifications import notify
+from registry.services.tasks import require_unlocked
+
+#: states in which an owner reports progress
+REPORTING_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
+QUARTER_START_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
+TEXT_FIELDS = ("work_done", "difficulties", "causes", "proposals", "next_plan")
+MAX_TEXT = 20000
+
+
+@dataclass(frozen=True)
+class QuarterWindow:
+    """When a quarter's note may be written, when it is due and until when it may still be edited."""
+
+    quarter: int
+    opens_on: date
+    deadline: date
+    editable_until: date
+
+    def is_open_on(self, day: date) -> bool:
+        return day >= self.opens_on
+
+    def is_editable_on(self, day: date) -> bool:
+        return day <= self.editable_until
+
+
+def quarter_window(task: Task, quarter: int) -> QuarterWindow:
+    """The dates that govern the note for ``quarter`` of the task's year."""
+    year = task.year
+    deadline = year.quarter_deadlines[quarter - 1]
+    return QuarterWindow(quarter, date(year.year, QUARTER_START_MONTH[quarter], 1), deadline,
+                         deadline + timedelta(days=year.grace_days))
+
+
+def derived_percent(task: Task, values: dict[int, float]) -> float | None:
+    """% complete from indicators that have a baseline and a target different from it (mean, 0–100)."""
+    shares = []
+    for indicator in task.indicators:
+        value = values.get(indicator.id)
+        if value is None or indicator.baseline is None or indicator.target == indicator.baseline:
+            continue
+        share = (value - indicator.baseline) / (indicator.target - indicator.baseline) * 100
+        shares.append(min(100.0, max(0.0, share)))
+    return round(sum(shares) / len(shares), 1) if shares else None
+
+
+def _number(raw: Any, key: str, errors: FieldErrors) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        errors.add(key, _l("Enter a number, for example 44 or 12.5."))
+        return None
+    if value != value or value in (float("inf"), float("-inf")) or abs(value) > 1e12:
+        errors.add(key, _l("Enter a number, for example 44 or 12.5."))
+        return None
+    return value
+
+
+def clean_note_input(task: Task, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a note's content; raises ``ValidationFailed`` with field errors (``values.<indicator id>``)."""
+    errors = FieldErrors()
+    allowed = set(TEXT_FIELDS) | {"values", "percent_complete", "status"}
+    for name in sorted(set(data) - allowed):
+        errors.add(name, _l("Unknown field."))
+    out: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = str(data.get(name) or "").strip()
+        if len(value) > MAX_TEXT:
+            errors.add(name, _l("At most %(n)d characters.", n=MAX_TEXT))
+        out[name] = value
+    if not out["work_done"]:
+        errors.add("work_done", _l("Describe the work done this quarter."))
+    try:
+        status = data.get("status")
+        out["status"] = status if isinstance(status, ProgressStatus) else ProgressStatus(status)
+    except ValueError:
+        errors.add("status", _l("Choose the status."))
+    indicator_ids = {i.id for i in task.indicators}
+    raw_values = data.get("values") or {}
+    values: dict[int, float] = {}
+    for key, raw in raw_values.items():
+        try:
+            indicator_id = int(key)
+        except (TypeError, ValueError):
+            indicator_id = None
+        if indicator_id not in indicator_ids:
+            errors.add(f"values.{key}", _l("Unknown indicator."))
+            continue
+        value = _number(raw, f"values.{indicator_id}", errors)
+        if value is not None:
+            values[indicator_id] = value
+    for indicator_id in sorted(indicator_ids - values.keys()):
+        if f"values.{indicator_id}" not in errors.errors:
+            errors.add(f"values.{indicator_id}", _l("Give the current value."))
+    out["values"] = values
+    derived = derived_percent(task, values)
+    if derived is not None:
+        out["percent_complete"], out["is_percent_derived"] = derived, True
+    else:
+        percent = _number(data.get("percent_complete"), "percent_complete", errors)
+        if percent is None and "percent_complete" not in errors.errors:
+            errors.add("percent_complete", _l("Give the % complete (0–100)."))
+        elif percent is not None and not 0 <= percent <= 100:
+            errors.add("percent_complete", _l("Give the % complete (0–100)."))
+        out["percent_complete"], out["is_percent_derived"] = percent, False
+    errors.raise_if_any()
+    return out
+
+
+def note_snapshot(note: ProgressNote) -> dict[str, Any]:
+    """A note's content as plain data, for the audit trail and amendments."""
+    data = {name: getattr(note, name) for name in TEXT_FIELDS}
+    data["status"] = note.status.value
+    data["percent_complete"] = note.percent_complete
+    data["values"] = {str(v.indicator_id): v.value for v in sorted(note.values, key=lambda v: v.indicator_id)}
+    return data
+
+
+def _proposed(note: ProgressNote, values: dict[str, Any]) -> dict[str, Any]:
+    data = {name: values[name] for name in TEXT_FIELDS}
+    data["status"] = values["status"].value
+    data["percent_complete"] = values["percent_complete"]
+    data["values"] = {str(k): v for k, v in sorted(values["values"].items())}
+    return data
+
+
+def _apply(note: ProgressNote, values: dict[str, Any]) -> None:
+    for name in TEXT_FIELDS + ("status", "percent_complete", "is_percent_derived"):
+        setattr(note, name, values[name])
+    existing = {v.indicator_id: v for v in note.values}
+    for indicator_id, value in values["values"].items():
+        if indicator_id in existing:
+            existing[indicator_id].value = value
+        else:
+            note.values.append(IndicatorValue(indicator_id=indicator_id, value=value))
+
+
+def _require_owner(actor: Person, task: Task) -> None:
+    if not permissions.can_report(actor, task):
+        raise PermissionDenied(_l("Only the task's owner writes its progress notes."))
+
+
+def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, Any]) -> ProgressNote:
+    """The owner reports on a quarter; the first note puts an approved task in progress."""
+    _require_owner(actor, task)
+    require_unlocked(task)
+    if task.state not in REPORTING_STATES:
+        raise Conflict(_l("Progress is reported only on approved tasks."))
+    if quarter not in (1, 2, 3, 4):
+        raise Conflict(_l("There is no such quarter."))
+    window = quarter_window(task, quarter)
+    today = clock.today()
+    if not window.is_open_on(today):
+        raise Conflict(_l("The note for quarter %(q)d can be written from %(date)s.", q=quarter,
+                          date=window.opens_on.strftime("%d/%m/%Y")))
+    if any(n.quarter == quarter for n in task.notes):
+        raise Conflict(_l("Quarter %(q)d already has a note; edit or amend it.", q=quarter))
+    values = clean_note_input(task, data)
+    note = ProgressNote(task=task, quarter=quarter, author=actor, submitted_at=clock.now(),
+                        is_late=today > window.deadline)
+    _apply(note, values)
+    db.session.add(note)
+    if task.state == TaskState.APPROVED:
+        task.state = TaskState.IN_PROGRESS
+    db.session.flush()
+    record_event(actor, "note.create", object_type="progress_note", object_id=note.id, task=task,
+                 after={"quarter": quarter, "is_late": note.is_late, **note_snapshot(note),
+                        "task_state": task.state.value})
+    if task.monitor_id:
+        notify(task.monitor, "note.new", task, {"quarter": quarter})
+    return note
+
+
+def update_progress_note(actor: Person, note: ProgressNote, data: dict[str, Any]) -> ProgressNote:
+    """The owner edits a note while its editing window is open."""
+    task = note.task
+    _require_owner(actor, task)
+    require_unlocked(task)
+    window = quarter_window(task, note.quarter)
+    if not window.is_editable_on(clock.today()):
+        raise Conflict(_l("The note could be edited until %(date)s; record an amendment with a reason instead.",
+                          date=window.editable_until.strftime("%d/%m/%Y")))
+    values = clean_note_input(task, data)
+    before = note_snapshot(note)
+    changes = {k: {"before": before[k], "after": v} for k, v in _proposed(note, values).items() if before[k] != v}
+    if not changes:
+        return note
+    _apply(note, values)
+    db.session.flush()
+    record_event(actor, "note.update", object_type="progress_note", object_id=note.id, task=task,
+                 before={k: c["before"] for k, c in changes.items()},
+                 after={"quarter": note.quarter, **{k: c["after"] for k, c in changes.items()}})
+    return note
+
+
+def amend_progress_note(actor: Person, note: ProgressNote, reason: str, data: dict[str, Any]):
+    """After the editing window, the owner corrects a note with a reason; the original values stay recorded."""
+    task = note.task
+    _require_owner(actor, task)
+    require_unlocked(task)
+    window = quarter_window(task, note.quarter)
+    if window.is_editable_on(clock.today()):
+        raise Conflict(_l("The note is still editable until %(date)s; edit it directly.",
+                          date=window.editable_until.strftime("%d/%m/%Y")))
+    errors = FieldErrors()
+    reason = (reason or "").strip()
+    if not reason:
+        errors.add("reason", _l("Give the reason for the amendment."))
+    errors.raise_if_any()
+    values = clean_note_input(task, data)
+    before = note_snapshot(note)
+    changes = {k: {"before": before[k], "after": v} for k, v in _proposed(note, values).items() if before[k] != v}
+    if not changes:
+        errors.add("reason", _l("Nothing was changed."))
+        errors.raise_if_any()
+    _apply(note, values)
+    amendment = NoteAmendment(note=note, amended_by=actor, reason=reason, changes=changes, amended_at=clock.now())
+    db.session.add(amendment)
+    db.session.flush()
+    record_event(actor, "note.amend", object_type="note_amendment", object_id=amendment.id, task=task,
+                 before={k: c["before"] for k, c in changes.items()},
+                 after={"quarter": note.quarter, "reason": reason, **{k: c["after"] for k, c in changes.items()}})
+    return amendment
