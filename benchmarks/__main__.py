@@ -145,7 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="registry-bench-")
     url = os.environ.get("REGISTRY_BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "AUDIT_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False})
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import cli, web
+from registry import api, cli, web
 from registry.config import load_config
 from registry.extensions import babel, csrf, db, login_manager, migrate
 
@@ -24,5 +24,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale)
     login_manager.init_app(app)
     web.init_app(app)
+    api.init_app(app)
     cli.init_app(app)
     return app

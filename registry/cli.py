@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
-from registry.models import Role, Year
+from registry.models import Person, Role, Year
+from registry.services import clock
 from registry.services.monitoring import take_mid_year_snapshots
 from registry.services.notifications import Mailer, send_reminders
-from registry.services import people
+from registry.services.verify import make_checkpoint, verify_all
+from registry.services import people, tokens
 from registry.services.errors import ValidationFailed
 
 
@@ -53,6 +59,39 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{taken} snapshots taken.")
 
+    audit = click.Group("audit", help="Check the tamper-evident audit trail.")
+    app.cli.add_command(audit)
+
+    @audit.command("verify")
+    @click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False),
+                  help="Also compare with a signed head written earlier by `audit checkpoint`.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    def audit_verify_command(checkpoint_path, as_json):
+        """Check the whole chain, every seal and every stored file. Exit 0 when intact, 1 otherwise."""
+        checkpoint = None
+        if checkpoint_path:
+            try:
+                checkpoint = json.loads(Path(checkpoint_path).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise click.ClickException(f"Cannot read the checkpoint: {exc}") from exc
+        report = verify_all(app.config["AUDIT_KEY"], Path(app.config["EVIDENCE_DIR"]), checkpoint)
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        elif report.ok:
+            click.echo(f"Audit trail intact: {report.events} events, seals and files verified.")
+        else:
+            click.echo(f"Audit trail NOT intact: first bad sequence number {report.seq}, kind {report.kind}: "
+                       f"{report.detail}", err=True)
+        sys.exit(0 if report.ok else 1)
+
+    @audit.command("checkpoint")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def audit_checkpoint_command(path):
+        """Write the signed head of the chain (sequence, hash, time) to PATH, outside the database."""
+        checkpoint = make_checkpoint(app.config["AUDIT_KEY"], clock.now())
+        Path(path).write_text(json.dumps(checkpoint, indent=2) + "\n", encoding="utf-8")
+        click.echo(f"Checkpoint at event {checkpoint['seq']} written to {path}.")
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "full_name", required=True, help="Full name")
@@ -68,3 +107,24 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {username}.")
+
+    @app.cli.group("token")
+    def token_group():
+        """Personal API tokens."""
+
+    @token_group.command("create")
+    @click.argument("username")
+    @click.option("--name", default="Command line", show_default=True, help="What the token is for")
+    def token_create_command(username, name):
+        """Make an API token for USERNAME and print it (it is shown only this once)."""
+        person = db.session.scalar(select(Person).where(Person.username == username.strip().lower()))
+        if person is None:
+            raise click.ClickException(f"No account named {username}.")
+        try:
+            _token, plaintext = tokens.create_token(None, name, owner=person)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"API token for {person.username} (copy it now, it is not shown again):")
+        click.echo(plaintext)

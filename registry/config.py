@@ -10,6 +10,7 @@ from pathlib import Path
 ENV_KEYS = {
     "REGISTRY_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REGISTRY_SECRET_KEY": "SECRET_KEY",
+    "REGISTRY_AUDIT_KEY": "AUDIT_KEY",
     "REGISTRY_PAGE_SIZE": "PAGE_SIZE",
     "REGISTRY_EVIDENCE_DIR": "EVIDENCE_DIR",
     "REGISTRY_SMTP_HOST": "SMTP_HOST",
@@ -18,6 +19,8 @@ ENV_KEYS = {
 
 class Defaults:
     SECRET_KEY: str | None = None  # from instance/config.py, REGISTRY_SECRET_KEY, or instance/secret_key
+    #: key of the audit trail's HMACs, kept outside the database: REGISTRY_AUDIT_KEY or instance/audit_key
+    AUDIT_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in with instance/registry.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "vi"
@@ -52,7 +55,9 @@ def load_config(app, test_config: dict | None = None) -> None:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if not app.config.get("AUDIT_KEY"):
+        app.config["AUDIT_KEY"] = _instance_secret(Path(app.instance_path) / "audit_key")
     if not app.config.get("EVIDENCE_DIR"):
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -65,11 +70,10 @@ def load_config(app, test_config: dict | None = None) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-def _instance_secret(instance: Path) -> str:
-    """A random key made once and kept in ``instance/secret_key`` (readable by the owner only)."""
-    path = instance / "secret_key"
+def _instance_secret(path: Path) -> str:
+    """A random key made once and kept in a file of the instance folder (readable by the owner only)."""
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))

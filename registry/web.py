@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 from registry import labels, permissions
+from registry.api import is_api_request
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
 from registry.blueprints.main import bp as main_bp
@@ -27,6 +28,9 @@ from registry.services.errors import Conflict, PermissionDenied, ValidationFaile
 
 def select_locale() -> str:
     """The language chosen in the header (kept in the session), Vietnamese by default."""
+    if has_request_context() and is_api_request():  # the API reads no session: Accept-Language decides
+        return request.accept_languages.best_match(current_app.config["LANGUAGES"],
+                                                   current_app.config["BABEL_DEFAULT_LOCALE"])
     lang = session.get("lang") if has_request_context() else None
     return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -80,9 +84,18 @@ def init_app(app: Flask) -> None:
     def require_login():
         """Every page but sign-in and static files needs a session."""
         endpoint = request.endpoint or ""
+        if is_api_request():  # the API authenticates each request with a token (registry.api.auth)
+            return None
         if endpoint in ("auth.login", "auth.set_language", "static") or current_user.is_authenticated:
             return None
         return login_manager.unauthorized()
+
+    @app.before_request
+    def take_sqlite_write_lock():
+        """SQLite: a request that may write starts its transaction with BEGIN IMMEDIATE, so concurrent writers
+        (and their audit appends) queue on the lock instead of failing on a lock upgrade."""
+        if request.method not in ("GET", "HEAD", "OPTIONS") and db.engine.dialect.name == "sqlite":
+            db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
     @app.after_request
     def commit_or_rollback(response):

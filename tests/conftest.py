@@ -19,8 +19,9 @@ from werkzeug.serving import make_server
 
 from registry import create_app
 from registry.extensions import db as _db
-from registry.models import Field, OrgLevel, OrgUnit, Person, Role, Task, TaskState, Year
-from registry.services import clock
+from registry.models.audit import SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS
+from registry.models import Field, OrgLevel, OrgUnit, Period, Person, Role, Task, TaskState, Year
+from registry.services import clock, monitoring, progress, review
 from registry.services import tasks as task_service
 
 PASSWORD = "correct-horse-9"
@@ -48,6 +49,7 @@ def _app(tmp_path_factory):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
+        "AUDIT_KEY": "test-audit-key",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
         "PAGE_SIZE": 5,
@@ -69,9 +71,14 @@ def _empty_tables() -> None:
     if _db.engine.dialect.name == "postgresql":
         _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
+        for statement in SQLITE_DROP_TRIGGERS:
+            _db.session.execute(text(statement))
         _db.session.execute(text("UPDATE org_units SET head_id = NULL"))
+        _db.session.execute(text("UPDATE tasks SET carried_from_id = NULL"))
         for name in tables:
             _db.session.execute(text(f"DELETE FROM {name}"))
+        for statement in SQLITE_TRIGGERS:
+            _db.session.execute(text(statement))
     _db.session.commit()
 
 
@@ -302,3 +309,42 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# -- year-end ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def levels(db):
+    """The default verdict scale, by code."""
+    return {level.code: level for level in review.ensure_default_levels()}
+
+
+@pytest.fixture
+def make_reviewed_task(db, world, make_task, levels):
+    """``make_reviewed_task(level="exceeded", stop_at=None)``: an approved task with a Q1 note, the owner's
+    self-assessment, the monitor's final assessment and the verdict, through the real services. ``stop_at``
+    ("self_assessed" or "final_assessed") stops before the verdict."""
+    def make(level: str = "exceeded", stop_at: str | None = None, **overrides) -> Task:
+        task = make_task(TaskState.APPROVED, **overrides)
+        progress.add_progress_note(world.owner, task, 1, {
+            "work_done": "Đã đối thoại với 44 hộ", "status": "on_track",
+            "values": {str(task.indicators[0].id): 20}})
+        review.submit_self_assessment(world.owner, task, {
+            "reached": {task.indicators[0].id: 0}, "deliverable": "Mặt bằng sạch đã bàn giao",
+            "self_level_id": levels["exceeded"].id, "shortcomings": "", "lessons": "Kiên trì đối thoại"})
+        if stop_at == "self_assessed":
+            return task
+        monitoring.add_assessment(world.monitor, task, Period.FINAL, {
+            "supervision_form": "field_survey", "judgement": "on_track",
+            "strengths": "Hoàn thành trước thời hạn", "shortcomings": "", "causes": ""})
+        if stop_at == "final_assessed":
+            return task
+        data = {"level_id": levels[level].id, "reasons": "Hoàn thành sớm, vượt chỉ tiêu",
+                "commendation": "reward", "commendation_form": "Giấy khen của Ban Thường vụ"}
+        if levels[level].requires_percent:
+            data["percent"] = 60
+        if levels[level].outcome.value in ("partial", "not_done"):
+            data.update(commendation="none", commendation_form="", measures="Chuyển sang năm sau")
+        review.record_verdict(world.standing, task, data)
+        return task
+    return make

@@ -161,7 +161,7 @@ def test_home_is_vietnamese_by_default_and_english_on_request(world, login_as):
     assert "Đăng xuất" in client.get("/").get_data(as_text=True)
 
 
-def test_login_errors_are_vietnamese(client, world):
+def test_login_errors_are_vietnamese(client):
     response = client.post("/login", data={"username": "", "password": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 401
@@ -170,7 +170,7 @@ def test_login_errors_are_vietnamese(client, world):
     assert "Enter your username." not in html
 
 
-def test_login_errors_are_english_when_chosen(client, world):
+def test_login_errors_are_english_when_chosen(client):
     client.post("/language/en", data={"next": "/login"})
     html = client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
     assert "Enter your username." in html

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event, select
 
+from registry import create_app
 from registry.models import AuditEvent, Task, TaskState
 from registry.services import clock
 from tests.conftest import PASSWORD
@@ -275,22 +276,20 @@ def test_withdraw(world, login_as, make_task, db):
     assert db.session.get(Task, task.id).state == S.WITHDRAWN
 
 
-def test_csrf_is_enforced(world, make_task, db):
-    from registry import create_app  # a second app with CSRF on
+def test_csrf_is_enforced(world, make_task, db, app):
     task = make_task(S.SUBMITTED)
     db.session.commit()
-    from flask import current_app
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": current_app.config["SQLALCHEMY_DATABASE_URI"]})
-    client = app.test_client()
+    strict = create_app({"TESTING": True, "SECRET_KEY": "x", "AUDIT_KEY": "x", "WTF_CSRF_ENABLED": True,
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = strict.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(world.owner.id)
     response = client.post(f"/tasks/{task.id}/withdraw", data={"reason": "x"})
     assert response.status_code == 400
-    with app.app_context():
-        from registry.extensions import db as db2
-        assert db2.session.get(Task, task.id).state == S.SUBMITTED
-        db2.session.remove()
+    with strict.app_context():
+        assert db.session.get(Task, task.id).state == S.SUBMITTED
+        db.session.remove()
+        db.engine.dispose()
 
 
 # -- list, filters, search, pagination ----------------------------------------------------------------------

@@ -14,6 +14,14 @@ from registry.models.monitoring import (
 from registry.models.notification import Notification
 from registry.models.org import OrgLevel, OrgUnit
 from registry.models.person import Person, PersonRole, Role
+from registry.models.review import (
+    UNFINISHED,
+    Commendation,
+    Outcome,
+    SelfAssessment,
+    Verdict,
+    VerdictLevel,
+)
 from registry.models.progress import EvidenceFile, IndicatorValue, NoteAmendment, ProgressNote, ProgressStatus
 from registry.models.task import (
     Authority,
@@ -29,6 +37,7 @@ from registry.models.token import ApiToken
 from registry.models.year import Field, Year
 
 __all__ = [
+    "UNFINISHED", "Commendation", "Outcome", "SelfAssessment", "Verdict", "VerdictLevel",
     "ApiToken",
     "Assessment", "EvidenceFile", "IndicatorValue", "Judgement", "MidYearReview", "NoteAmendment", "Notification",
     "Period", "ProgressNote", "ProgressStatus", "Recommendation", "RecommendationStatus", "SupervisionForm",

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.models.base import UTCDateTime, db
@@ -55,6 +55,8 @@ class AuditEvent(db.Model):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: HMAC-SHA-256 of ``entry_hash`` under the audit key, which is kept outside the database
+    hmac: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
 
@@ -69,3 +71,27 @@ class AuditEvent(db.Model):
     @property
     def after(self) -> Any:
         return self.data.get("after")
+
+
+#: audit rows are append-only: the database refuses UPDATE and DELETE (created with the table and by migration)
+SQLITE_TRIGGERS = [
+    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+]
+SQLITE_DROP_TRIGGERS = ["DROP TRIGGER IF EXISTS audit_events_no_update",
+                        "DROP TRIGGER IF EXISTS audit_events_no_delete"]
+POSTGRESQL_TRIGGERS = [
+    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$",
+    "CREATE TRIGGER audit_events_no_update_delete BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+]
+POSTGRESQL_DROP_TRIGGERS = ["DROP TRIGGER IF EXISTS audit_events_no_update_delete ON audit_events",
+                            "DROP FUNCTION IF EXISTS audit_events_append_only()"]
+
+for _statement in SQLITE_TRIGGERS:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRESQL_TRIGGERS:
+    event.listen(AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

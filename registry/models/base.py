@@ -70,8 +70,7 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
     """SQLite: enforce foreign keys, write-ahead log and a busy timeout on every connection."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

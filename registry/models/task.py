@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from registry.models.monitoring import Assessment, MidYearReview
     from registry.models.org import OrgUnit
     from registry.models.progress import EvidenceFile, ProgressNote
+    from registry.models.review import SelfAssessment, Verdict
     from registry.models.person import Person
     from registry.models.year import Field, Year
 
@@ -72,6 +73,7 @@ class Task(db.Model):
         ),
         CheckConstraint("state <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         CheckConstraint("state <> 'draft' OR submitted_at IS NULL", name="draft_never_submitted"),
+        CheckConstraint("(carried_from_id IS NULL) = (carry_reason IS NULL)", name="carry_has_reason"),
         Index("ix_tasks_year_state", "year_id", "state"),
         Index("ix_tasks_year_unit", "year_id", "org_unit_id"),
     )
@@ -114,6 +116,9 @@ class Task(db.Model):
     #: the Standing Committee's latest comment when it returned the registration
     return_comment: Mapped[str | None] = mapped_column(Text)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    #: the unfinished task of an earlier year that this registration carries over
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    carry_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: optimistic-locking counter (ETag for the API)
@@ -139,6 +144,11 @@ class Task(db.Model):
     files: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id", viewonly=True)
     assessments: Mapped[list[Assessment]] = relationship(back_populates="task", order_by="Assessment.id")
     mid_year_review: Mapped[MidYearReview | None] = relationship(back_populates="task")
+    self_assessment: Mapped[SelfAssessment | None] = relationship(back_populates="task")
+    verdicts: Mapped[list[Verdict]] = relationship(back_populates="task", order_by="Verdict.id")
+    carried_from: Mapped[Task | None] = relationship(remote_side=[id], back_populates="carried_into",
+                                                     foreign_keys=[carried_from_id])
+    carried_into: Mapped[Task | None] = relationship(back_populates="carried_from", foreign_keys=[carried_from_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -151,6 +161,10 @@ class Task(db.Model):
     def code(self) -> str:
         """A human reference such as ``2026-000123``."""
         return f"{self.year.year}-{self.id:06d}" if self.id else ""
+
+    @property
+    def current_verdict(self) -> Verdict | None:
+        return next((v for v in self.verdicts if v.is_current), None)
 
     @property
     def owner_label(self) -> str:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import hmac as hmac_module
 import json
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from registry.models import AuditEvent, AuditHead, Person, Task, db
 from registry.models.audit import GENESIS_HASH, HASH_VERSION
 from registry.services import clock
+
+
+def audit_key() -> str:
+    """The HMAC key of the trail: configured outside the database (REGISTRY_AUDIT_KEY or instance/audit_key)."""
+    return current_app.config["AUDIT_KEY"]
 
 
 def canonical_json(value: Any) -> str:
@@ -23,6 +30,11 @@ def entry_hash(seq: int, prev_hash: str, payload: str) -> str:
     """SHA-256 over the version tag, sequence number, previous hash and payload."""
     material = "\n".join([HASH_VERSION, str(seq), prev_hash, payload]).encode("utf-8")
     return hashlib.sha256(material).hexdigest()
+
+
+def sign(digest: str, key: str) -> str:
+    """HMAC-SHA-256 of an entry hash under the audit key."""
+    return hmac_module.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _advance_head() -> AuditHead:
@@ -71,6 +83,7 @@ def record_event(
     payload = canonical_json(body)
     digest = entry_hash(seq, head.last_hash, payload)
     event = AuditEvent(
+        hmac=sign(digest, audit_key()),
         seq=seq,
         occurred_at=occurred_at,
         actor_id=actor.id if actor else None,

@@ -30,6 +30,8 @@ MONITORED_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 TEXTS = ("strengths", "shortcomings", "causes")
 MAX_TEXT = 20000
 MAX_RECOMMENDATIONS = 20
+#: periods assessed during the year (the final assessment follows the owner's self-assessment)
+IN_YEAR_PERIODS = (Period.Q1, Period.Q2, Period.Q3, Period.Q4, Period.MID_YEAR)
 
 
 def _enum(cls, value, field, message, errors):
@@ -64,6 +66,32 @@ def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors) -> l
             errors.add(key + "content", _l("At most %(n)d characters.", n=MAX_TEXT))
         out.append({"content": content, "addressee": addressee, "reply_deadline": deadline})
     return out
+
+
+def periods_left(task: Task) -> list[Period]:
+    """The in-year periods the task may still be assessed for: none unless it is approved or under way."""
+    if task.state not in MONITORED_STATES:
+        return []
+    done = {a.period for a in task.assessments}
+    return [p for p in IN_YEAR_PERIODS if p not in done]
+
+
+def require_assessable(actor: Person, task: Task) -> list[Period]:
+    """Check that ``actor`` may assess ``task`` now (the form page); returns the periods left to assess."""
+    if not permissions.can_assess(actor, task):
+        raise PermissionDenied(_l("Only the monitor assigned to this task assesses it."))
+    require_unlocked(task)
+    if task.state not in MONITORED_STATES:
+        raise Conflict(_l("Only approved tasks are assessed during the year."))
+    left = periods_left(task)
+    if not left:
+        raise Conflict(_l("Every period of the year has been assessed already."))
+    return left
+
+
+def is_reply_overdue(recommendation: Recommendation) -> bool:
+    """An open recommendation whose reply deadline has passed."""
+    return recommendation.status == RecommendationStatus.OPEN and recommendation.reply_deadline < clock.today()
 
 
 def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[str, Any],
@@ -128,14 +156,20 @@ def acknowledge_assessment(actor: Person, assessment: Assessment) -> Assessment:
     return assessment
 
 
-def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply: str) -> Recommendation:
-    """The owner replies to a recommendation, once."""
+def require_replyable(actor: Person, recommendation: Recommendation) -> None:
+    """Check that ``actor`` may reply to the recommendation now: its owner, once, while the task is unlocked."""
     task = recommendation.assessment.task
     if not permissions.can_report(actor, task):
         raise PermissionDenied(_l("Only the task's owner replies to its recommendations."))
     require_unlocked(task)
     if recommendation.status == RecommendationStatus.REPLIED:
         raise Conflict(_l("This recommendation has been answered already."))
+
+
+def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply: str) -> Recommendation:
+    """The owner replies to a recommendation, once."""
+    require_replyable(actor, recommendation)
+    task = recommendation.assessment.task
     reply = (reply or "").strip()
     errors = FieldErrors()
     if not reply:
@@ -186,13 +220,21 @@ def take_mid_year_snapshots(actor: Person | None, year: Year) -> int:
     return len(tasks)
 
 
-def conclude_mid_year(actor: Person, review: MidYearReview, conclusion: str) -> MidYearReview:
-    """The Standing Committee records its mid-year conclusion on a task."""
-    task = review.task
+def require_concludable(actor: Person, task: Task) -> MidYearReview:
+    """Check that ``actor`` may record the mid-year conclusion on ``task``; returns its review."""
     if not permissions.can_decide(actor, task):
         raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
                                   "decides on a task."))
     require_unlocked(task)
+    if task.mid_year_review is None:
+        raise Conflict(_l("The mid-year review of this task has not been taken yet."))
+    return task.mid_year_review
+
+
+def conclude_mid_year(actor: Person, review: MidYearReview, conclusion: str) -> MidYearReview:
+    """The Standing Committee records its mid-year conclusion on a task."""
+    task = review.task
+    require_concludable(actor, task)
     conclusion = (conclusion or "").strip()
     errors = FieldErrors()
     if not conclusion:

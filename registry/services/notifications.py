@@ -72,6 +72,10 @@ def message(notification: Notification) -> str:
         "assessment.new": lambda: _("The monitor assessed “%(title)s”.", title=title),
         "recommendation.new": lambda: _("A recommendation on “%(title)s” awaits your reply by %(date)s.",
                                         title=title, date=p.get("deadline", "")),
+        "task.self_assessed": lambda: _("The owner self-assessed “%(title)s”; your final assessment is due.",
+                                        title=title),
+        "task.verdict": lambda: _("The Standing Committee recorded its verdict on “%(title)s”: %(level)s.",
+                                  title=title, level=p.get("level", "")),
         "recommendation.replied": lambda: _("The owner replied to your recommendation on “%(title)s”.",
                                             title=title),
     }

@@ -120,6 +120,8 @@ def clean_note_input(task: Task, data: dict[str, Any]) -> dict[str, Any]:
     derived = derived_percent(task, values)
     if derived is not None:
         out["percent_complete"], out["is_percent_derived"] = derived, True
+    elif is_percent_derived(task):  # an indicator's value is wrong and already reported; no % is asked for
+        out["percent_complete"], out["is_percent_derived"] = None, True
     else:
         percent = _number(data.get("percent_complete"), "percent_complete", errors)
         if percent is None and "percent_complete" not in errors.errors:
@@ -159,6 +161,42 @@ def _apply(note: ProgressNote, values: dict[str, Any]) -> None:
             note.values.append(IndicatorValue(indicator_id=indicator_id, value=value))
 
 
+def require_reporting(task: Task) -> None:
+    """Raise ``Conflict`` unless the task takes new notes: not locked, and approved or in progress."""
+    require_unlocked(task)
+    if task.state not in REPORTING_STATES:
+        raise Conflict(_l("Progress is reported only on approved tasks."))
+
+
+def open_quarters(task: Task, day: date) -> list[int]:
+    """The quarters for which a new note may be written on ``day``: begun, and without a note yet."""
+    noted = {n.quarter for n in task.notes}
+    return [q for q in (1, 2, 3, 4) if q not in noted and quarter_window(task, q).is_open_on(day)]
+
+
+def is_percent_derived(task: Task) -> bool:
+    """True when the % complete follows from the indicators, so the owner does not enter it."""
+    return derived_percent(task, {i.id: i.target for i in task.indicators}) is not None
+
+
+def require_editable(note: ProgressNote) -> None:
+    """Raise ``Conflict`` unless the note may still be edited directly (task unlocked, window open)."""
+    require_unlocked(note.task)
+    window = quarter_window(note.task, note.quarter)
+    if not window.is_editable_on(clock.today()):
+        raise Conflict(_l("The note could be edited until %(date)s; record an amendment with a reason instead.",
+                          date=window.editable_until.strftime("%d/%m/%Y")))
+
+
+def require_amendable(note: ProgressNote) -> None:
+    """Raise ``Conflict`` unless the note is corrected by amendment (task unlocked, editing window closed)."""
+    require_unlocked(note.task)
+    window = quarter_window(note.task, note.quarter)
+    if window.is_editable_on(clock.today()):
+        raise Conflict(_l("The note is still editable until %(date)s; edit it directly.",
+                          date=window.editable_until.strftime("%d/%m/%Y")))
+
+
 def _require_owner(actor: Person, task: Task) -> None:
     if not permissions.can_report(actor, task):
         raise PermissionDenied(_l("Only the task's owner writes its progress notes."))
@@ -167,9 +205,7 @@ def _require_owner(actor: Person, task: Task) -> None:
 def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, Any]) -> ProgressNote:
     """The owner reports on a quarter; the first note puts an approved task in progress."""
     _require_owner(actor, task)
-    require_unlocked(task)
-    if task.state not in REPORTING_STATES:
-        raise Conflict(_l("Progress is reported only on approved tasks."))
+    require_reporting(task)
     if quarter not in (1, 2, 3, 4):
         raise Conflict(_l("There is no such quarter."))
     window = quarter_window(task, quarter)
@@ -199,11 +235,7 @@ def update_progress_note(actor: Person, note: ProgressNote, data: dict[str, Any]
     """The owner edits a note while its editing window is open."""
     task = note.task
     _require_owner(actor, task)
-    require_unlocked(task)
-    window = quarter_window(task, note.quarter)
-    if not window.is_editable_on(clock.today()):
-        raise Conflict(_l("The note could be edited until %(date)s; record an amendment with a reason instead.",
-                          date=window.editable_until.strftime("%d/%m/%Y")))
+    require_editable(note)
     values = clean_note_input(task, data)
     before = note_snapshot(note)
     changes = {k: {"before": before[k], "after": v} for k, v in _proposed(note, values).items() if before[k] != v}
@@ -221,11 +253,7 @@ def amend_progress_note(actor: Person, note: ProgressNote, reason: str, data: di
     """After the editing window, the owner corrects a note with a reason; the original values stay recorded."""
     task = note.task
     _require_owner(actor, task)
-    require_unlocked(task)
-    window = quarter_window(task, note.quarter)
-    if window.is_editable_on(clock.today()):
-        raise Conflict(_l("The note is still editable until %(date)s; edit it directly.",
-                          date=window.editable_until.strftime("%d/%m/%Y")))
+    require_amendable(note)
     errors = FieldErrors()
     reason = (reason or "").strip()
     if not reason:

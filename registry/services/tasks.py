@@ -272,7 +272,8 @@ def _apply(task: Task, values: dict[str, Any]) -> None:
         task.milestones = [Milestone(position=i, **row) for i, row in enumerate(values["milestones"])]
 
 
-def _check_window(year: Year) -> None:
+def check_window(year: Year) -> None:
+    """Raise ``Conflict`` unless today is inside the year's registration window."""
     if not year.registration_open_on(clock.today()):
         raise Conflict(
             _l("Registration for %(year)d is closed (window %(opens)s – %(closes)s).", year=year.year,
@@ -300,7 +301,7 @@ def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_i
     """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads)."""
     if not permissions.can_register(actor):
         raise PermissionDenied(_l("Only committee members and heads of units register tasks."))
-    _check_window(year)
+    check_window(year)
     values = clean_task_input(data, year)
     unit = _collective_unit(actor, owner_unit_id)
     task = Task(
@@ -342,7 +343,7 @@ def submit_task(actor: Person, task: Task) -> Task:
         raise PermissionDenied(_l("Only the owner submits a registration."))
     require_state(task, "submit")
     if task.submitted_at is None:
-        _check_window(task.year)
+        check_window(task.year)
     errors = FieldErrors()
     for name, message in (
         ("goal", _l("State the goal before submitting.")),

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from registry.blueprints.auth import views  # noqa: E402,F401  - registers the routes
+from registry.blueprints.auth import tokens, views  # noqa: E402,F401  - registers the routes

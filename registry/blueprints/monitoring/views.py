@@ -1,3 +1,291 @@
-"""Routes of the monitoring blueprint."""
+"""Monitoring pages: assessments (Form C) and replies, the mid-year review, what needs attention, notifications."""
 
-from registry.blueprints.monitoring import bp  # noqa: F401
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from registry import permissions
+from registry.blueprints.common import apply_errors, get_or_404
+from registry.blueprints.monitoring import bp
+from registry.blueprints.monitoring.forms import (
+    JUDGEMENT, PERIOD, PROGRESS_STATUS, SUPERVISION_FORM,
+    ActionForm, AssessmentForm, ConclusionForm, ReplyForm, assessment_data, recommendation_rows,
+)
+from registry.extensions import db
+from registry.models import Assessment, Notification, ProgressNote, Recommendation, Task, Year
+from registry.services import clock
+from registry.services import monitoring as monitoring_service
+from registry.services import notifications as notification_service
+from registry.services import queries
+from registry.services.tasks import state_allows
+from registry.services.errors import ValidationFailed
+
+#: rows shown per list on the attention page before "see all"
+LIMIT = 10
+
+
+def _load_task(task_id: int) -> Task:
+    task = get_or_404(Task, task_id)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    return task
+
+
+def _require_button_form() -> None:
+    """A POST without a form body of its own: only the CSRF token is checked."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _task_url(task: Task, anchor: str = "monitoring") -> str:
+    return url_for("tasks.show", task_id=task.id, _anchor=anchor)
+
+
+def _note_form_url(task: Task, quarter: int) -> str:
+    """The progress-note form of a quarter (the progress pages' URL: /tasks/<id>/notes/new?quarter=N)."""
+    return f"{url_for('tasks.show', task_id=task.id)}/notes/new?quarter={quarter}"
+
+
+# -- template helpers and the header counts -------------------------------------------------------------------
+
+@bp.app_context_processor
+def monitoring_context():
+    """Labels and helpers for the monitoring templates; the header counts for a signed-in user."""
+    context = {
+        "period_label": PERIOD,
+        "supervision_form_label": SUPERVISION_FORM,
+        "judgement_label": JUDGEMENT,
+        "progress_status_label": PROGRESS_STATUS,
+        "monitoring": SimpleNamespace(
+            is_reply_overdue=monitoring_service.is_reply_overdue,
+            periods_left=monitoring_service.periods_left,
+            message=notification_service.message,
+            today=clock.today,
+            note_form_url=_note_form_url,
+        ),
+        "header_counts": None,
+    }
+    if current_user and current_user.is_authenticated:
+        with db.session.no_autoflush:
+            context["header_counts"] = SimpleNamespace(
+                attention=queries.attention_count(current_user),
+                unread=notification_service.unread_count(current_user),
+            )
+    return context
+
+
+# -- assessments (Form C) -------------------------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/assessments/new", methods=["GET", "POST"])
+def new_assessment(task_id: int):
+    task = _load_task(task_id)
+    if not permissions.can_assess(current_user, task):
+        abort(403)
+    periods = monitoring_service.require_assessable(current_user, task)
+    form = AssessmentForm()
+    form.set_choices(periods)
+    if form.validate_on_submit():
+        try:
+            monitoring_service.add_assessment(current_user, task, form.period.data, assessment_data(form),
+                                              recommendation_rows(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Assessment recorded; the owner has been notified."), "success")
+            return redirect(_task_url(task))
+    form.pad_rows()
+    return render_template("monitoring/assessment_form.html", form=form, task=task), 422 if form.errors else 200
+
+
+@bp.route("/assessments/<id:assessment_id>/acknowledge", methods=["POST"])
+def acknowledge(assessment_id: int):
+    assessment = get_or_404(Assessment, assessment_id)
+    task = _load_task(assessment.task_id)
+    _require_button_form()
+    monitoring_service.acknowledge_assessment(current_user, assessment)
+    flash(_("Assessment acknowledged."), "success")
+    return redirect(_task_url(task, f"assessment-{assessment.id}"))
+
+
+@bp.route("/recommendations/<id:rec_id>/reply", methods=["GET", "POST"])
+def reply(rec_id: int):
+    recommendation = get_or_404(Recommendation, rec_id)
+    task = _load_task(recommendation.task_id)
+    monitoring_service.require_replyable(current_user, recommendation)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            monitoring_service.reply_to_recommendation(current_user, recommendation, form.reply.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Reply sent to the monitor."), "success")
+            return redirect(_task_url(task, f"assessment-{recommendation.assessment_id}"))
+    return render_template("monitoring/reply.html", form=form, task=task, recommendation=recommendation,
+                           is_overdue=monitoring_service.is_reply_overdue(recommendation)), \
+        422 if form.errors else 200
+
+
+# -- the mid-year review (sơ kết) -----------------------------------------------------------------------------
+
+@bp.route("/years/<id:year_id>/midyear", methods=["POST"])
+def take_midyear(year_id: int):
+    year = get_or_404(Year, year_id)
+    if not permissions.can_run_reviews(current_user):
+        abort(403)
+    _require_button_form()
+    taken = monitoring_service.take_mid_year_snapshots(current_user, year)
+    flash(_("Mid-year review of %(year)d: %(n)d snapshots taken.", year=year.year, n=taken), "success")
+    return redirect(url_for("monitoring.attention"))
+
+
+@bp.route("/tasks/<id:task_id>/midyear", methods=["GET", "POST"])
+def conclude_midyear(task_id: int):
+    task = _load_task(task_id)
+    if not permissions.can_decide(current_user, task):
+        abort(403)
+    review = monitoring_service.require_concludable(current_user, task)
+    form = ConclusionForm(conclusion=review.conclusion)
+    if form.validate_on_submit():
+        try:
+            monitoring_service.conclude_mid_year(current_user, review, form.conclusion.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Mid-year conclusion recorded."), "success")
+            return redirect(_task_url(task, "midyear"))
+    return render_template("monitoring/midyear.html", form=form, task=task, review=review,
+                           state_allows=state_allows), \
+        422 if form.errors else 200
+
+
+# -- what needs attention -------------------------------------------------------------------------------------
+
+class ListPage:
+    """A list that is either capped (first ``LIMIT`` rows and the total) or the whole list, paginated."""
+
+    def __init__(self, key: str, stmt=None, rows: list | None = None, expanded: bool = False):
+        self.key = key
+        self.is_expanded = expanded
+        if expanded:
+            if stmt is not None:
+                self.page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100,
+                                        error_out=False)
+            else:
+                self.page = _ListPagination(rows or [], current_app.config["PAGE_SIZE"])
+            self.items, self.total = list(self.page.items), self.page.total
+        else:
+            self.page = None
+            if stmt is not None:
+                self.items = list(db.session.scalars(stmt.limit(LIMIT)).unique())
+                self.total = queries.count(stmt)
+            else:
+                self.items, self.total = (rows or [])[:LIMIT], len(rows or [])
+
+    @property
+    def has_more(self) -> bool:
+        return not self.is_expanded and self.total > len(self.items)
+
+
+class _ListPagination:
+    """The part of Flask-SQLAlchemy's pagination the pager macro uses, over a list computed in Python."""
+
+    def __init__(self, rows: list, per_page: int):
+        self.total, self.per_page = len(rows), per_page
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(max(request.args.get("page", 1, type=int), 1), self.pages)
+        self.items = rows[(self.page - 1) * per_page:self.page * per_page]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
+        last = 0
+        for n in range(1, self.pages + 1):
+            if n <= left_edge or n > self.pages - right_edge or \
+                    self.page - left_current <= n <= self.page + right_current:
+                if last + 1 != n:
+                    yield None
+                yield n
+                last = n
+
+
+#: the lists of the attention page, in the order shown
+LISTS = ("notes_due", "recommendations_to_reply", "notes_to_assess", "overdue_replies", "late_or_at_risk",
+         "unassessed")
+
+
+def _attention_lists(user) -> dict[str, dict]:
+    """The service queries behind each list the user sees, with what the rows show loaded up front."""
+    rec_task = joinedload(Recommendation.assessment).joinedload(Assessment.task)
+    note_task = joinedload(ProgressNote.task)
+    task_rows = (joinedload(Task.owner_unit), joinedload(Task.org_unit))
+    wanted: dict[str, dict] = {}
+    if permissions.can_register(user):
+        wanted["notes_due"] = {"rows": queries.notes_due(user)}
+        wanted["recommendations_to_reply"] = {"stmt": queries.open_recommendations(user).options(
+            rec_task.joinedload(Task.year),
+            joinedload(Recommendation.assessment).joinedload(Assessment.monitor))}
+    if permissions.is_monitor(user):
+        wanted["notes_to_assess"] = {"stmt": queries.notes_to_assess(user).options(
+            note_task.joinedload(Task.year), note_task.joinedload(Task.owner),
+            note_task.joinedload(Task.owner_unit))}
+        wanted["overdue_replies"] = {"stmt": queries.open_recommendations(
+            user, as_monitor=True, overdue_only=True).options(
+            rec_task.joinedload(Task.year), rec_task.joinedload(Task.owner), rec_task.joinedload(Task.owner_unit))}
+    if permissions.is_standing_committee(user):
+        year = queries.current_year()
+        if year is not None:
+            wanted["late_or_at_risk"] = {"stmt": queries.late_or_at_risk(user, year).options(*task_rows)}
+            wanted["unassessed"] = {"stmt": queries.unassessed_this_quarter(user, year).options(*task_rows)}
+    return wanted
+
+
+@bp.route("/attention")
+def attention():
+    """What needs the user's attention, per role; ``?show=<list>`` shows one list in full, paginated."""
+    user = current_user
+    show = request.args.get("show")
+    wanted = _attention_lists(user)
+    if show is not None and show not in wanted:
+        abort(404)
+    lists = {key: ListPage(key, expanded=(key == show), **wanted[key]) for key in LISTS
+             if key in wanted and show in (None, key)}
+    can_run = show is None and permissions.can_run_reviews(user)
+    return render_template(
+        "monitoring/attention.html", lists=lists, show=show,
+        review_years=list(db.session.scalars(select(Year).order_by(Year.year.desc()))) if can_run else [])
+
+
+# -- notifications --------------------------------------------------------------------------------------------
+
+@bp.route("/notifications")
+def notifications():
+    stmt = select(Notification).where(Notification.person_id == current_user.id) \
+        .options(joinedload(Notification.task).joinedload(Task.year)) \
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    return render_template("monitoring/notifications.html", page=page, action_form=ActionForm())
+
+
+@bp.route("/notifications/<id:nid>/read", methods=["POST"])
+def mark_read(nid: int):
+    notification = get_or_404(Notification, nid)
+    _require_button_form()
+    notification_service.mark_read(current_user, notification)
+    if request.form.get("go") == "task" and notification.task_id:
+        return redirect(url_for("tasks.show", task_id=notification.task_id))
+    return redirect(url_for("monitoring.notifications", page=request.form.get("page", type=int) or None))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+def mark_all_read():
+    _require_button_form()
+    changed = notification_service.mark_all_read(current_user)
+    flash(_("%(n)d notifications marked as read.", n=changed), "success")
+    return redirect(url_for("monitoring.notifications"))

@@ -1,3 +1,269 @@
-"""Routes of the progress blueprint."""
+"""Quarterly progress notes (Form B) and evidence files: write, edit, amend, attach, download.
 
-from registry.blueprints.progress import bp  # noqa: F401
+The rules (windows, states, who may act, what a file may be) live in ``registry.services.progress`` and
+``registry.services.evidence``; these views load, check permission, call the service and render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from registry import permissions
+from registry.blueprints.common import apply_errors, get_or_404
+from registry.blueprints.progress import bp
+from registry.blueprints.progress.forms import (
+    NOTE_FIELD_LABELS,
+    STATUS_BY_VALUE,
+    STATUS_LABELS,
+    AmendNoteForm,
+    EditNoteForm,
+    NewNoteForm,
+    UploadForm,
+    fill_from_note,
+    note_data,
+    note_form,
+    service_errors,
+)
+from registry.extensions import db
+from registry.models import EvidenceFile, Indicator, NoteAmendment, ProgressNote, Task
+from registry.models.task import DECIDED_STATES
+from registry.services import clock
+from registry.services import progress as progress_service
+from registry.services.errors import Conflict, ValidationFailed
+from registry.services.evidence import EvidenceStore, FileTooLarge, attach_evidence
+from registry.services.progress import QuarterWindow
+from registry.services.tasks import is_locked, require_unlocked
+
+
+def _store() -> EvidenceStore:
+    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]), current_app.config["MAX_EVIDENCE_BYTES"])
+
+
+def _reported_task(task_id: int) -> Task:
+    """The task, if the current user writes its notes (else 403)."""
+    task = get_or_404(Task, task_id)
+    if not permissions.can_report(current_user, task):
+        abort(403)
+    return task
+
+
+def _own_note(note_id: int) -> ProgressNote:
+    """The note, if the current user writes its task's notes (else 403)."""
+    note = get_or_404(ProgressNote, note_id)
+    if not permissions.can_report(current_user, note.task):
+        abort(403)
+    return note
+
+
+def _apply_note_errors(form, exc: ValidationFailed) -> None:
+    apply_errors(form, ValidationFailed(service_errors(exc.errors)))
+
+
+def _attach(note: ProgressNote, upload) -> EvidenceFile:
+    return attach_evidence(current_user, note, upload.stream, upload.filename, _store())
+
+
+def _saved_message(note: ProgressNote) -> str:
+    if note.is_percent_derived:
+        return _("The note for quarter %(q)d is saved. Percent complete, derived from the indicators: %(p)s.",
+                 q=note.quarter, p=format_decimal(note.percent_complete))
+    return _("The note for quarter %(q)d is saved.", q=note.quarter)
+
+
+def _task_page(note: ProgressNote):
+    return redirect(url_for("tasks.show", task_id=note.task_id, _anchor=f"quarter-{note.quarter}"))
+
+
+def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None):
+    window = progress_service.quarter_window(task, note.quarter) if note else None
+    return render_template("progress/note_form.html", form=form, task=task, note=note, mode=mode, window=window,
+                           is_percent_derived=progress_service.is_percent_derived(task),
+                           status_labels=STATUS_LABELS), 422 if form.errors else 200
+
+
+# -- notes --------------------------------------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/notes/new", methods=["GET", "POST"])
+def new_note(task_id: int):
+    task = _reported_task(task_id)
+    progress_service.require_reporting(task)
+    quarters = progress_service.open_quarters(task, clock.today())
+    if not quarters and request.method == "GET":
+        raise Conflict(_("No quarter is waiting for a note: each quarter has one note, which can be written from "
+                         "the first day of the quarter. To correct a note, edit or amend it on the task page."))
+    form = note_form(NewNoteForm, task)
+    form.quarter.choices = [(q, _("Quarter %(q)d", q=q)) for q in quarters]
+    if request.method == "GET":
+        wanted = request.args.get("quarter", type=int)
+        form.quarter.data = wanted if wanted in quarters else quarters[0]
+    elif form.validate_on_submit():
+        try:
+            note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task))
+            if form.file.data:
+                _attach(note, form.file.data)
+        except ValidationFailed as exc:
+            _apply_note_errors(form, exc)
+        else:
+            flash(_saved_message(note), "success")
+            return _task_page(note)
+    return _note_page(form, task, "new")
+
+
+@bp.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])
+def edit_note(note_id: int):
+    note = _own_note(note_id)
+    progress_service.require_editable(note)
+    task = note.task
+    form = note_form(EditNoteForm, task)
+    if request.method == "GET":
+        fill_from_note(form, note)
+    elif form.validate_on_submit():
+        try:
+            progress_service.update_progress_note(current_user, note, note_data(form, task))
+        except ValidationFailed as exc:
+            _apply_note_errors(form, exc)
+        else:
+            flash(_saved_message(note), "success")
+            return _task_page(note)
+    return _note_page(form, task, "edit", note)
+
+
+@bp.route("/notes/<id:note_id>/amend", methods=["GET", "POST"])
+def amend_note(note_id: int):
+    note = _own_note(note_id)
+    progress_service.require_amendable(note)
+    task = note.task
+    form = note_form(AmendNoteForm, task)
+    if request.method == "GET":
+        fill_from_note(form, note)
+    elif form.validate_on_submit():
+        try:
+            progress_service.amend_progress_note(current_user, note, form.reason.data or "", note_data(form, task))
+        except ValidationFailed as exc:
+            _apply_note_errors(form, exc)
+        else:
+            flash(_("Amendment recorded. The values before it stay visible on the task page."), "success")
+            return _task_page(note)
+    return _note_page(form, task, "amend", note)
+
+
+# -- evidence -------------------------------------------------------------------------------------------------
+
+@bp.route("/notes/<id:note_id>/files", methods=["POST"])
+def upload(note_id: int):
+    note = _own_note(note_id)
+    require_unlocked(note.task)
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            evidence = _attach(note, form.file.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("File “%(name)s” attached to the note for quarter %(q)d.", name=evidence.original_name,
+                    q=note.quarter), "success")
+            return _task_page(note)
+    return render_template("progress/upload.html", form=form, note=note, task=note.task), 422
+
+
+@bp.route("/files/<id:file_id>")
+def download(file_id: int):
+    evidence = get_or_404(EvidenceFile, file_id)
+    task = get_or_404(Task, evidence.task_id)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    path = _store().path_of(evidence).absolute()
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, as_attachment=True, download_name=evidence.original_name,
+                         mimetype=evidence.content_type)
+    response.cache_control.private = True
+    return response
+
+
+@bp.app_errorhandler(FileTooLarge)
+def file_too_large(exc: FileTooLarge):
+    return render_template("error.html", status=413, title=_("Too large"), message=str(exc.message)), 413
+
+
+# -- the task page's progress section ------------------------------------------------------------------------
+
+@dataclass
+class QuarterRow:
+    """One quarter of the timeline: its dates, its note if any, and what the current user may do."""
+
+    window: QuarterWindow
+    note: ProgressNote | None
+    is_open: bool
+    is_overdue: bool
+    can_write: bool = False
+    can_edit: bool = False
+    can_amend: bool = False
+    can_upload: bool = False
+
+    @property
+    def quarter(self) -> int:
+        return self.window.quarter
+
+
+@dataclass
+class Overview:
+    """The progress section of a task page: four quarters and, per indicator, the values reported."""
+
+    today: date
+    rows: list[QuarterRow]
+    #: (indicator, [value of Q1 … Q4 or None])
+    series: list[tuple[Indicator, list[float | None]]] = field(default_factory=list)
+    is_shown: bool = True
+    can_act: bool = False
+
+
+def _passes(check, *args) -> bool:
+    try:
+        check(*args)
+    except Conflict:
+        return False
+    return True
+
+
+def progress_overview(task: Task) -> Overview:
+    """The notes of the task with their values, files and amendments, in a fixed number of queries."""
+    notes = list(db.session.scalars(
+        select(ProgressNote).where(ProgressNote.task_id == task.id).order_by(ProgressNote.quarter).options(
+            selectinload(ProgressNote.values), selectinload(ProgressNote.files),
+            selectinload(ProgressNote.amendments).joinedload(NoteAmendment.amended_by))))
+    by_quarter = {n.quarter: n for n in notes}
+    today = clock.today()
+    can_act = permissions.can_report(current_user, task) and not is_locked(task)
+    writable = set(progress_service.open_quarters(task, today)) if can_act and _passes(
+        progress_service.require_reporting, task) else set()
+    rows = []
+    for quarter in (1, 2, 3, 4):
+        window = progress_service.quarter_window(task, quarter)
+        note = by_quarter.get(quarter)
+        row = QuarterRow(window=window, note=note, is_open=window.is_open_on(today),
+                         is_overdue=note is None and today > window.deadline, can_write=quarter in writable)
+        if note is not None and can_act:
+            row.can_edit = _passes(progress_service.require_editable, note)
+            row.can_amend = _passes(progress_service.require_amendable, note)
+            row.can_upload = True
+        rows.append(row)
+    series = [(indicator, [by_quarter[q].value_of(indicator.id) if q in by_quarter else None for q in (1, 2, 3, 4)])
+              for indicator in task.indicators]
+    return Overview(today=today, rows=rows, series=series, can_act=can_act,
+                    is_shown=bool(notes) or task.state in DECIDED_STATES)
+
+
+@bp.app_context_processor
+def progress_helpers():
+    return {"progress_overview": progress_overview, "PROGRESS_STATUS": STATUS_LABELS,
+            "PROGRESS_STATUS_BY_VALUE": STATUS_BY_VALUE, "NOTE_FIELD": NOTE_FIELD_LABELS}

@@ -1,0 +1,256 @@
+"""Tasks through the API: list, detail, history, and the registration workflow.
+
+Each handler loads, checks with the same predicates as the pages (``can_view_task``, ``can_edit_task``),
+calls the same service function, and dumps. Updates of a draft carry the task's ETag in ``If-Match``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import marshmallow as ma
+
+from flask import abort, request, url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from werkzeug.http import quote_etag
+
+from registry import permissions
+from registry.api import schemas
+from registry.api.auth import api_actor, protect
+from registry.api.errors import documented, install, problem
+from registry.api.pagination import paginate
+from registry.extensions import db
+from registry.models import Person, Task, Year
+from registry.services import tasks as task_service
+from registry.services.audit import canonical_json, task_events
+from registry.services.errors import ValidationFailed
+from registry.services.queries import TaskFilters, task_list
+
+blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks",
+                description="Registrations (Form A) and their workflow.")
+protect(blp)
+install(blp)
+
+#: the fields of Form A a PATCH starts from (the task's current values)
+EDITABLE = task_service.SCALAR_FIELDS
+IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
+            "description": "The task's ETag, as returned by GET. Required for PATCH (428 without it, 412 when the "
+                           "task changed since); optional for the actions, checked when given."}
+ETAG_HEADER = {"ETag": {"description": "The task's current version", "schema": {"type": "string"}}}
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+def task_etag(task: Task) -> str:
+    """The task's entity tag: its version counter and a digest of its content (rows included)."""
+    content = canonical_json({"state": task.state.value, **task_service.task_snapshot(task)})
+    return f"{task.version}-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _headers(task: Task) -> dict[str, str]:
+    return {"ETag": quote_etag(task_etag(task))}
+
+
+def _visible_task(task_id: int) -> Task:
+    """The task, if the token's person may see it (else 403, as on the pages), or 404."""
+    task = db.get_or_404(Task, task_id)
+    if not permissions.can_view_task(api_actor(), task):
+        abort(403)
+    return task
+
+
+def _check_if_match(task: Task, *, required: bool) -> Any:
+    """None when the precondition holds; else the 428 or 412 problem to answer with."""
+    if not request.if_match:
+        if required:
+            return problem(428, _("Send the task's ETag in an If-Match header."))
+        return None
+    if not request.if_match.contains(task_etag(task)):
+        return problem(412, _("The task was changed since you read it: fetch it again."))
+    return None
+
+
+def _current_values(task: Task) -> dict[str, Any]:
+    """The registration as service input, for a partial update to start from."""
+    data = {name: getattr(task, name) for name in EDITABLE}
+    data["indicators"] = [i.as_dict() for i in task.indicators]
+    data["milestones"] = [{"description": m.description, "due_on": m.due_on} for m in task.milestones]
+    return data
+
+
+def _person(person_id: int | None) -> Person | None:
+    return db.session.get(Person, person_id) if person_id else None
+
+
+def _done(task: Task, status: int = 200):
+    return task, status, _headers(task)
+
+
+#: action → who may take it: the predicates the pages check before the service does
+ACTORS = {"edit": permissions.can_edit_task, "submit": permissions.can_edit_task,
+          "withdraw": permissions.can_edit_task, "approve": permissions.can_decide,
+          "return": permissions.can_decide, "adjust": permissions.can_decide,
+          "assign_monitor": permissions.can_decide}
+
+
+def _action(task_id: int, action: str, *, if_match_required: bool = False) -> tuple[Task, Any]:
+    """The task for ``action``, checked as the pages check it: visible (else 403), the person may take the
+    action (403), the state allows it (409); then the If-Match precondition (428, 412)."""
+    task = _visible_task(task_id)
+    if not ACTORS[action](api_actor(), task):
+        abort(403)
+    task_service.require_state(task, action)
+    return task, _check_if_match(task, required=if_match_required)
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+@blp.route("")
+@blp.arguments(schemas.TaskListArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, schemas.TaskPageSchema)
+@documented(blp)
+def list_tasks(args: dict[str, Any]):
+    """Tasks the token's person may see, newest first, filtered and paged"""
+    filters = TaskFilters(year=args.get("year"), unit_id=args.get("unit"), field_id=args.get("field"),
+                          kind=args.get("kind"), state=args.get("state"), owner_id=args.get("owner"),
+                          q=args.get("q") or "")
+    return paginate(task_list(api_actor(), filters), args)
+
+
+@blp.route("/<id:task_id>")
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@documented(blp, 403, 404)
+def get_task(task_id: int):
+    """One task with its indicators, milestones and adjustments"""
+    return _done(_visible_task(task_id))
+
+
+@blp.route("/<id:task_id>/history")
+@blp.response(200, schemas.EventListSchema)
+@documented(blp, 403, 404)
+def task_history(task_id: int):
+    """The task's audit events, oldest first"""
+    return {"items": task_events(_visible_task(task_id))}
+
+
+# -- the owner's registration ---------------------------------------------------------------------------
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.TaskCreateInput)
+@blp.response(201, schemas.TaskSchema, headers=ETAG_HEADER)
+@documented(blp, 400, 403, 409, 413)
+def create_task(data: dict[str, Any]):
+    """Register a new task as a draft (409 when the year's registration window is closed)"""
+    number = data.pop("year")
+    owner_unit_id = data.pop("owner_unit_id", None)
+    year = db.session.scalar(select(Year).where(Year.year == number))
+    if year is None:
+        raise ValidationFailed({"year": [_("There is no such year.")]})
+    task = task_service.create_task(api_actor(), year, data, owner_unit_id=owner_unit_id)
+    return task, 201, {**_headers(task), "Location": url_for("api_tasks.get_task", task_id=task.id)}
+
+
+@blp.route("/<id:task_id>", methods=["PATCH"])
+@blp.arguments(schemas.TaskUpdateInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[{**IF_MATCH, "required": True}])
+@documented(blp, 400, 403, 404, 409, 412, 413, 428)
+def update_task(data: dict[str, Any], task_id: int):
+    """Change a draft or returned registration; fields not given keep their values"""
+    task, failed = _action(task_id, "edit", if_match_required=True)
+    if failed is not None:
+        return failed
+    task_service.update_task(api_actor(), task, {**_current_values(task), **data})
+    return _done(task)
+
+
+
+
+@blp.route("/<id:task_id>/submit", methods=["POST"])
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 403, 404, 409, 412)
+def submit_task(task_id: int):
+    """Submit the registration to the Standing Committee (the owner)"""
+    task, failed = _action(task_id, "submit")
+    if failed is not None:
+        return failed
+    task_service.submit_task(api_actor(), task)
+    return _done(task)
+
+
+@blp.route("/<id:task_id>/withdraw", methods=["POST"])
+@blp.arguments(schemas.WithdrawInput, required=False)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def withdraw_task(data: dict[str, Any], task_id: int):
+    """Withdraw the registration before approval (the owner)"""
+    task, failed = _action(task_id, "withdraw")
+    if failed is not None:
+        return failed
+    task_service.withdraw_task(api_actor(), task, data.get("reason", ""))
+    return _done(task)
+
+
+# -- Standing Committee decisions ------------------------------------------------------------------------------
+
+@blp.route("/<id:task_id>/approve", methods=["POST"])
+@blp.arguments(schemas.ApproveInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def approve_task(data: dict[str, Any], task_id: int):
+    """Approve a submitted registration and name its monitor (Standing Committee)"""
+    task, failed = _action(task_id, "approve")
+    if failed is not None:
+        return failed
+    task_service.approve_task(api_actor(), task, decision_ref=data["decision_ref"],
+                              decision_date=data["decision_date"], monitor=_person(data["monitor_id"]))
+    return _done(task)
+
+
+@blp.route("/<id:task_id>/return", methods=["POST"])
+@blp.arguments(schemas.ReturnInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def return_task(data: dict[str, Any], task_id: int):
+    """Return a submitted registration to its owner with a comment (Standing Committee)"""
+    task, failed = _action(task_id, "return")
+    if failed is not None:
+        return failed
+    task_service.return_task(api_actor(), task, comment=data["comment"])
+    return _done(task)
+
+
+@blp.route("/<id:task_id>/adjust", methods=["POST"])
+@blp.arguments(schemas.AdjustInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def adjust_task(data: dict[str, Any], task_id: int):
+    """Adjust fields of a submitted registration, with a reason (Standing Committee)"""
+    task, failed = _action(task_id, "adjust")
+    if failed is not None:
+        return failed
+    reason = data.pop("reason")
+    task_service.adjust_task(api_actor(), task, reason=reason, data=data)
+    return _done(task)
+
+
+@blp.route("/<id:task_id>/assign-monitor", methods=["POST"])
+@blp.arguments(schemas.MonitorInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def assign_monitor(data: dict[str, Any], task_id: int):
+    """Name or change the task's Fatherland Front monitor (Standing Committee)"""
+    task, failed = _action(task_id, "assign_monitor")
+    if failed is not None:
+        return failed
+    task_service.assign_monitor(api_actor(), task, _person(data["monitor_id"]))
+    return _done(task)

@@ -1,0 +1,107 @@
+"""Forms of monitoring (Form C), replies, the mid-year conclusion; labels of the monitoring enums.
+
+They stop at the view: ``assessment_data`` and ``recommendation_rows`` turn a form into service input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import FieldList, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from registry.blueprints.common import BaseForm, DMYDateField, RowForm
+from registry.models import Judgement, Period, ProgressStatus, SupervisionForm
+
+ROWS = 3
+MAX_ROWS = 20
+MAX_TEXT = 20000
+
+PERIOD = {
+    Period.Q1: _l("Quarter I"),
+    Period.Q2: _l("Quarter II"),
+    Period.Q3: _l("Quarter III"),
+    Period.Q4: _l("Quarter IV"),
+    Period.MID_YEAR: _l("Six-month review"),
+    Period.FINAL: _l("Year-end"),
+}
+
+SUPERVISION_FORM = {
+    SupervisionForm.DOCUMENT_REVIEW: _l("Study of documents"),
+    SupervisionForm.FIELD_SURVEY: _l("Field survey"),
+    SupervisionForm.DELEGATION: _l("Monitoring delegation"),
+    SupervisionForm.PUBLIC_CONSULTATION: _l("Consultation of the people"),
+}
+
+JUDGEMENT = {
+    Judgement.ON_TRACK: _l("On schedule"),
+    Judgement.LATE: _l("Behind schedule"),
+    Judgement.NOT_STARTED: _l("Not yet carried out"),
+}
+
+#: progress status by stored value, for the mid-year snapshot (kept as plain data)
+PROGRESS_STATUS = {
+    ProgressStatus.ON_TRACK.value: _l("On schedule"),
+    ProgressStatus.AT_RISK.value: _l("At risk of delay"),
+    ProgressStatus.LATE.value: _l("Behind schedule"),
+    ProgressStatus.DONE.value: _l("Completed"),
+}
+
+
+class RecommendationRow(RowForm):
+    content = TextAreaField(_l("Recommendation"), validators=[Length(max=MAX_TEXT)])
+    addressee = StringField(_l("Addressed to"), validators=[Length(max=1000)])
+    reply_deadline = DMYDateField(_l("Reply by"), validators=[Optional()])
+
+
+class AssessmentForm(BaseForm):
+    """Form C: the monitor's assessment of one period, with its recommendations."""
+
+    period = SelectField(_l("Period"), choices=[], validators=[InputRequired(_l("Choose the period."))])
+    supervision_form = RadioField(
+        _l("Form of supervision"), choices=[],
+        validators=[InputRequired(_l("Choose the form of supervision."))])
+    strengths = TextAreaField(_l("Strengths"), validators=[Length(max=MAX_TEXT)])
+    shortcomings = TextAreaField(_l("Shortcomings and limitations"), validators=[Length(max=MAX_TEXT)])
+    causes = TextAreaField(_l("Causes"), validators=[Length(max=MAX_TEXT)])
+    judgement = RadioField(_l("Judgement against the commitment"), choices=[],
+                           validators=[InputRequired(_l("Choose the judgement."))])
+    recommendations = FieldList(FormField(RecommendationRow), min_entries=ROWS, max_entries=MAX_ROWS)
+
+    def set_choices(self, periods: list[Period]) -> None:
+        self.period.choices = [(p.value, PERIOD[p]) for p in periods]
+        self.supervision_form.choices = [(f.value, label) for f, label in SUPERVISION_FORM.items()]
+        self.judgement.choices = [(j.value, label) for j, label in JUDGEMENT.items()]
+
+    def pad_rows(self) -> None:
+        """Leave at least one empty row (and at least three rows) to fill in."""
+        rows = self.recommendations
+        wanted = min(max(ROWS, len(rows.entries) + 1), rows.max_entries)
+        while len(rows.entries) < wanted:
+            rows.append_entry()
+
+
+class ReplyForm(BaseForm):
+    reply = TextAreaField(_l("Your reply"), validators=[InputRequired(_l("Write the reply.")),
+                                                        Length(max=MAX_TEXT)])
+
+
+class ConclusionForm(BaseForm):
+    conclusion = TextAreaField(_l("Conclusion of the Standing Committee"),
+                               validators=[InputRequired(_l("Write the conclusion.")), Length(max=MAX_TEXT)])
+
+
+class ActionForm(BaseForm):
+    """A button-only form (acknowledge, mark as read, take snapshots): carries just the CSRF token."""
+
+
+def assessment_data(form: AssessmentForm) -> dict[str, Any]:
+    """The assessment's fields as service input (the period and the rows go separately)."""
+    return {name: getattr(form, name).data
+            for name in ("supervision_form", "judgement", "strengths", "shortcomings", "causes")}
+
+
+def recommendation_rows(form: AssessmentForm) -> list[dict[str, Any]]:
+    """Every recommendation row, blank ones included: the service skips them and keeps the row indexes."""
+    return [dict(entry.data) for entry in form.recommendations]

@@ -1,0 +1,313 @@
+"""Year-end review (Form D): self-assessment → the monitor's final assessment → the Standing Committee's verdict,
+which locks the task under a seal. Reopening (Standing Committee, with a reason) and carry-over to next year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from registry import permissions
+from registry.models import (
+    UNFINISHED, Assessment, Commendation, Indicator, Outcome, Period, Person, SelfAssessment, Task, TaskState,
+    Verdict, VerdictLevel, Year, db,
+)
+from registry.services import clock
+from registry.services.audit import canonical_json, record_event
+from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.notifications import notify
+from registry.services.tasks import SCALAR_FIELDS, check_window, require_unlocked, task_snapshot
+
+SELF_ASSESSABLE = (TaskState.APPROVED, TaskState.IN_PROGRESS)
+MAX_TEXT = 20000
+
+#: the default verdict scale (Form D); the secretariat may rename, reorder or add levels
+DEFAULT_LEVELS = [
+    ("exceeded", "Hoàn thành vượt mức", "exceeded", False),
+    ("on_time", "Hoàn thành đúng hạn", "on_time", False),
+    ("late", "Hoàn thành nhưng chậm tiến độ", "late", False),
+    ("partial", "Hoàn thành một phần", "partial", True),
+    ("not_done", "Không hoàn thành", "not_done", False),
+    ("stopped", "Dừng có phê duyệt", "stopped", False),
+]
+
+
+def ensure_default_levels() -> list[VerdictLevel]:
+    """Create the default verdict scale when none exists (idempotent); returns the active levels in order."""
+    if db.session.scalar(select(VerdictLevel.id).limit(1)) is None:
+        for order, (code, name, outcome, needs_percent) in enumerate(DEFAULT_LEVELS, start=1):
+            db.session.add(VerdictLevel(code=code, name=name, sort_order=order * 10, outcome=Outcome(outcome),
+                                        requires_percent=needs_percent))
+        db.session.flush()
+    return active_levels()
+
+
+def active_levels() -> list[VerdictLevel]:
+    return list(db.session.scalars(select(VerdictLevel).where(VerdictLevel.is_active.is_(True))
+                                   .order_by(VerdictLevel.sort_order, VerdictLevel.id)))
+
+
+def _text(data: dict[str, Any], name: str, errors: FieldErrors, *, required: Any = None) -> str:
+    value = str(data.get(name) or "").strip()
+    if len(value) > MAX_TEXT:
+        errors.add(name, _l("At most %(n)d characters.", n=MAX_TEXT))
+    if required is not None and not value:
+        errors.add(name, required)
+    return value
+
+
+def _level(level_id: Any, field: str, errors: FieldErrors) -> VerdictLevel | None:
+    level = db.session.get(VerdictLevel, level_id) if isinstance(level_id, int) else None
+    if level is None or not level.is_active:
+        errors.add(field, _l("Choose a level."))
+        return None
+    return level
+
+
+# -- self-assessment ----------------------------------------------------------------------------------------
+
+def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
+    """The owner's year-end self-assessment: each indicator reached vs target, the deliverable, a self-rated
+    level, shortcomings and lessons. Moves the task to self-assessed."""
+    if not permissions.can_report(actor, task):
+        raise PermissionDenied(_l("Only the task's owner assesses it."))
+    require_unlocked(task)
+    if task.state not in SELF_ASSESSABLE:
+        raise Conflict(_l("Only an approved task under way can be self-assessed."))
+    errors = FieldErrors()
+    for name in sorted(set(data) - {"reached", "deliverable", "self_level_id", "shortcomings", "lessons"}):
+        errors.add(name, _l("Unknown field."))
+    reached = data.get("reached") or {}
+    results = []
+    for indicator in task.indicators:
+        raw = reached.get(indicator.id, reached.get(str(indicator.id)))
+        try:
+            value = float(str(raw).replace(",", ".")) if raw not in (None, "") else None
+        except ValueError:
+            value = None
+        if value is None or value != value or abs(value) > 1e12:
+            errors.add(f"reached.{indicator.id}", _l("Give the value reached."))
+            continue
+        results.append({"indicator_id": indicator.id, "name": indicator.name, "unit": indicator.unit,
+                        "baseline": indicator.baseline, "target": indicator.target, "reached": value})
+    deliverable = _text(data, "deliverable", errors, required=_l("Describe the deliverable produced."))
+    level = _level(data.get("self_level_id"), "self_level_id", errors)
+    shortcomings = _text(data, "shortcomings", errors)
+    lessons = _text(data, "lessons", errors)
+    errors.raise_if_any()
+    assessment = SelfAssessment(task=task, author=actor, indicator_results=results, deliverable=deliverable,
+                                self_level=level, shortcomings=shortcomings, lessons=lessons,
+                                submitted_at=clock.now())
+    before = task.state
+    task.state = TaskState.SELF_ASSESSED
+    db.session.add(assessment)
+    db.session.flush()
+    record_event(actor, "task.self_assess", object_type="self_assessment", object_id=assessment.id, task=task,
+                 before={"state": before.value},
+                 after={"state": task.state.value, "indicator_results": results, "deliverable": deliverable,
+                        "self_level": level.code, "shortcomings": shortcomings, "lessons": lessons})
+    if task.monitor is not None:
+        notify(task.monitor, "task.self_assessed", task)
+    return assessment
+
+
+# -- the seal ------------------------------------------------------------------------------------------------
+
+def locked_record(task: Task, verdict: Verdict) -> dict[str, Any]:
+    """Everything a verdict locks, as canonical data: the registration, adjustments, notes with their values,
+    amendments and evidence-file hashes, assessments with recommendations and replies, the self-assessment and
+    the verdict itself."""
+    def when(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "task": {"id": task.id, "year": task.year.year, "state": TaskState.REVIEWED.value, "owner_id": task.owner_id,
+                 "decision_ref": task.decision_ref, "decision_date": when(task.decision_date),
+                 "monitor_id": task.monitor_id, **task_snapshot(task)},
+        "adjustments": [{"id": a.id, "reason": a.reason, "changes": a.changes} for a in task.adjustments],
+        "notes": [{
+            "id": n.id, "quarter": n.quarter, "work_done": n.work_done, "status": n.status.value,
+            "percent_complete": n.percent_complete, "difficulties": n.difficulties, "causes": n.causes,
+            "proposals": n.proposals, "next_plan": n.next_plan, "is_late": n.is_late,
+            "values": {str(v.indicator_id): v.value for v in sorted(n.values, key=lambda v: v.indicator_id)},
+            "amendments": [{"id": a.id, "reason": a.reason, "changes": a.changes} for a in n.amendments],
+        } for n in sorted(task.notes, key=lambda n: n.quarter)],
+        "files": [{"id": f.id, "name": f.original_name, "size": f.size_bytes, "sha256": f.sha256}
+                  for f in sorted(task.files, key=lambda f: f.id)],
+        "assessments": [{
+            "id": a.id, "period": a.period.value, "monitor_id": a.monitor_id, "judgement": a.judgement.value,
+            "strengths": a.strengths, "shortcomings": a.shortcomings, "causes": a.causes,
+            "acknowledged": a.acknowledged_at is not None,
+            "recommendations": [{"id": r.id, "content": r.content, "addressee": r.addressee,
+                                 "reply_deadline": when(r.reply_deadline), "status": r.status.value,
+                                 "reply": r.reply} for r in a.recommendations],
+        } for a in sorted(task.assessments, key=lambda a: a.id)],
+        "self_assessment": None if task.self_assessment is None else {
+            "indicator_results": task.self_assessment.indicator_results,
+            "deliverable": task.self_assessment.deliverable, "self_level_id": task.self_assessment.self_level_id,
+            "shortcomings": task.self_assessment.shortcomings, "lessons": task.self_assessment.lessons,
+        },
+        "verdict": {"id": verdict.id, "level_id": verdict.level_id, "percent": verdict.percent,
+                    "reasons": verdict.reasons, "commendation": verdict.commendation.value,
+                    "commendation_form": verdict.commendation_form, "measures": verdict.measures,
+                    "conclusion_ref": verdict.conclusion_ref, "decided_by_id": verdict.decided_by_id,
+                    "decided_at": when(verdict.decided_at)},
+    }
+
+
+def compute_seal(task: Task, verdict: Verdict) -> str:
+    """SHA-256 of the canonical locked record."""
+    return hashlib.sha256(canonical_json(locked_record(task, verdict)).encode("utf-8")).hexdigest()
+
+
+# -- the verdict ---------------------------------------------------------------------------------------------
+
+def final_assessment(task: Task) -> Assessment | None:
+    return next((a for a in task.assessments if a.period == Period.FINAL), None)
+
+
+def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
+    """The Standing Committee's verdict on a self-assessed task with the monitor's final assessment; it locks
+    the task and everything under it, and stores the seal."""
+    if not permissions.can_decide(actor, task):
+        raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
+                                  "decides on a task."))
+    require_unlocked(task)
+    if task.state != TaskState.SELF_ASSESSED:
+        raise Conflict(_l("A verdict follows the owner's self-assessment."))
+    if final_assessment(task) is None:
+        raise Conflict(_l("The monitor's final assessment is required before the verdict."))
+    errors = FieldErrors()
+    allowed = {"level_id", "percent", "reasons", "commendation", "commendation_form", "measures", "conclusion_ref"}
+    for name in sorted(set(data) - allowed):
+        errors.add(name, _l("Unknown field."))
+    level = _level(data.get("level_id"), "level_id", errors)
+    percent = data.get("percent")
+    if level is not None and level.requires_percent:
+        if not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+            errors.add("percent", _l("Give the share completed (0–100%%)."))
+    elif percent not in (None, ""):
+        errors.add("percent", _l("A share is only given for a partial completion."))
+        percent = None
+    else:
+        percent = None
+    reasons = _text(data, "reasons", errors, required=_l("Give the reasons for the verdict."))
+    try:
+        commendation = Commendation(data.get("commendation") or "none")
+    except ValueError:
+        errors.add("commendation", _l("Choose a commendation."))
+        commendation = Commendation.NONE
+    commendation_form = _text(data, "commendation_form", errors)
+    if commendation != Commendation.NONE and not commendation_form:
+        errors.add("commendation_form", _l("Say the form of the commendation."))
+    if len(commendation_form) > 300:
+        errors.add("commendation_form", _l("At most %(n)d characters.", n=300))
+    measures = _text(data, "measures", errors)
+    if level is not None and level.outcome in UNFINISHED and not measures:
+        errors.add("measures", _l("Say what is to be done about the unfinished task."))
+    conclusion_ref = _text(data, "conclusion_ref", errors)
+    if len(conclusion_ref) > 200:
+        errors.add("conclusion_ref", _l("At most %(n)d characters.", n=200))
+    errors.raise_if_any()
+    verdict = Verdict(task=task, level=level, percent=float(percent) if percent is not None else None,
+                      reasons=reasons, commendation=commendation,
+                      commendation_form=commendation_form if commendation != Commendation.NONE else "",
+                      measures=measures, conclusion_ref=conclusion_ref, decided_by=actor, decided_at=clock.now(),
+                      seal="")
+    db.session.add(verdict)
+    task.state = TaskState.REVIEWED
+    db.session.flush()
+    verdict.seal = compute_seal(task, verdict)
+    db.session.flush()
+    record_event(actor, "task.verdict", object_type="verdict", object_id=verdict.id, task=task,
+                 before={"state": TaskState.SELF_ASSESSED.value},
+                 after={"state": task.state.value, "level": level.code, "percent": verdict.percent,
+                        "reasons": reasons, "commendation": commendation.value,
+                        "commendation_form": verdict.commendation_form, "measures": measures,
+                        "conclusion_ref": conclusion_ref, "seal": verdict.seal})
+    notify(task.owner, "task.verdict", task, {"level": level.name})
+    return verdict
+
+
+def reopen_task(actor: Person, task: Task, reason: str) -> Task:
+    """Only the Standing Committee reopens a reviewed task, with a reason; the old verdict stays, superseded."""
+    if not permissions.can_decide(actor, task):
+        raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
+                                  "decides on a task."))
+    if task.state != TaskState.REVIEWED:
+        raise Conflict(_l("Only a reviewed task can be reopened."))
+    reason = (reason or "").strip()
+    errors = FieldErrors()
+    if not reason:
+        errors.add("reason", _l("Give the reason for reopening."))
+    errors.raise_if_any()
+    verdict = task.current_verdict
+    verdict.is_current = False
+    verdict.reopened_at, verdict.reopened_by, verdict.reopen_reason = clock.now(), actor, reason
+    task.state = TaskState.SELF_ASSESSED
+    db.session.flush()
+    record_event(actor, "task.reopen", object_type="verdict", object_id=verdict.id, task=task,
+                 before={"state": TaskState.REVIEWED.value, "verdict_id": verdict.id},
+                 after={"state": task.state.value, "reason": reason})
+    return task
+
+
+# -- carry-over ----------------------------------------------------------------------------------------------
+
+def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
+    """The owner carries an unfinished, reviewed task into a later year as a new draft registration linked to
+    it; the new one goes through submission and approval again."""
+    if not permissions.can_report(actor, task):
+        raise PermissionDenied(_l("Only the task's owner carries it over."))
+    verdict = task.current_verdict
+    if task.state != TaskState.REVIEWED or verdict is None or verdict.level.outcome not in UNFINISHED:
+        raise Conflict(_l("Only a task judged unfinished can be carried over."))
+    if task.carried_into is not None:
+        raise Conflict(_l("This task has been carried over already."))
+    errors = FieldErrors()
+    if next_year.year <= task.year.year:
+        errors.add("year_id", _l("Choose a later year."))
+    reason = (reason or "").strip()
+    if not reason:
+        errors.add("reason", _l("Give the reason for carrying the task over."))
+    errors.raise_if_any()
+    check_window(next_year)
+    new = Task(year=next_year, owner=actor, ownership=task.ownership, owner_unit_id=task.owner_unit_id,
+               org_unit_id=task.org_unit_id, state=TaskState.DRAFT, carried_from=task, carry_reason=reason)
+    for name in SCALAR_FIELDS:
+        setattr(new, name, getattr(task, name))
+    new.deadline = None  # a new deadline within the new year
+    new.is_committed = False  # the owner commits again
+    for i, indicator in enumerate(task.indicators):
+        reached = _reached(task, indicator)
+        new.indicators.append(Indicator(position=i, name=indicator.name, unit=indicator.unit,
+                                        baseline=reached if reached is not None else indicator.baseline,
+                                        target=indicator.target))
+    db.session.add(new)
+    db.session.flush()
+    record_event(actor, "task.carry_over", object_type="task", object_id=new.id, task=new,
+                 after={"state": new.state.value, "carried_from_id": task.id, "reason": reason,
+                        **task_snapshot(new)})
+    return new
+
+
+def _reached(task: Task, indicator: Indicator) -> float | None:
+    results = task.self_assessment.indicator_results if task.self_assessment else []
+    return next((r["reached"] for r in results if r["indicator_id"] == indicator.id), None)
+
+
+def lineage(task: Task) -> list[Task]:
+    """The chain of carry-overs through this task, earliest year first."""
+    first = task
+    seen = {task.id}
+    while first.carried_from is not None and first.carried_from.id not in seen:
+        first = first.carried_from
+        seen.add(first.id)
+    chain = [first]
+    while chain[-1].carried_into is not None and chain[-1].carried_into.id not in {t.id for t in chain}:
+        chain.append(chain[-1].carried_into)
+    return chain
+
