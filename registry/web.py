@@ -17,7 +17,9 @@ from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
 from registry.blueprints.main import bp as main_bp
 from registry.blueprints.monitoring import bp as monitoring_bp
+from registry.blueprints.dossier import bp as dossier_bp
 from registry.blueprints.progress import bp as progress_bp
+from registry.blueprints.review import bp as review_bp
 from registry.blueprints.tasks import bp as tasks_bp
 from registry.extensions import db, login_manager
 from registry.models import Person
@@ -77,7 +79,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "warning"
 
-    for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp):
+    for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp, review_bp, dossier_bp):
         app.register_blueprint(bp)
 
     @app.before_request

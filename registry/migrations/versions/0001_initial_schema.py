@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: e098cbcedaa4
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 01:40:28.778791
 
@@ -12,7 +12,7 @@ import registry.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'e098cbcedaa4'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,3 @@
+"""Routes of the dossier blueprint."""
+
+from registry.blueprints.dossier import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the review blueprint."""
+
+from registry.blueprints.review import bp  # noqa: F401
