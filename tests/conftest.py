@@ -109,9 +109,10 @@ def password_hash():
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    """Freeze the services' clock: ``frozen_now(datetime)`` sets it; default 15/03/2026 09:00 UTC."""
+    """Freeze the services' clock: ``frozen_now(datetime)`` sets it; default 15/03/2026 09:00 UTC.
+    (``clock.travel`` still works inside a frozen clock, capped at the frozen time.)"""
     current = {"now": datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)}
-    monkeypatch.setattr(clock, "now", lambda: current["now"])
+    monkeypatch.setattr(clock, "real_now", lambda: current["now"])
 
     def set_now(value: datetime) -> datetime:
         current["now"] = value
