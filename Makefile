@@ -88,6 +88,7 @@ messages: $(RUN_STAMP) ## Extract messages and update the vi/en catalogs (develo
 
 run: install translations ## Migrate, load demo data, print demo logins, serve on 127.0.0.1:5000
 	@mkdir -p instance
+	@scripts/ensure-pdf-deps.sh
 	@echo "==> applying database migrations"
 	$(FLASK) db upgrade
 	@echo "==> loading demo data (only when absent)"
@@ -101,8 +102,9 @@ run: install translations ## Migrate, load demo data, print demo logins, serve o
 
 test: install-test ## Full suite on SQLite (incl. browser tests), then db tests on PostgreSQL
 	@$(MAKE) --no-print-directory translations
-	@echo "==> [test 1/3] ensuring Chromium for browser tests"
+	@echo "==> [test 1/3] ensuring Chromium for browser tests, and the libraries and fonts for PDF exports"
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-pdf-deps.sh
 	@echo "==> [test 2/3] pytest: whole suite on SQLite"
 	@sqlite=0; $(BIN)/pytest || sqlite=$$?; \
 	echo "==> [test 3/3] pytest -m db on PostgreSQL"; \

@@ -4,22 +4,35 @@ Everything goes through the real services, so the demo obeys the same rules as u
 a realistic audit history. ``load_demo`` only flushes; the caller (the ``flask demo`` command) commits.
 
 The years are computed from ``clock.today()``: the previous calendar year (closed, its tasks decided) and the
-current one (window extended so that a visitor can register and submit today). The previous year's tasks are
-registered while its window is temporarily opened, then the window is set back to its real past dates — so the
-window check in the services is honoured, and the trail shows the secretariat doing it.
+current one (under way). The whole story is replayed in date order, each step inside ``clock.travel`` to its
+day, so the audit trail reads in date order and every window and deadline check in the services applies as it
+did then: set-up on 1/11 two years back; the previous year registered in January inside its window, reported on
+quarter by quarter, assessed, reviewed at mid-year and decided at year end (one verdict reopened); the current
+year opened on 1/11, registered in January (unfinished tasks carried over), reported on up to the last quarter
+whose deadline has passed; and today the secretariat extends the window so that a visitor can register.
 
 The people and their names are invented; the cases and figures come from the seed articles.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+import io
+import math
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
-from registry.models import Field, OrgLevel, OrgUnit, Person, Role, Task, Year, db
-from registry.services import admin, clock, people, tasks
+from registry.models import (
+    Assessment, Field, Indicator, Judgement, OrgLevel, OrgUnit, Period, Person, ProgressStatus, Role, Task,
+    VerdictLevel, Year, db,
+)
+from registry.services import admin, clock, evidence, monitoring, people, progress, review, tasks
+from registry.services.evidence import EvidenceStore
 
 DEMO_PASSWORD = "demo12345"
 
@@ -132,9 +145,9 @@ PEOPLE: list[tuple[str, str, str, str, tuple[Role, ...]]] = [
 
 #: reference documents every registration of the area cites ({y} is the task's year)
 AREA_REFERENCES = {
-    "HN": "Kết luận số 03-KL/QU ngày 16/01/{y} của Ban Thường vụ Quận ủy Tây Hồ về đăng ký, giải quyết việc "
+    "HN": "Kết luận số 03-KL/QU ngày 28/10/{y1} của Ban Thường vụ Quận ủy Tây Hồ về đăng ký, giải quyết việc "
           "khó năm {y}",
-    "TQ": "Kế hoạch số 09-KH/HU ngày 18/01/{y} của Ban Thường vụ Huyện ủy Yên Sơn về giao việc đột phá, đổi mới "
+    "TQ": "Kế hoạch số 09-KH/HU ngày 30/10/{y1} của Ban Thường vụ Huyện ủy Yên Sơn về giao việc đột phá, đổi mới "
           "năm {y}",
 }
 
@@ -143,15 +156,27 @@ QD_YENSON_PREV, QD_YENSON_CURR = "Quyết định số 1520-QĐ/HU", "Quyết đ
 
 PREVIOUS, CURRENT = -1, 0
 
-# Each task: "year" (PREVIOUS or CURRENT), "owner" (username), "unit" (a unit code for a collective registration,
-# registered by its head), the Form A fields, "deadline" and milestones as (month, day), indicators as
-# (name, unit, baseline, target), and "steps" replayed through the services after creation:
+
+class On(NamedTuple):
+    """The day (in the task's year) on which a registration step happens."""
+
+    month: int
+    day: int
+
+
+# Each task: "key" (to refer to it), "year" (PREVIOUS or CURRENT), "owner" (username), "unit" (a unit code for a
+# collective registration, registered by its head), the Form A fields, "deadline" and milestones as (month, day),
+# indicators as (name, unit, baseline, target), and "steps" replayed through the services after creation:
 #   ("submit",)  ("withdraw", reason)  ("return", standing, comment)  ("update", {changes})
-#   ("adjust", standing, reason, {changes})  ("approve", standing, monitor, decision ref, (month, day))
+#   ("adjust", standing, reason, {changes})  ("approve", standing, monitor, decision ref, On(month, day))
+# A task is registered in January of its year (a day set by its place in the list), each step one day after the
+# one before, or on the day given by a trailing On(month, day). "carry": the key of the previous year's task it
+# carries over (with "carry_reason"); the owner then completes the new draft with ("update", {}).
 # Text may use {y} (the task's year) and {y1} (the year before).
 TASKS: list[dict[str, Any]] = [
     # ---------------------------------------------------------------- previous year: decided
     {
+        "key": "canal",
         "year": PREVIOUS, "owner": "chutich.thuykhue", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Giải phóng mặt bằng dự án cải tạo môi trường khu dân cư quanh mương thoát nước Thụy Khuê",
         "situation": "Dự án khởi động từ năm 2012 nhưng vướng giải phóng mặt bằng suốt hơn mười năm; hết năm "
@@ -175,9 +200,10 @@ TASKS: list[dict[str, Any]] = [
         "milestones": [(3, 31, "Phân công cán bộ phụ trách từng hộ, rà soát hồ sơ bồi thường"),
                        (6, 30, "Đối thoại trực tiếp với 100% hộ chưa đồng thuận"),
                        (10, 31, "Nhận bàn giao mặt bằng của các hộ đã đồng thuận")],
-        "steps": [("submit",), ("approve", "pbt.tayho", "mttq.thuykhue", QD_TAYHO_PREV, (2, 20))],
+        "steps": [("submit",), ("approve", "pbt.tayho", "mttq.thuykhue", QD_TAYHO_PREV, On(1, 22))],
     },
     {
+        "key": "nam_thang_long",
         "year": PREVIOUS, "owner": "bithu.phuthuong", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Chỉ đạo giải phóng mặt bằng 104 ha dự án khu đô thị Nam Thăng Long giai đoạn 3",
         "situation": "Dự án triển khai từ đầu những năm 2000; qua gần hai mươi năm mới giải phóng được khoảng 30% "
@@ -197,9 +223,10 @@ TASKS: list[dict[str, Any]] = [
         "milestones": [(4, 30, "Công khai phương án bồi thường phần diện tích còn lại"),
                        (8, 31, "Giải phóng mặt bằng đạt 70% diện tích"),
                        (11, 15, "Bàn giao toàn bộ mặt bằng cho chủ đầu tư")],
-        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.phuthuong", QD_TAYHO_PREV, (2, 20))],
+        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.phuthuong", QD_TAYHO_PREV, On(1, 22))],
     },
     {
+        "key": "tam_da",
         "year": PREVIOUS, "owner": "bithu.thuykhue", "unit": "HN-TAYHO-THUYKHUE", "kind": "hard",
         "field": "Trật tự đô thị",
         "title": "Thu hồi 120 m² đất tại số 18 phố Tam Đa để xây nhà sinh hoạt cộng đồng tổ dân phố số 9 và 11",
@@ -225,10 +252,11 @@ TASKS: list[dict[str, Any]] = [
                                (9, 30, "Khởi công nhà sinh hoạt cộng đồng")],
             }),
             ("submit",),
-            ("approve", "chutich.tayho", "mttq.tayho", "Quyết định số 31-QĐ/QU", (3, 12)),
+            ("approve", "chutich.tayho", "mttq.tayho", "Quyết định số 31-QĐ/QU", On(1, 26)),
         ],
     },
     {
+        "key": "my_bang_plan",
         "year": PREVIOUS, "owner": "truongphong.ktht", "unit": "TQ-YENSON-KTHT", "kind": "breakthrough",
         "field": "Kinh tế",
         "title": "Tham mưu lập, thẩm định, trình phê duyệt quy hoạch chi tiết khu trung tâm xã Mỹ Bằng theo tiêu "
@@ -254,10 +282,11 @@ TASKS: list[dict[str, Any]] = [
             ("submit",),
             ("adjust", "btv.yenson", "Ban Thường vụ điều chỉnh thời hạn cho phù hợp thời gian thẩm định của Sở "
                                      "Xây dựng.", {"deadline": (12, 25)}),
-            ("approve", "bithu.yenson", "mttq.yenson", QD_YENSON_PREV, (3, 5)),
+            ("approve", "bithu.yenson", "mttq.yenson", QD_YENSON_PREV, On(1, 24)),
         ],
     },
     {
+        "key": "dao_vien_land",
         "year": PREVIOUS, "owner": "chutich.daovien", "kind": "breakthrough", "field": "Khác",
         "title": "Rà soát, xử lý dứt điểm tồn tại trong quản lý quỹ đất công ích 5% của xã Đạo Viện",
         "situation": "Quỹ đất công ích 5% của xã theo sổ sách là 44.000 m²; qua nhiều thời kỳ quản lý lỏng lẻo, "
@@ -276,9 +305,10 @@ TASKS: list[dict[str, Any]] = [
         "milestones": [(4, 30, "Hoàn thành đối chiếu bản đồ địa chính với thực địa"),
                        (8, 31, "Rà soát xong 100% hộ, công khai kết quả tại các thôn"),
                        (11, 15, "Trình UBND huyện phương án xử lý")],
-        "steps": [("submit",), ("approve", "pbt.yenson", "mttq.pho.yenson", QD_YENSON_PREV, (3, 5))],
+        "steps": [("submit",), ("approve", "pbt.yenson", "mttq.pho.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
+        "key": "dao_vien_mining",
         "year": PREVIOUS, "owner": "bithu.daovien", "unit": "TQ-YENSON-DAOVIEN", "kind": "hard",
         "field": "Quốc phòng – an ninh",
         "title": "Chấm dứt tình trạng khai thác khoáng sản trái phép trên địa bàn xã Đạo Viện",
@@ -294,9 +324,10 @@ TASKS: list[dict[str, Any]] = [
                        ("Vụ vi phạm phát hiện được xử lý", "%", 0, 100)],
         "milestones": [(3, 31, "Ban hành quy chế phối hợp tuần tra"),
                        (9, 30, "Xóa bỏ toàn bộ điểm khai thác trái phép")],
-        "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_PREV, (3, 5))],
+        "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
+        "key": "dam_bay",
         "year": PREVIOUS, "owner": "pbt.tayho", "kind": "hard", "field": "Môi trường",
         "title": "Di dời các phương tiện thủy nội địa neo đậu tại khu vực đầm Bảy ra khỏi hồ Tây",
         "situation": "Nhiều phương tiện thủy nội địa neo đậu lâu năm tại đầm Bảy gây ô nhiễm mặt nước, mất mỹ "
@@ -312,9 +343,10 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Phương tiện còn neo đậu trái phép", "phương tiện", 42, 0)],
         "milestones": [(3, 31, "Kiểm đếm, lập hồ sơ toàn bộ phương tiện"),
                        (9, 30, "Hoàn thành di dời")],
-        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.pho.tayho", QD_TAYHO_PREV, (2, 20))],
+        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.pho.tayho", QD_TAYHO_PREV, On(1, 22))],
     },
     {
+        "key": "quang_an_violations",
         "year": PREVIOUS, "owner": "chutich.quangan", "kind": "hard", "field": "Trật tự đô thị",
         "title": "Xử lý công trình vi phạm trật tự xây dựng trên đất nông nghiệp ven hồ Tây",
         "situation": "Một số công trình xây dựng trái phép trên đất nông nghiệp ven hồ tồn tại nhiều năm.",
@@ -328,6 +360,7 @@ TASKS: list[dict[str, Any]] = [
                                             "trì; xin rút để đăng ký việc khó khác đúng thẩm quyền của phường.")],
     },
     {
+        "key": "yen_son_gpmb",
         "year": PREVIOUS, "owner": "pbt.yenson", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Lãnh đạo, chỉ đạo bảo đảm tiến độ bồi thường, giải phóng mặt bằng các công trình trọng điểm của "
                  "huyện",
@@ -346,9 +379,10 @@ TASKS: list[dict[str, Any]] = [
                        ("Hộ chưa nhận kinh phí bồi thường", "hộ", 37, 0)],
         "milestones": [(6, 30, "Hoàn thành kiểm kê đất đai, tài sản trên đất các công trình"),
                        (11, 30, "Chi trả bồi thường cho các hộ còn lại")],
-        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_PREV, (3, 5))],
+        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
+        "key": "my_bang_urban",
         "year": PREVIOUS, "owner": "bithu.mybang", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Chỉ đạo thực hiện các tiêu chí xây dựng đô thị loại V tại xã Mỹ Bằng",
         "situation": "Đô thị loại V là việc mới, việc khó của xã; thu nhập bình quân đầu người mới đạt 46 triệu "
@@ -363,11 +397,15 @@ TASKS: list[dict[str, Any]] = [
                        ("Hộ chuyển đổi cơ cấu cây trồng, vật nuôi", "hộ", 0, 150)],
         "milestones": [(3, 31, "Ban hành nghị quyết chuyên đề"),
                        (12, 10, "Sơ kết mức đạt các tiêu chí")],
-        "steps": [("submit",), ("approve", "btv.yenson", "mttq.mybang", QD_YENSON_PREV, (3, 5))],
+        "steps": [("submit",), ("approve", "btv.yenson", "mttq.mybang", QD_YENSON_PREV, On(1, 24))],
     },
     # ---------------------------------------------------------------- current year: every state
     {
+        "key": "canal_rest",
         "year": CURRENT, "owner": "chutich.thuykhue", "kind": "hard", "field": "GPMB – tái định cư",
+        "carry": "canal",
+        "carry_reason": "Việc chưa hoàn thành năm {y1} (36/44 hộ đã bàn giao mặt bằng); Ban Thường vụ Quận ủy kết "
+                        "luận chuyển sang năm {y} để vận động 8 hộ còn lại khi có quỹ nhà tái định cư.",
         "title": "Hoàn thành bàn giao mặt bằng 8 hộ còn lại của dự án mương thoát nước Thụy Khuê",
         "situation": "Năm {y1} đã vận động được 36/44 hộ bàn giao mặt bằng; 8 hộ còn lại cam kết đồng thuận khi "
                      "có quỹ nhà tái định cư.",
@@ -383,6 +421,7 @@ TASKS: list[dict[str, Any]] = [
         "milestones": [(5, 31, "Hoàn thành hồ sơ đề nghị bố trí tái định cư cho 8 hộ"),
                        (9, 30, "Nhận bàn giao mặt bằng")],
         "steps": [
+            ("update", {}),
             ("submit",),
             ("adjust", "pbt.tayho", "Quỹ nhà tái định cư của Thành phố dự kiến bàn giao trong quý IV: điều chỉnh "
                                     "thời hạn và bổ sung chỉ tiêu bố trí nhà tái định cư.", {
@@ -392,9 +431,11 @@ TASKS: list[dict[str, Any]] = [
                 "milestones": [(5, 31, "Hoàn thành hồ sơ đề nghị bố trí tái định cư cho 8 hộ"),
                                (11, 30, "Bố trí nhà tái định cư và nhận bàn giao mặt bằng")],
             }),
+            ("approve", "pbt.tayho", "mttq.thuykhue", QD_TAYHO_CURR, On(1, 27)),
         ],
     },
     {
+        "key": "tam_da_house",
         "year": CURRENT, "owner": "bithu.tdp9", "unit": "HN-TAYHO-THUYKHUE-CB9", "kind": "mass_mobilisation",
         "field": "Văn hóa – xã hội",
         "title": "Dân vận khéo: Nhân dân tổ dân phố số 9 và 11 cùng góp ý, giám sát xây dựng nhà sinh hoạt cộng "
@@ -411,9 +452,10 @@ TASKS: list[dict[str, Any]] = [
                        ("Nhà sinh hoạt cộng đồng đưa vào sử dụng", "công trình", 0, 1)],
         "milestones": [(3, 31, "Lấy ý kiến Nhân dân về phương án thiết kế"),
                        (8, 15, "Nghiệm thu, đưa công trình vào sử dụng")],
-        "steps": [("submit",), ("approve", "btv.danvan", "mttq.thuykhue", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "btv.danvan", "mttq.thuykhue", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "phu_thuong_jobs",
         "year": CURRENT, "owner": "chutich.phuthuong", "kind": "hard", "field": "Văn hóa – xã hội",
         "title": "Ổn định đời sống, chuyển đổi nghề cho lao động các hộ bị thu hồi đất dự án Nam Thăng Long giai "
                  "đoạn 3",
@@ -428,9 +470,10 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Lao động được hỗ trợ chuyển đổi nghề", "người", 0, 120)],
         "milestones": [(4, 30, "Khảo sát nhu cầu chuyển đổi nghề"),
                        (10, 31, "Hoàn thành các lớp đào tạo nghề")],
-        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "quang_an_waste",
         "year": CURRENT, "owner": "bithu.quangan", "unit": "HN-TAYHO-QUANGAN", "kind": "mass_mobilisation",
         "field": "Môi trường",
         "title": "Xóa các điểm tập kết rác tự phát ven hồ Tây, cải tạo thành bồn hoa, sân chơi",
@@ -446,6 +489,7 @@ TASKS: list[dict[str, Any]] = [
                                            "(giá trị ban đầu) và bổ sung mốc tiến độ theo quý.")],
     },
     {
+        "key": "yen_phu_stoves",
         "year": CURRENT, "owner": "chutich.yenphu", "kind": "mass_mobilisation", "field": "Môi trường",
         "title": "Vận động hộ gia đình, hộ kinh doanh chấm dứt sử dụng bếp than tổ ong",
         "situation": "Trên địa bàn phường còn 54 hộ dùng bếp than tổ ong, gây ô nhiễm không khí trong khu dân cư.",
@@ -456,9 +500,10 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (9, 30),
         "indicators": [("Hộ còn sử dụng bếp than tổ ong", "hộ", 54, 0)],
         "milestones": [(6, 30, "Giảm còn dưới 20 hộ"), (9, 30, "Không còn hộ sử dụng")],
-        "steps": [("submit",), ("approve", "btv.tochuc", "mttq.pho.tayho", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "btv.tochuc", "mttq.pho.tayho", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "yen_phu_online",
         "year": CURRENT, "owner": "bithu.yenphu", "unit": "HN-TAYHO-YENPHU", "kind": "breakthrough",
         "field": "Cải cách hành chính – chuyển đổi số",
         "title": "Tiếp nhận, giải quyết thủ tục hành chính cấp phường hoàn toàn trên môi trường điện tử",
@@ -472,6 +517,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
+        "key": "archives",
         "year": CURRENT, "owner": "vanphong.tayho", "unit": "HN-TAYHO-VPQU", "kind": "breakthrough",
         "field": "Cải cách hành chính – chuyển đổi số",
         "title": "Số hóa hồ sơ, tài liệu lưu trữ của Quận ủy giai đoạn 2010–2020",
@@ -488,6 +534,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",)],
     },
     {
+        "key": "handbook",
         "year": CURRENT, "owner": "btv.danvan", "kind": "mass_mobilisation", "field": "Xây dựng Đảng",
         "title": "Biên soạn Cẩm nang \"Dân vận khéo\" trong giải phóng mặt bằng và tập huấn cho cán bộ cơ sở",
         "situation": "Cách làm hay trong vận động Nhân dân bàn giao mặt bằng chưa được tổng hợp, nhân rộng; đội "
@@ -502,9 +549,10 @@ TASKS: list[dict[str, Any]] = [
                        ("Bí thư chi bộ, tổ trưởng tổ dân phố được tập huấn", "người", 0, 400)],
         "milestones": [(4, 30, "Hội thảo tổng hợp kinh nghiệm"), (7, 31, "Phát hành cẩm nang"),
                        (10, 15, "Hoàn thành tập huấn")],
-        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.tayho", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.tayho", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "women_union",
         "year": CURRENT, "owner": "hoilhpn.tayho", "kind": "mass_mobilisation", "field": "GPMB – tái định cư",
         "title": "Vận động hội viên phụ nữ có đất trong diện giải phóng mặt bằng gương mẫu bàn giao",
         "situation": "Nhiều hộ trong diện giải phóng mặt bằng có hội viên phụ nữ là người quyết định trong gia "
@@ -518,6 +566,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
+        "key": "quang_an_land",
         "year": CURRENT, "owner": "chutich.quangan", "kind": "hard", "field": "Trật tự đô thị",
         "title": "Khắc phục dứt điểm vi phạm trong sử dụng đất công, đất nông nghiệp theo kết luận thanh tra",
         "situation": "Kết luận thanh tra chỉ ra nhiều trường hợp sử dụng đất công, đất nông nghiệp sai mục đích; "
@@ -545,6 +594,7 @@ TASKS: list[dict[str, Any]] = [
         ],
     },
     {
+        "key": "tay_ho_tay_roads",
         "year": CURRENT, "owner": "chutich.tayho", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Tháo gỡ vướng mắc giải phóng mặt bằng các tuyến đường khu đô thị Tây Hồ Tây",
         "situation": "Một số tuyến đường khu đô thị Tây Hồ Tây còn vướng mặt bằng, làm chậm kết nối giao thông.",
@@ -557,9 +607,10 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (12, 15),
         "indicators": [("Diện tích còn vướng mắc", "m²", 3500, 0)],
         "milestones": [(6, 30, "Giải quyết xong đơn thư tồn đọng"), (11, 30, "Bàn giao mặt bằng")],
-        "steps": [("submit",), ("approve", "pbt.tayho", "mttq.tayho", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "pbt.tayho", "mttq.tayho", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "my_bang_investment",
         "year": CURRENT, "owner": "chutich.mybang", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Thu hút đầu tư hạ tầng thương mại – dịch vụ khu trung tâm xã Mỹ Bằng theo quy hoạch đô thị "
                  "loại V",
@@ -573,9 +624,10 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (12, 15),
         "indicators": [("Dự án được chấp thuận chủ trương đầu tư", "dự án", 0, 2)],
         "milestones": [(6, 30, "Tổ chức hội nghị xúc tiến đầu tư")],
-        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.mybang", QD_YENSON_CURR, (3, 2))],
+        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.mybang", QD_YENSON_CURR, On(1, 28))],
     },
     {
+        "key": "my_bang_drainage",
         "year": CURRENT, "owner": "bithu.mybang", "unit": "TQ-YENSON-MYBANG", "kind": "hard",
         "field": "Môi trường",
         "title": "Cải tạo hệ thống thoát nước, chỉnh trang tuyến phố chính khu trung tâm xã Mỹ Bằng",
@@ -588,9 +640,16 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Tuyến thoát nước được cải tạo", "m", 0, 1800),
                        ("Điểm ngập cục bộ", "điểm", 4, 0)],
         "milestones": [(5, 31, "Vận động hiến đất mở rộng vỉa hè"), (10, 31, "Nghiệm thu công trình")],
-        "steps": [("submit",)],
+        "steps": [("submit",),
+                  ("adjust", "btv.yenson", "Ban Thường vụ bổ sung chỉ tiêu vận động hiến đất để đo được kết quả công "
+                                           "tác dân vận; chờ thẩm định nguồn vốn trước khi phê duyệt.", {
+                      "indicators": [("Tuyến thoát nước được cải tạo", "m", 0, 1800),
+                                     ("Điểm ngập cục bộ", "điểm", 4, 0),
+                                     ("Hộ hiến đất mở rộng vỉa hè", "hộ", 0, 60)],
+                  })],
     },
     {
+        "key": "dao_vien_recovery",
         "year": CURRENT, "owner": "chutich.daovien", "kind": "hard", "field": "Khác",
         "title": "Thu hồi, đưa vào quản lý phần quỹ đất công ích 5% bị lấn chiếm",
         "situation": "Kết quả rà soát năm {y1} đã xác định hiện trạng toàn bộ 44.000 m² quỹ đất 5%; một phần bị "
@@ -611,10 +670,11 @@ TASKS: list[dict[str, Any]] = [
                 "indicators": [("Trường hợp lấn chiếm đã xử lý", "%", 0, 100),
                                ("Diện tích đất 5% bị lấn chiếm được thu hồi", "m²", 0, 6200)],
             }),
-            ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_CURR, (3, 2)),
+            ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_CURR, On(1, 28)),
         ],
     },
     {
+        "key": "dao_vien_farms",
         "year": CURRENT, "owner": "bithu.daovien", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Phát triển kinh tế vùng đồng bào dân tộc thiểu số: nhân rộng mô hình kinh tế trang trại",
         "situation": "Đã có hộ ở thôn 4 mở rộng mô hình kinh tế thành trang trại cho thu nhập ổn định; cần nhân "
@@ -626,9 +686,10 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (12, 15),
         "indicators": [("Trang trại đang hoạt động", "trang trại", 1, 6)],
         "milestones": [(4, 30, "Tham quan mô hình điểm"), (11, 30, "Công nhận trang trại mới")],
-        "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_CURR, (3, 2))],
+        "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_CURR, On(1, 28))],
     },
     {
+        "key": "trung_mon_zalo",
         "year": CURRENT, "owner": "bithu.trungmon", "unit": "TQ-YENSON-TRUNGMON", "kind": "mass_mobilisation",
         "field": "GPMB – tái định cư",
         "title": "Nhóm Zalo nắm tình hình Nhân dân trong thu hồi đất các dự án trên địa bàn xã",
@@ -643,6 +704,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
+        "key": "trung_mon_grave",
         "year": CURRENT, "owner": "chutich.trungmon", "kind": "mass_mobilisation", "field": "Trật tự đô thị",
         "title": "Vận động dòng họ di chuyển ngôi mộ nằm trên tuyến đường liên thôn",
         "situation": "Một ngôi mộ nằm giữa tuyến đường liên thôn gây mất an toàn giao thông.",
@@ -656,11 +718,15 @@ TASKS: list[dict[str, Any]] = [
                                "việc khó.")],
     },
     {
+        "key": "yen_son_compensation",
         "year": CURRENT, "owner": "pbt.yenson", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Hoàn thiện phương án bồi thường, hỗ trợ, tái định cư và đối thoại với các hộ chưa nhận kinh phí "
                  "bồi thường",
-        "situation": "Năm {y1} còn một số hộ chưa nhận kinh phí bồi thường; phương án tái định cư một số công "
-                     "trình phải điều chỉnh.",
+        "carry": "yen_son_gpmb",
+        "carry_reason": "Năm {y1} không hoàn thành: còn 11/37 hộ chưa nhận kinh phí bồi thường; Ban Thường vụ Huyện "
+                        "ủy kết luận tiếp tục thực hiện trong năm {y}.",
+        "situation": "Năm {y1} còn 11 hộ chưa nhận kinh phí bồi thường; phương án tái định cư một số công trình phải "
+                     "điều chỉnh.",
         "goal": "Phê duyệt xong phương án điều chỉnh và không còn hộ chưa nhận kinh phí bồi thường.",
         "deliverable": "Quyết định phê duyệt phương án điều chỉnh; biên bản đối thoại với từng hộ.",
         "measures": "Công khai lấy ý kiến Nhân dân; tổ chức đối thoại; xử lý dứt điểm vướng mắc.",
@@ -670,9 +736,11 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (11, 30),
         "indicators": [("Hộ chưa nhận kinh phí bồi thường", "hộ", 11, 0)],
         "milestones": [(5, 31, "Công khai lấy ý kiến phương án điều chỉnh"), (10, 31, "Đối thoại xong với các hộ")],
-        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.yenson", QD_YENSON_CURR, (3, 2))],
+        "steps": [("update", {}), ("submit",),
+                  ("approve", "bithu.yenson", "mttq.yenson", QD_YENSON_CURR, On(1, 28))],
     },
     {
+        "key": "trung_mon_plan",
         "year": CURRENT, "owner": "truongphong.ktht", "unit": "TQ-YENSON-KTHT", "kind": "breakthrough",
         "field": "Kinh tế",
         "title": "Tham mưu lập quy hoạch chung xây dựng xã Trung Môn",
@@ -685,9 +753,21 @@ TASKS: list[dict[str, Any]] = [
         "milestones": [(9, 30, "Khảo sát hiện trạng")],
         "steps": [("submit",),
                   ("return", "bithu.yenson", "Sản phẩm chưa rõ: đề nghị xác định đồ án nào được trình phê duyệt "
-                                             "trong năm, thời điểm trình và cấp phê duyệt.")],
+                                             "trong năm, thời điểm trình và cấp phê duyệt."),
+                  # resubmitted once the province has decided, and approved as a supplement (bổ sung)
+                  ("update", {
+                      "situation": "Xã Trung Môn chưa có quy hoạch chung phù hợp với định hướng phát triển mới của "
+                                   "huyện; tháng 9/{y} UBND tỉnh đã cho chủ trương lập quy hoạch.",
+                      "deliverable": "Đồ án quy hoạch chung xây dựng xã Trung Môn trình UBND huyện thẩm định trước "
+                                     "ngày 15/12/{y}.",
+                      "milestones": [(11, 15, "Hoàn thành khảo sát hiện trạng, lấy ý kiến Nhân dân"),
+                                     (12, 10, "Trình UBND huyện thẩm định đồ án")],
+                  }, On(9, 22)),
+                  ("submit", On(9, 23)),
+                  ("approve", "bithu.yenson", "mttq.yenson", "Quyết định số 1795-QĐ/HU", On(10, 20))],
     },
     {
+        "key": "nam_thang_long_land",
         "year": CURRENT, "owner": "bithu.phuthuong", "unit": "HN-TAYHO-PHUTHUONG", "kind": "hard",
         "field": "Trật tự đô thị",
         "title": "Quản lý chặt quỹ đất đã giải phóng của dự án Nam Thăng Long giai đoạn 3, không để tái lấn chiếm",
@@ -701,9 +781,10 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Vi phạm phát sinh được xử lý ngay từ đầu", "%", None, 100),
                        ("Lượt tuần tra hiện trường", "lượt", 0, 48)],
         "milestones": [(2, 28, "Ký quy chế phối hợp với chủ đầu tư"), (12, 15, "Tổng kết")],
-        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, (2, 25))],
+        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, On(1, 27))],
     },
     {
+        "key": "party_cells",
         "year": CURRENT, "owner": "bithu.thuykhue", "kind": "breakthrough", "field": "Xây dựng Đảng",
         "title": "Đổi mới sinh hoạt chi bộ tổ dân phố: sinh hoạt chuyên đề hằng quý gắn với việc khó của địa bàn",
         "situation": "Sinh hoạt chi bộ tổ dân phố còn nặng thủ tục; mới khoảng 40% chi bộ sinh hoạt chuyên đề "
@@ -719,10 +800,188 @@ TASKS: list[dict[str, Any]] = [
 ]
 
 
-# -- helpers --------------------------------------------------------------------------------------------------
+# -- how the years unfold ---------------------------------------------------------------------------------------
+
+#: the secretariat member who opens the years and extends the window
+SECRETARY = "vanphong.tayho"
+
+#: quarterly note deadlines (month, day) of every demo year
+QUARTER_DEADLINES = ((4, 5), (7, 5), (10, 5), (12, 20))
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+SUPERVISION_FORMS = ("document_review", "field_survey", "delegation", "public_consultation")
+
+#: how each approved task of the previous year ends, by key: the verdict level; "reached", the share of the way
+#: from baseline to target made by the end of the year (the quarterly notes progress towards it); the verdict's
+#: reasons, commendation and measures. Optional: "percent" (a partial completion), "self_level" (the owner rates
+#: themself otherwise), "late" (quarters whose note came after the deadline), "late_reply" (the owner answered
+#: the first recommendation after its deadline), "reopen" (the Standing Committee reopened the verdict and
+#: decided again). Text may use {y}.
+YEAR_END: dict[str, dict[str, Any]] = {
+    "nam_thang_long": {
+        "level": "exceeded", "reached": 1.0,
+        "reasons": "Thu hồi, bàn giao toàn bộ 104 ha cho chủ đầu tư ngày 15/11/{y}, trước thời hạn; dự án tồn đọng gần "
+                   "hai mươi năm được giải quyết dứt điểm, không phát sinh khiếu nại vượt cấp.",
+        "commendation": "reward",
+        "commendation_form": "Giấy khen của Ban Thường vụ Quận ủy; đề nghị UBND Thành phố tặng Bằng khen",
+    },
+    "tam_da": {
+        "level": "on_time", "reached": 1.0,
+        "reasons": "Thu hồi đủ 120 m² tại số 18 Tam Đa, lấy ý kiến 100% hộ hai tổ dân phố về phương án; khởi công "
+                   "nhà sinh hoạt cộng đồng đúng mốc 30/9/{y}.",
+        "commendation": "praise",
+        "commendation_form": "Biểu dương tại Hội nghị tổng kết công tác xây dựng Đảng năm {y} của Quận ủy",
+    },
+    "dam_bay": {
+        "level": "on_time", "reached": 1.0,
+        "reasons": "Di dời toàn bộ 42 phương tiện neo đậu trái phép khỏi khu vực đầm Bảy trước ngày 31/10/{y}; mặt "
+                   "nước hồ Tây được trả lại cảnh quan.",
+        "commendation": "praise", "commendation_form": "Biểu dương trên Bản tin nội bộ của Quận ủy",
+    },
+    "my_bang_urban": {
+        "level": "on_time", "reached": 1.0,
+        "reasons": "Thu nhập bình quân đạt 48 triệu đồng/người/năm; 150 hộ chuyển đổi cơ cấu cây trồng, vật nuôi theo "
+                   "nghị quyết chuyên đề của Đảng ủy xã.",
+    },
+    "my_bang_plan": {
+        "level": "late", "self_level": "on_time", "reached": 1.0, "late": (2,),
+        "reasons": "Đồ án quy hoạch chi tiết được phê duyệt nhưng sau thời hạn đã điều chỉnh; khâu lấy ý kiến cộng "
+                   "đồng dân cư kéo dài hơn một tháng so với kế hoạch.",
+    },
+    "dao_vien_land": {
+        "level": "late", "reached": 1.0,
+        "reasons": "Rà soát xong 44.000 m² và 100% hộ; theo sổ văn thư, phương án xử lý đến UBND huyện ngày "
+                   "05/12/{y}, sau thời hạn 30/11/{y}.",
+        "reopen": {
+            "by": "bithu.yenson",
+            "reason": "Đồng chí Chủ tịch UBND xã xuất trình Tờ trình số 112/TTr-UBND ngày 28/11/{y} kèm phiếu chuyển "
+                      "có xác nhận của Văn phòng HĐND và UBND huyện: phương án được gửi đúng hạn, sổ văn thư vào số "
+                      "chậm. Mở lại để đánh giá đúng.",
+            "level": "on_time",
+            "reasons": "Rà soát xong 44.000 m² và 100% hộ sử dụng đất công ích; phương án xử lý trình UBND huyện ngày "
+                       "28/11/{y}, đúng thời hạn.",
+            "commendation": "praise", "commendation_form": "Biểu dương tại Hội nghị Ban Chấp hành Đảng bộ huyện",
+            "conclusion_ref": "Kết luận số 64-KL/HU",
+        },
+    },
+    "dao_vien_mining": {
+        "level": "stopped", "reached": 0.67,
+        "reasons": "Từ quý III, Công an tỉnh xác lập chuyên án đấu tranh với đường dây khai thác khoáng sản trái phép "
+                   "liên huyện; Ban Thường vụ Huyện ủy cho dừng nhiệm vụ ở cấp xã, xã tiếp tục phối hợp.",
+    },
+    "canal": {
+        "level": "partial", "percent": 82, "reached": 0.82, "late": (3,),
+        "reasons": "36/44 hộ đã bàn giao mặt bằng; 8 hộ còn lại cam kết đồng thuận khi có quỹ nhà tái định cư, việc "
+                   "bố trí quỹ nhà vượt thẩm quyền của phường.",
+        "measures": "Chuyển sang năm sau; đề nghị UBND quận báo cáo Thành phố bố trí quỹ nhà tái định cư cho 8 hộ.",
+    },
+    "yen_son_gpmb": {
+        "level": "not_done", "reached": 0.703, "late": (2,), "late_reply": True,
+        "reasons": "Còn 11/37 hộ chưa nhận kinh phí bồi thường; 2 công trình trọng điểm chậm bàn giao mặt bằng; chỉ "
+                   "tiêu chủ yếu không đạt.",
+        "measures": "Chuyển sang năm sau, tập trung hoàn thiện phương án điều chỉnh và đối thoại với từng hộ; Ban Quản "
+                    "lý dự án huyện kiểm điểm, làm rõ trách nhiệm.",
+    },
+}
+
+#: how fast a task moves compared with its deadline, by verdict level (1: it reaches its end share on time)
+SLOWNESS = {"exceeded": 0.9, "late": 1.15}
+
+#: the Standing Committee's year-end meeting of each area: its day (month, day) and the conclusion it issues
+VERDICT_MEETINGS = {"HN": ((12, 18), "Kết luận số 45-KL/QU"), "TQ": ((12, 19), "Kết luận số 61-KL/HU")}
+REOPEN_DAY, REDECIDE_DAY = (12, 23), (12, 26)
+
+#: per verdict level: the monitor's final judgement, what the owner reports of the deliverable ({d}), their
+#: shortcomings and lessons, and the monitor's final strengths and weaknesses
+LEVEL_TEXTS: dict[str, dict[str, str]] = {
+    "exceeded": {
+        "judgement": "on_track", "deliverable": "Đã hoàn thành trước thời hạn: {d}", "shortcomings": "",
+        "lessons": "Người đứng đầu trực tiếp chỉ đạo, đến tận nơi đối thoại với dân; công khai, minh bạch phương án.",
+        "strengths": "Hoàn thành trước thời hạn, vượt yêu cầu đề ra; Nhân dân đồng tình, ủng hộ.", "weaknesses": "",
+    },
+    "on_time": {
+        "judgement": "on_track", "deliverable": "Đã hoàn thành: {d}",
+        "shortcomings": "Minh chứng của một số quý nộp chưa đầy đủ.",
+        "lessons": "Bám sát mốc tiến độ, phân công rõ người, rõ việc, rõ thời gian.",
+        "strengths": "Hoàn thành đúng thời hạn, đúng sản phẩm đã cam kết.", "weaknesses": "",
+    },
+    "late": {
+        "judgement": "late", "deliverable": "Đã hoàn thành nhưng sau thời hạn: {d}",
+        "shortcomings": "Một số mốc tiến độ chậm so với đăng ký.",
+        "lessons": "Dự liệu sớm thời gian thẩm định, lấy ý kiến Nhân dân ngay khi lập kế hoạch.",
+        "strengths": "Sản phẩm đạt yêu cầu.", "weaknesses": "Hoàn thành chậm so với thời hạn đã cam kết.",
+    },
+    "partial": {
+        "judgement": "late", "deliverable": "Hoàn thành một phần: {d}",
+        "shortcomings": "Chưa đạt chỉ tiêu chủ yếu; một phần phụ thuộc quyết định của cấp trên.",
+        "lessons": "Đề xuất sớm với cấp trên những nội dung vượt thẩm quyền.",
+        "strengths": "Có nhiều cố gắng, kết quả từng phần rõ rệt.", "weaknesses": "Chưa đạt mục tiêu đã đăng ký.",
+    },
+    "not_done": {
+        "judgement": "late", "deliverable": "Chưa hoàn thành: {d}",
+        "shortcomings": "Chỉ tiêu chủ yếu không đạt; phối hợp giữa các cơ quan chưa chặt chẽ.",
+        "lessons": "Giao rõ trách nhiệm từng cơ quan, kiểm tra tiến độ hằng tháng.",
+        "strengths": "Đã tổ chức kiểm tra, đối thoại định kỳ.",
+        "weaknesses": "Không đạt các chỉ tiêu chủ yếu; nhiều kiến nghị chậm được giải quyết.",
+    },
+    "stopped": {
+        "judgement": "late",
+        "deliverable": "Dừng theo kết luận của Ban Thường vụ; hồ sơ, kết quả đã bàn giao cho cơ quan chủ trì.",
+        "shortcomings": "Chưa lường hết tính chất phức tạp của vụ việc.",
+        "lessons": "Vụ việc liên huyện cần cơ quan cấp trên chủ trì ngay từ đầu.",
+        "strengths": "Xã đã phối hợp tích cực với lực lượng chức năng.",
+        "weaknesses": "Nhiệm vụ vượt khả năng giải quyết của cấp xã.",
+    },
+}
+
+#: the current year's tasks that make the dashboards worth a look: one owner has not sent the last note due, one
+#: task is at risk (moving at AT_RISK_PACE of the planned pace), one recommendation awaits its reply before the
+#: deadline and one is overdue
+CURRENT_ROLES = {"skips_last_note": "tay_ho_tay_roads", "at_risk": "phu_thuong_jobs",
+                 "open_recommendation": "handbook", "overdue_recommendation": "dao_vien_farms"}
+AT_RISK_PACE = 0.85
+
+#: what a note says when the task is behind, by status: difficulties, causes, proposals
+NOTE_TEXTS = {
+    "at_risk": ("Một số phần việc chậm hơn kế hoạch; một số hộ, đơn vị liên quan chưa phối hợp chặt chẽ.",
+                "Vướng mắc về cơ chế, chính sách vượt thẩm quyền; lực lượng tham gia còn mỏng.",
+                "Đề nghị cấp trên sớm cho ý kiến chỉ đạo tháo gỡ vướng mắc."),
+    "late": ("Chưa đạt mốc tiến độ đã đăng ký; còn nhiều nội dung phải xin ý kiến cấp trên.",
+             "Khối lượng công việc lớn; phối hợp giữa các cơ quan chưa đồng bộ.",
+             "Đề nghị Ban Thường vụ chỉ đạo các cơ quan liên quan phối hợp, giải quyết dứt điểm."),
+}
+
+#: the monitor's in-year assessment, on track or behind: strengths, shortcomings, causes, the recommendation
+#: and the owner's reply ({q}: the quarter)
+ASSESSMENT_TEXTS = {
+    False: ("Chủ động triển khai, bám sát kế hoạch; kết quả quý {q} đúng tiến độ đã cam kết.",
+            "Minh chứng kèm báo cáo chưa đầy đủ.", "",
+            "Đề nghị bổ sung minh chứng (biên bản, hình ảnh) cho kết quả quý {q} và công khai tiến độ tại địa bàn.",
+            "Đã bổ sung minh chứng vào báo cáo quý và niêm yết kết quả tại nhà văn hóa, bảng tin khu dân cư."),
+    True: ("Có cố gắng trong chỉ đạo, tổ chức thực hiện.", "Kết quả quý {q} chậm so với mốc đã đăng ký.",
+           "Vướng mắc chưa được tháo gỡ kịp thời; phối hợp giữa các đơn vị chưa chặt chẽ.",
+           "Đề nghị xây dựng kế hoạch khắc phục tiến độ, phân công người phụ trách từng phần việc và báo cáo kết "
+           "quả.",
+           "Đã ban hành kế hoạch khắc phục, phân công từng thành viên phụ trách; kết quả sẽ báo cáo trong báo cáo "
+           "quý tới."),
+}
+
+MID_YEAR_CONCLUSIONS = {
+    True: "Ban Thường vụ yêu cầu đồng chí {owner} tập trung tháo gỡ vướng mắc, bảo đảm mốc tiến độ quý III; Văn "
+          "phòng theo dõi, báo cáo kết quả.",
+    False: "Ghi nhận kết quả 6 tháng đúng tiến độ; đề nghị tiếp tục phát huy, chia sẻ cách làm với các đơn vị.",
+}
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
 
 def _text(value: Any, year: int) -> Any:
     return value.format(y=year, y1=year - 1) if isinstance(value, str) else value
+
+
+def _area(spec: dict[str, Any]) -> str:
+    """"HN" or "TQ": the province of the registering unit."""
+    unit = spec.get("unit") or next(code for username, _n, _p, code, _r in PEOPLE if username == spec["owner"])
+    return unit.split("-")[0]
 
 
 def _form_data(spec: dict[str, Any], year: Year, fields: dict[str, Field]) -> dict[str, Any]:
@@ -748,15 +1007,11 @@ def _full_form(spec: dict[str, Any], year: Year, fields: dict[str, Field], owner
                units: dict[str, OrgUnit]) -> dict[str, Any]:
     data = _form_data(spec, year, fields)
     data.setdefault("locality", _locality(units[spec["unit"]] if spec.get("unit") else owner.org_unit))
-    area = AREA_REFERENCES["HN" if (spec.get("unit") or _unit_code(owner)).startswith("HN") else "TQ"]
-    refs = [_text(area, year.year)] + ([data["reference_documents"]] if data.get("reference_documents") else [])
+    refs = [_text(AREA_REFERENCES[_area(spec)], year.year)]
+    refs += [data["reference_documents"]] if data.get("reference_documents") else []
     data["reference_documents"] = "; ".join(refs)
     data["is_committed"] = True
     return data
-
-
-def _unit_code(person: Person) -> str:
-    return person.org_unit.code if person.org_unit else ""
 
 
 def _locality(unit: OrgUnit | None) -> str:
@@ -770,17 +1025,14 @@ def _locality(unit: OrgUnit | None) -> str:
 
 
 def _year_data(number: int, opens: date, closes: date) -> dict[str, Any]:
-    return {
-        "year": number, "registration_opens_on": opens, "registration_closes_on": closes,
-        "q1_deadline": date(number, 4, 5), "q2_deadline": date(number, 7, 5),
-        "q3_deadline": date(number, 10, 5), "q4_deadline": date(number, 12, 20),
-        "rating_regulation": "366-QĐ/TW" if number >= 2025 else "124-QĐ/TW",
-    }
+    deadlines = {f"q{q}_deadline": date(number, *md) for q, md in enumerate(QUARTER_DEADLINES, start=1)}
+    return {"year": number, "registration_opens_on": opens, "registration_closes_on": closes, **deadlines,
+            "rating_regulation": "366-QĐ/TW" if number >= 2025 else "124-QĐ/TW"}
 
 
-def _save_year(number: int, opens: date, closes: date) -> Year:
+def _save_year(actor: Person | None, number: int, opens: date, closes: date) -> Year:
     existing = db.session.scalar(select(Year).where(Year.year == number))
-    return admin.save_year(None, existing, _year_data(number, opens, closes))
+    return admin.save_year(actor, existing, _year_data(number, opens, closes))
 
 
 def _load_fields() -> dict[str, Field]:
@@ -796,77 +1048,418 @@ def _unit_data(code: str, name: str, level: OrgLevel, parent: OrgUnit | None, he
             "head_id": head.id if head else None, "is_active": True}
 
 
-def _run_step(task: Task, step: tuple, base: dict[str, Any], year: Year, fields: dict[str, Field],
-              persons: dict[str, Person]) -> None:
-    action, *args = step
-    owner, today = task.owner, clock.today()
-    if action == "submit":
-        tasks.submit_task(owner, task)
-    elif action == "withdraw":
-        tasks.withdraw_task(owner, task, _text(args[0], year.year))
-    elif action == "return":
-        tasks.return_task(persons[args[0]], task, comment=_text(args[1], year.year))
-    elif action == "update":
-        tasks.update_task(owner, task, {**base, **_form_data(args[0], year, fields)})
-    elif action == "adjust":
-        tasks.adjust_task(persons[args[0]], task, reason=_text(args[1], year.year),
-                          data=_form_data(args[2], year, fields))
-    elif action == "approve":
-        approver, monitor, ref, (month, day) = args
-        tasks.approve_task(persons[approver], task, decision_ref=ref,
-                           decision_date=min(date(year.year, month, day), today), monitor=persons[monitor])
-    else:  # pragma: no cover - a typo in TASKS
-        raise ValueError(f"unknown demo step {action!r}")
+def _at(day: date, minutes: int = 0) -> datetime:
+    """8:00 Vietnam time on ``day``, plus ``minutes``."""
+    return datetime.combine(day, time(8, 0), tzinfo=clock.LOCAL_TZ) + timedelta(minutes=minutes)
 
 
-# -- the loader -----------------------------------------------------------------------------------------------
+def _value(indicator: Indicator, share: float) -> float:
+    """The indicator's value ``share`` of the way from its baseline (0 when unknown) to its target; whole
+    numbers stay whole, rounded towards the baseline."""
+    base = indicator.baseline or 0.0
+    step = (indicator.target - base) * share
+    if float(base).is_integer() and float(indicator.target).is_integer():
+        return base + math.trunc(round(step, 6))
+    return round(base + step, 1)
+
+
+def _number(value: float) -> str:
+    """44 → "44", 44000 → "44.000", 46.5 → "46,5" (Vietnamese style)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value}".replace(".", ",")
+
+
+def _progress(task: Task, quarter: int, end_share: float, slowness: float) -> tuple[float, str]:
+    """The share of the way made by the end of ``quarter`` and the status the owner reports: progress runs
+    evenly to ``end_share`` by the deadline (stretched by ``slowness``)."""
+    months = task.deadline.month
+    planned = min(1.0, 3 * quarter / months)
+    share = end_share * min(1.0, 3 * quarter / (months * slowness))
+    if share >= 1.0:
+        return 1.0, ProgressStatus.DONE.value
+    ratio = share / planned
+    status = ProgressStatus.ON_TRACK if ratio >= 0.95 else ProgressStatus.AT_RISK if ratio >= 0.8 \
+        else ProgressStatus.LATE
+    return share, status.value
+
+
+def _quarter_span(year: int, quarter: int) -> tuple[date, date]:
+    first = date(year, 3 * quarter - 2, 1)
+    after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def _note_data(task: Task, quarter: int, share: float, status: str) -> dict[str, Any]:
+    """Form B for ``quarter``: milestones of the quarter, indicator values ``share`` of the way to the target."""
+    first, last = _quarter_span(task.year.year, quarter)
+    values = {indicator.id: _value(indicator, share) for indicator in task.indicators}
+    due = [m.description for m in task.milestones if first <= m.due_on <= last]
+    upcoming = [m.description for m in task.milestones if m.due_on > last]
+    results = "; ".join(f"{i.name}: {_number(values[i.id])} {i.unit}" for i in task.indicators)
+    done = f"Thực hiện mốc: {'; '.join(due)}." if due else "Tiếp tục triển khai các giải pháp đã đăng ký."
+    difficulties, causes, proposals = NOTE_TEXTS.get(status, ("", "", ""))
+    return {
+        "work_done": f"{done} Kết quả đến hết quý {ROMAN[quarter]}: {results}.",
+        "status": status, "values": {str(k): v for k, v in values.items()},
+        "percent_complete": round(share * 100), "difficulties": difficulties, "causes": causes,
+        "proposals": proposals,
+        "next_plan": f"Quý tới: {upcoming[0]}." if upcoming else "Duy trì kết quả, chuẩn bị báo cáo tổng kết năm.",
+    }
+
+
+def _ascii(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D").replace("–", "-").replace("—", "-")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.encode("ascii", "replace").decode("ascii")
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines`` (without diacritics: the standard font has none)."""
+    def escape(line: str) -> str:
+        return _ascii(line)[:95].replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    content = ("BT /F1 12 Tf 16 TL 60 790 Td " + " ".join(f"({escape(line)}) '" for line in lines) + " ET").encode()
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+    return bytes(out)
+
+
+# -- the story --------------------------------------------------------------------------------------------------
+
+class _Story:
+    """The demo as a list of dated events, planned first and then replayed in date order through the services,
+    each inside ``clock.travel`` to its moment. Nothing is planned after today: the current year stops at the
+    last quarter whose deadline has passed, and its January registrations are squeezed before today when today
+    is earlier."""
+
+    def __init__(self, evidence_folder: str | Path | None) -> None:
+        self.now, self.today = clock.now(), clock.today()
+        self.limit = self.now - timedelta(minutes=5)  # the latest moment an event may have
+        self.numbers = {PREVIOUS: self.today.year - 1, CURRENT: self.today.year}
+        self.store = EvidenceStore(Path(evidence_folder)) if evidence_folder is not None else None
+        self.events: list[tuple[datetime, int, Callable[[], Any]]] = []
+        self.fields: dict[str, Field] = {}
+        self.units: dict[str, OrgUnit] = {}
+        self.persons: dict[str, Person] = {}
+        self.levels: dict[str, VerdictLevel] = {}
+        self.years: dict[int, Year] = {}
+        self.tasks: dict[str, Task] = {}
+        self.forms: dict[str, dict[str, Any]] = {}
+        self.approved_at: dict[str, datetime] = {}
+        self.assessments: dict[tuple[str, str], Assessment] = {}
+
+    # -- planning
+
+    def at(self, moment: datetime, action: Callable[..., Any], *args: Any) -> None:
+        self.events.append((moment, len(self.events), partial(action, *args)))
+
+    def plan(self) -> None:
+        previous = self.numbers[PREVIOUS]
+        self.at(_at(date(previous - 1, 11, 1)), self.set_up)
+        self.at(_at(date(previous, 11, 1)), self.open_year, CURRENT)
+        for index, spec in enumerate(TASKS):
+            self.plan_registration(index, spec)
+        self.plan_year(PREVIOUS)
+        self.plan_year_end()
+        self.plan_year(CURRENT)
+
+    def fit(self, which: int, moment: datetime) -> datetime:
+        """The current year registers from 5 to 31 January; when today comes earlier, those days are squeezed
+        into the days before today (from 28/12 of the previous year at the earliest), each event keeping its
+        time of day. A task's steps share one time of day, so they keep their order."""
+        number = self.numbers[CURRENT]
+        first, last = date(number, 1, 5), date(number, 1, 31)
+        day = moment.astimezone(clock.LOCAL_TZ).date()
+        if which != CURRENT or self.today > last or not first <= day <= last:
+            return moment
+        start = first if (self.today - first).days >= 4 else date(number - 1, 12, 28)
+        room = (self.today - timedelta(days=1) - start).days
+        return moment + (start + timedelta(days=(day - first).days * room // (last - first).days) - day)
+
+    def plan_registration(self, index: int, spec: dict[str, Any]) -> None:
+        which, key, number = spec["year"], spec["key"], self.numbers[spec["year"]]
+        minutes = (index * 7) % 300
+        moment = _at(date(number, 1, 5 + index % 9), minutes)
+        self.at(self.fit(which, moment), self.register, spec)
+        for step in spec["steps"]:
+            when = step[-1] if isinstance(step[-1], On) else None
+            action = step[:-1] if when else step
+            following = _at(date(number, *when), minutes) if when else moment + timedelta(days=1)
+            if following <= moment:
+                raise ValueError(f"demo task {key}: step {action[0]} is dated before the step it follows")
+            moment = following
+            self.at(self.fit(which, moment), self.step, key, action)
+            if action[0] == "approve":
+                self.approved_at[key] = self.fit(which, moment)
+
+    def approved_specs(self, which: int) -> list[dict[str, Any]]:
+        return [s for s in TASKS if s["year"] == which and self.approved_at.get(s["key"], self.limit) < self.limit]
+
+    def plan_year(self, which: int) -> None:
+        """Quarterly notes, the monitor's assessments with recommendations and the owner's answers, the
+        six-month review."""
+        number = self.numbers[which]
+        deadlines = [date(number, *md) for md in QUARTER_DEADLINES]
+        for n, spec in enumerate(self.approved_specs(which)):
+            key = spec["key"]
+            if which == PREVIOUS:
+                end = YEAR_END[key]
+                quarters = [1, 2, 3, 4]
+                end_share, slowness = end["reached"], SLOWNESS.get(end["level"], 1.0)
+            else:
+                end = {}
+                quarters = [q for q, deadline in enumerate(deadlines, start=1) if deadline < self.today]
+                if key == CURRENT_ROLES["skips_last_note"]:
+                    quarters = quarters[:-1]
+                end_share, slowness = (AT_RISK_PACE if key == CURRENT_ROLES["at_risk"] else 1.0), 1.0
+            notes: dict[int, datetime] = {}
+            for q in quarters:
+                if which == PREVIOUS and q == 4:  # early, before the year-end self-assessment
+                    day = date(number, 12, 1 + n % 4)
+                elif q in end.get("late", ()):
+                    day = deadlines[q - 1] + timedelta(days=3 + n % 3)
+                else:
+                    day = deadlines[q - 1] - timedelta(days=2 + n % 4)
+                moment = _at(day, 60 + 5 * n)
+                if self.approved_at[key] < moment <= self.limit:
+                    notes[q] = moment
+                    self.at(moment, self.note, key, q, end_share, slowness)
+            self.plan_assessments(which, n, key, notes, bool(end.get("late_reply")))
+        self.at(_at(date(number, 7, 15), 60), self.snapshot, which)
+        self.at(_at(date(number, 7, 22), 360), self.conclude_mid_year, which)
+
+    def plan_assessments(self, which: int, n: int, key: str, notes: dict[int, datetime], late_reply: bool) -> None:
+        """Every other quarter (alternating between tasks) the monitor assesses the note a week later with one
+        recommendation; the owner acknowledges two days later and replies within the week."""
+        wanted = (1, 3) if n % 2 == 0 else (2, 4)
+        if which == PREVIOUS:  # the fourth quarter is covered by the final assessment
+            wanted = tuple(q for q in wanted if q < 4)
+        planned = {q: notes[q] + timedelta(days=8) for q in wanted if q in notes}
+        unanswered, floor = set(), None
+        if which == CURRENT and key == CURRENT_ROLES["open_recommendation"] and notes:
+            q = max(notes)
+            moment = min(notes[q] + timedelta(days=8), self.limit - timedelta(hours=1))
+            if moment > notes[q]:
+                planned[q], floor = moment, self.today + timedelta(days=14)
+                unanswered.add(q)
+        if which == CURRENT and key == CURRENT_ROLES["overdue_recommendation"]:
+            for q in sorted(notes, reverse=True):
+                moment = notes[q] + timedelta(days=8)
+                if (moment + timedelta(days=20)).date() < self.today - timedelta(days=1):
+                    planned[q] = moment
+                    unanswered.add(q)
+                    break
+        for q in sorted(planned):
+            moment = planned[q]
+            if moment > self.limit:
+                continue
+            self.at(moment, self.assess, key, q, n, floor if q in unanswered else None)
+            self.at(moment + timedelta(days=2), self.acknowledge, key, f"q{q}")
+            if q not in unanswered:
+                self.at(moment + timedelta(days=24 if late_reply else 6), self.reply, key, f"q{q}")
+                late_reply = False
+
+    def plan_year_end(self) -> None:
+        """Self-assessment in early December, the monitor's final assessment, the Standing Committee's verdicts
+        at its year-end meeting; one verdict is reopened and decided again."""
+        number = self.numbers[PREVIOUS]
+        for n, spec in enumerate(self.approved_specs(PREVIOUS)):
+            key, end = spec["key"], YEAR_END[spec["key"]]
+            self.at(_at(date(number, 12, 5 + n % 4), 90), self.self_assess, key)
+            final = _at(date(number, 12, 10 + n % 4), 120)
+            self.at(final, self.final_assessment, key, n)
+            self.at(final + timedelta(days=1), self.acknowledge, key, "final")
+            meeting, ref = VERDICT_MEETINGS[_area(spec)]
+            self.at(_at(date(number, *meeting), 360 + n), self.verdict, key, end, ref)
+            if "reopen" in end:
+                self.at(_at(date(number, *REOPEN_DAY), 120), self.reopen, key)
+                self.at(_at(date(number, *REDECIDE_DAY), 360), self.verdict, key, end["reopen"],
+                        end["reopen"]["conclusion_ref"])
+
+    def run(self) -> None:
+        for moment, _order, action in sorted(self.events, key=lambda event: event[:2]):
+            if moment <= self.limit:
+                with clock.travel(moment):
+                    action()
+
+    # -- the events
+
+    def set_up(self) -> None:
+        """Fields, units, people, unit heads and the verdict scale; the secretariat opens the previous year."""
+        self.fields = _load_fields()
+        for code, name, level, parent, _head in UNITS:
+            self.units[code] = admin.save_org_unit(None, None, _unit_data(code, name, level, self.units.get(parent),
+                                                                          None))
+        for username, full_name, position, unit, roles in PEOPLE:
+            self.persons[username] = people.create_person(
+                None, {"username": username, "full_name": full_name, "position": position,
+                       "org_unit_id": self.units[unit].id, "roles": list(roles)}, password=DEMO_PASSWORD)
+        for code, name, level, parent, head in UNITS:
+            if head:
+                admin.save_org_unit(None, self.units[code], _unit_data(code, name, level, self.units.get(parent),
+                                                                       self.persons[head]))
+        for level in reversed(review.ensure_default_levels()):  # the first level of each outcome wins
+            self.levels[level.outcome.value] = level
+        self.open_year(PREVIOUS)
+
+    def open_year(self, which: int) -> None:
+        """The secretariat opens a year: registration from 1/11 of the year before to the end of January."""
+        number = self.numbers[which]
+        self.years[which] = _save_year(self.persons[SECRETARY], number, date(number - 1, 11, 1), date(number, 1, 31))
+
+    def extend_window(self) -> None:
+        """Today, the secretariat keeps the current year's registration open at least 60 more days."""
+        year = self.years[CURRENT]
+        closes = max(year.registration_closes_on, self.today + timedelta(days=60))
+        self.years[CURRENT] = _save_year(self.persons[SECRETARY], year.year, year.registration_opens_on, closes)
+
+    def register(self, spec: dict[str, Any]) -> None:
+        year, owner = self.years[spec["year"]], self.persons[spec["owner"]]
+        form = _full_form(spec, year, self.fields, owner, self.units)
+        if spec.get("carry"):
+            task = review.carry_over(owner, self.tasks[spec["carry"]], year, _text(spec["carry_reason"], year.year))
+        else:
+            unit_id = self.units[spec["unit"]].id if spec.get("unit") else None
+            task = tasks.create_task(owner, year, form, owner_unit_id=unit_id)
+        self.tasks[spec["key"]], self.forms[spec["key"]] = task, form
+
+    def step(self, key: str, step: tuple) -> None:
+        task, form = self.tasks[key], self.forms[key]
+        action, *args = step
+        owner, number = task.owner, task.year.year
+        if action == "submit":
+            tasks.submit_task(owner, task)
+        elif action == "withdraw":
+            tasks.withdraw_task(owner, task, _text(args[0], number))
+        elif action == "return":
+            tasks.return_task(self.persons[args[0]], task, comment=_text(args[1], number))
+        elif action == "update":
+            tasks.update_task(owner, task, {**form, **_form_data(args[0], task.year, self.fields)})
+        elif action == "adjust":
+            tasks.adjust_task(self.persons[args[0]], task, reason=_text(args[1], number),
+                              data=_form_data(args[2], task.year, self.fields))
+        elif action == "approve":
+            approver, monitor, ref = args
+            tasks.approve_task(self.persons[approver], task, decision_ref=ref, decision_date=clock.today(),
+                               monitor=self.persons[monitor])
+        else:  # pragma: no cover - a typo in TASKS
+            raise ValueError(f"unknown demo step {action!r}")
+
+    def note(self, key: str, quarter: int, end_share: float, slowness: float) -> None:
+        task = self.tasks[key]
+        share, status = _progress(task, quarter, end_share, slowness)
+        note = progress.add_progress_note(task.owner, task, quarter, _note_data(task, quarter, share, status))
+        if self.store is not None and quarter % 2 == 0:
+            lines = [f"MINH CHUNG - BAO CAO TIEN DO QUY {ROMAN[quarter]} NAM {task.year.year}", "",
+                     f"Viec: {task.title}", f"Nguoi bao cao: {task.owner.full_name}",
+                     f"Ngay: {clock.today():%d/%m/%Y}"]
+            evidence.attach_evidence(task.owner, note, io.BytesIO(_pdf(lines)),
+                                     f"minh-chung-{task.code}-quy-{quarter}.pdf", self.store)
+
+    def assess(self, key: str, quarter: int, n: int, deadline_floor: date | None) -> None:
+        task = self.tasks[key]
+        note = next(note for note in task.notes if note.quarter == quarter)
+        behind = note.status in (ProgressStatus.AT_RISK, ProgressStatus.LATE)
+        strengths, shortcomings, causes, content, _reply = ASSESSMENT_TEXTS[behind]
+        deadline = clock.today() + timedelta(days=20)
+        if deadline_floor is not None:
+            deadline = max(deadline, deadline_floor)
+        q = ROMAN[quarter]
+        self.assessments[(key, f"q{quarter}")] = monitoring.add_assessment(
+            task.monitor, task, Period(f"q{quarter}"),
+            {"supervision_form": SUPERVISION_FORMS[(n + quarter) % 4], "judgement": "late" if behind else "on_track",
+             "strengths": strengths.format(q=q), "shortcomings": shortcomings.format(q=q), "causes": causes},
+            [{"content": content.format(q=q), "reply_deadline": deadline,
+              "addressee": f"Đồng chí {task.owner.full_name}, {task.owner.position}"}])
+
+    def acknowledge(self, key: str, period: str) -> None:
+        monitoring.acknowledge_assessment(self.tasks[key].owner, self.assessments[(key, period)])
+
+    def reply(self, key: str, period: str) -> None:
+        assessment = self.assessments[(key, period)]
+        reply = ASSESSMENT_TEXTS[assessment.judgement == Judgement.LATE][4]
+        monitoring.reply_to_recommendation(self.tasks[key].owner, assessment.recommendations[0], reply)
+
+    def snapshot(self, which: int) -> None:
+        monitoring.take_mid_year_snapshots(self.persons[SECRETARY], self.years[which])
+
+    def conclude_mid_year(self, which: int) -> None:
+        """The Standing Committee concludes on the tasks behind at mid-year, and praises the first on track."""
+        praised = False
+        for task in self.tasks.values():
+            review_ = task.mid_year_review
+            if task.year_id != self.years[which].id or review_ is None:
+                continue
+            behind = review_.snapshot.get("status") in ("at_risk", "late")
+            if not behind and (praised or review_.snapshot.get("status") is None):
+                continue
+            praised = praised or not behind
+            monitoring.conclude_mid_year(task.approved_by, review_,
+                                         MID_YEAR_CONCLUSIONS[behind].format(owner=task.owner.full_name))
+
+    def self_assess(self, key: str) -> None:
+        task, end = self.tasks[key], YEAR_END[key]
+        texts = LEVEL_TEXTS[end["level"]]
+        review.submit_self_assessment(task.owner, task, {
+            "reached": {i.id: _value(i, end["reached"]) for i in task.indicators},
+            "deliverable": texts["deliverable"].format(d=task.deliverable),
+            "self_level_id": self.levels[end.get("self_level", end["level"])].id,
+            "shortcomings": texts["shortcomings"], "lessons": texts["lessons"]})
+
+    def final_assessment(self, key: str, n: int) -> None:
+        task, texts = self.tasks[key], LEVEL_TEXTS[YEAR_END[key]["level"]]
+        self.assessments[(key, "final")] = monitoring.add_assessment(task.monitor, task, Period.FINAL, {
+            "supervision_form": SUPERVISION_FORMS[(n + 1) % 4], "judgement": texts["judgement"],
+            "strengths": texts["strengths"], "shortcomings": texts["weaknesses"], "causes": ""})
+
+    def verdict(self, key: str, outcome: dict[str, Any], ref: str) -> None:
+        task = self.tasks[key]
+        number, level = task.year.year, self.levels[outcome["level"]]
+        data = {"level_id": level.id, "reasons": _text(outcome["reasons"], number),
+                "commendation": outcome.get("commendation", "none"),
+                "commendation_form": _text(outcome.get("commendation_form", ""), number),
+                "measures": _text(outcome.get("measures", ""), number),
+                "conclusion_ref": f"{ref} ngày {clock.today():%d/%m/%Y}"}
+        if level.requires_percent:
+            data["percent"] = outcome["percent"]
+        decider = self.persons[outcome["by"]] if "by" in outcome else task.approved_by
+        review.record_verdict(decider, task, data)
+
+    def reopen(self, key: str) -> None:
+        task, again = self.tasks[key], YEAR_END[key]["reopen"]
+        review.reopen_task(self.persons[again["by"]], task, _text(again["reason"], task.year.year))
+
+
+# -- the loader -------------------------------------------------------------------------------------------------
 
 def demo_present() -> bool:
     """True when the demo accounts exist already."""
     return db.session.scalar(select(Person.id).where(Person.username == DEMO_LOGINS[0][0])) is not None
 
 
-def load_demo() -> bool:
-    """Load the demo through the services and flush; False (changing nothing) when it is already there."""
+def load_demo(evidence_folder: str | Path | None = None) -> bool:
+    """Load the demo through the services and flush; False (changing nothing) when it is already there.
+    With ``evidence_folder`` (the evidence store), the even quarters' notes get a small generated PDF."""
     if demo_present():
         return False
-    today = clock.today()
-    current, previous = today.year, today.year - 1
-
-    fields = _load_fields()
-
-    units: dict[str, OrgUnit] = {}
-    for code, name, level, parent, _head in UNITS:
-        units[code] = admin.save_org_unit(None, None, _unit_data(code, name, level, units.get(parent), None))
-
-    persons: dict[str, Person] = {}
-    for username, full_name, position, unit, roles in PEOPLE:
-        persons[username] = people.create_person(
-            None, {"username": username, "full_name": full_name, "position": position,
-                   "org_unit_id": units[unit].id, "roles": list(roles)}, password=DEMO_PASSWORD)
-
-    for code, name, level, parent, head in UNITS:
-        if head:
-            admin.save_org_unit(None, units[code], _unit_data(code, name, level, units.get(parent), persons[head]))
-
-    # The previous year's real window (1/11 to end of January) lies in the past; it is opened until today
-    # only while its registrations are entered, then set back below.
-    prev_window = (date(previous - 1, 11, 1), date(previous, 1, 31))
-    years = {PREVIOUS: _save_year(previous, prev_window[0], max(today, prev_window[1]))}
-    # The current year opens on 1/11 and first closes at the end of January; the secretariat then extends it
-    # so that registration stays open at least 60 days from today.
-    years[CURRENT] = _save_year(current, date(previous, 11, 1), date(current, 1, 31))
-    extended = max(years[CURRENT].registration_closes_on, today + timedelta(days=60))
-    years[CURRENT] = _save_year(current, date(previous, 11, 1), extended)
-
-    for spec in TASKS:
-        year, owner = years[spec["year"]], persons[spec["owner"]]
-        base = _full_form(spec, year, fields, owner, units)
-        unit_id = units[spec["unit"]].id if spec.get("unit") else None
-        task = tasks.create_task(owner, year, base, owner_unit_id=unit_id)
-        for step in spec["steps"]:
-            _run_step(task, step, base, year, fields, persons)
-
-    _save_year(previous, *prev_window)
+    story = _Story(evidence_folder)
+    story.plan()
+    story.run()
+    story.extend_window()
     db.session.flush()
     return True

@@ -64,6 +64,21 @@ ACTION = {
     "year.update": _l("Edited the year"),
     "field.create": _l("Created the field"),
     "field.update": _l("Edited the field"),
+    "note.create": _l("Wrote a progress note"),
+    "note.update": _l("Edited a progress note"),
+    "note.amend": _l("Amended a progress note"),
+    "evidence.attach": _l("Attached an evidence file"),
+    "assessment.create": _l("Gave an assessment"),
+    "assessment.acknowledge": _l("Acknowledged an assessment"),
+    "recommendation.reply": _l("Replied to a recommendation"),
+    "midyear.snapshot": _l("Took the six-month snapshot"),
+    "midyear.conclude": _l("Concluded the six-month review"),
+    "task.self_assess": _l("Submitted the self-assessment"),
+    "task.verdict": _l("Recorded the verdict"),
+    "task.reopen": _l("Reopened the reviewed task"),
+    "task.carry_over": _l("Carried over to a later year"),
+    "api_token.create": _l("Created an API token"),
+    "api_token.revoke": _l("Revoked an API token"),
 }
 
 #: labels of Form A fields, used where a change is shown field by field

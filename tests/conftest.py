@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 from flask.testing import FlaskClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
@@ -74,7 +74,7 @@ def _empty_tables() -> None:
         for statement in SQLITE_DROP_TRIGGERS:
             _db.session.execute(text(statement))
         _db.session.execute(text("UPDATE org_units SET head_id = NULL"))
-        _db.session.execute(text("UPDATE tasks SET carried_from_id = NULL"))
+        _db.session.execute(text("UPDATE tasks SET carried_from_id = NULL, carry_reason = NULL"))
         for name in tables:
             _db.session.execute(text(f"DELETE FROM {name}"))
         for statement in SQLITE_TRIGGERS:
@@ -263,6 +263,7 @@ def pytest_collection_modifyitems(config, items):
 # -- a live server and a real browser --------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("REGISTRY_CHROMIUM", "/usr/bin/chromium")
+expect.set_options(timeout=15_000)  # a loaded CI machine is slower than a laptop
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage"]
 

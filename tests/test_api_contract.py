@@ -113,6 +113,7 @@ def test_bad_tokens_are_refused(header, client, world, token_for):
 def test_token_acts_as_its_person(api_as, world):
     response = api_as(world.owner).get("me")
     assert response.status_code == 200 and response.mimetype == "application/json"
+    assert "Set-Cookie" not in response.headers  # no session is opened for the API
     me = response.get_json()
     assert me == {"id": world.owner.id, "username": "owner", "full_name": "Trần Thị Chủ",
                   "position": "Ủy viên BCH", "email": None, "org_unit_id": world.unit.id, "roles": ["owner"],

@@ -29,7 +29,7 @@ S = TaskState
 ROLES = ["owner", "standing", "secretariat"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
@@ -54,9 +54,15 @@ def task_ids(world, make_task, db) -> list[int]:
     return [t.id for t in made]
 
 
+_loaded: dict[int, object] = {}
+
+
 @pytest.fixture
 def api_schema(app):
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    """The document as Schemathesis reads it, loaded once per application."""
+    if id(app) not in _loaded:
+        _loaded[id(app)] = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    return _loaded[id(app)]
 
 
 def _aim_at_real_rows(case, world, task_ids) -> None:

@@ -359,3 +359,23 @@ def test_notifications_page_and_header_count(scene, world, login_as, db):
     page = client.get("/notifications").get_data(as_text=True)
     assert 'class="notification unread"' not in page and 'id="unread-count"' not in page
     assert login_as(world.other_owner).post(f"/notifications/{first}/read").status_code == 403
+
+
+def test_a_locked_task_shows_no_monitoring_buttons(frozen_now, world, make_reviewed_task, login_as, db):
+    task = make_reviewed_task()  # its final assessment is not acknowledged
+    final = task.assessments[0]
+    # rows a locked task can carry from before its verdict, added directly (the services refuse once locked)
+    db.session.add(Recommendation(assessment=final, task_id=task.id, content="Tổng kết kinh nghiệm",
+                                  addressee="Đảng ủy phường", reply_deadline=date(2026, 12, 31)))
+    db.session.add(MidYearReview(task=task, snapshot={"quarter": 1}, snapshot_at=utc(2026, 7, 1)))
+    db.session.commit()
+    owner_page = login_as(world.owner).get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f'id="assessment-{final.id}"' in owner_page and "Tổng kết kinh nghiệm" in owner_page
+    assert "/acknowledge" not in owner_page and "/reply" not in owner_page
+    standing_page = login_as(world.standing).get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="midyear"' in standing_page and f'action="/tasks/{task.id}/midyear"' not in standing_page
+    monitor_page = login_as(world.monitor).get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="new-assessment"' not in monitor_page
+    client = login_as(world.owner)
+    assert client.post(f"/assessments/{final.id}/acknowledge").status_code == 409
+    assert login_as(world.standing).get(f"/tasks/{task.id}/midyear").status_code == 409

@@ -139,10 +139,11 @@ def test_only_approved_tasks_take_notes(state, frozen_now, make_task, world):
         progress.add_progress_note(world.owner, task, 1, note_input(task))
 
 
-def test_a_locked_task_takes_no_notes_edits_or_amendments(task, world, db, frozen_now):
-    note = progress.add_progress_note(world.owner, task, 1, note_input(task))
-    task.state = S.REVIEWED
-    db.session.flush()
+def test_a_locked_task_takes_no_notes_edits_or_amendments(frozen_now, make_reviewed_task, world):
+    frozen_now(at(15, 3))
+    task = make_reviewed_task()
+    note = task.notes[0]
+    assert task.state == S.REVIEWED
     with pytest.raises(Conflict, match="locked"):
         progress.update_progress_note(world.owner, note, note_input(task, value=20))
     frozen_now(at(1, 5))
@@ -150,6 +151,7 @@ def test_a_locked_task_takes_no_notes_edits_or_amendments(task, world, db, froze
         progress.add_progress_note(world.owner, task, 2, note_input(task))
     with pytest.raises(Conflict, match="locked"):
         progress.amend_progress_note(world.owner, note, "Số liệu sai", note_input(task, value=20))
+    assert progress.open_quarters(task, at(1, 5).date()) == [2]  # open, yet the lock refuses the note
 
 
 @pytest.mark.parametrize("who", ["other_owner", "monitor", "standing", "secretariat", "inspector"])

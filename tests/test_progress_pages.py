@@ -199,11 +199,10 @@ def test_no_open_quarter_left_is_409(frozen_now, make_task, world, login_as, db)
     assert client.post(f"/tasks/{task.id}/notes/new", data=form_input(task, quarter=1)).status_code == 409
 
 
-@pytest.mark.parametrize("state", [S.DRAFT, S.SUBMITTED, S.REVIEWED])
+@pytest.mark.parametrize("state", [S.DRAFT, S.SUBMITTED, S.RETURNED, S.WITHDRAWN])
 def test_no_note_unless_the_task_reports(state, frozen_now, make_task, world, login_as, db):
     frozen_now(at(15, 3))
-    task = make_task(S.APPROVED if state == S.REVIEWED else state)
-    task.state = state
+    task = make_task(state)
     client = login_as(world.owner)
     assert client.get(f"/tasks/{task.id}/notes/new").status_code == 409
     assert client.post(f"/tasks/{task.id}/notes/new", data=form_input(task, quarter=1)).status_code == 409
@@ -273,16 +272,21 @@ def test_timeline_for_readers_has_no_buttons(who, reported, world, login_as):
     assert "/notes/new" not in page and f"/notes/{note.id}/" not in page
 
 
-def test_a_locked_task_shows_no_buttons(reported, world, login_as, db):
-    task, note, _ = reported
-    task.state = S.REVIEWED
-    page = login_as(world.owner).get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert "Đối thoại với 22 hộ dân." in page
-    assert "/notes/new" not in page and f"/notes/{note.id}/" not in page
+def test_a_locked_task_shows_no_buttons(frozen_now, make_reviewed_task, world, login_as, store):
+    frozen_now(at(15, 3))
+    task = make_reviewed_task()  # the verdict is recorded through the real services
+    note = task.notes[0]
+    assert task.state == S.REVIEWED
     client = login_as(world.owner)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Đã đối thoại với 44 hộ" in page
+    assert "/notes/new" not in page and f"/notes/{note.id}/" not in page
     assert client.get(f"/notes/{note.id}/edit").status_code == 409
+    assert client.get(f"/tasks/{task.id}/notes/new").status_code == 409
     assert client.post(f"/notes/{note.id}/files",
                        data={"file": (io.BytesIO(PDF_BYTES), "a.pdf")}).status_code == 409
+    frozen_now(at(20, 5))
+    assert client.get(f"/notes/{note.id}/amend").status_code == 409
 
 
 def test_late_and_overdue_and_amend_button(frozen_now, make_task, world, login_as, db, store):

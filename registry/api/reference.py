@@ -54,7 +54,7 @@ def get_person(person_id: int):
 @blp.response(200, schemas.OrgUnitPageSchema)
 @documented(blp)
 def list_org_units(args: dict[str, Any]):
-    """Org units, by id (``parent_id`` gives the tree)"""
+    """Org units, by id (`parent_id` gives the tree)"""
     return paginate(select(OrgUnit).order_by(OrgUnit.id), args)
 
 

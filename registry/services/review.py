@@ -5,6 +5,7 @@ which locks the task under a seal. Reopening (Standing Committee, with a reason)
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -69,14 +70,19 @@ def _level(level_id: Any, field: str, errors: FieldErrors) -> VerdictLevel | Non
 
 # -- self-assessment ----------------------------------------------------------------------------------------
 
-def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
-    """The owner's year-end self-assessment: each indicator reached vs target, the deliverable, a self-rated
-    level, shortcomings and lessons. Moves the task to self-assessed."""
+def require_self_assessable(actor: Person, task: Task) -> None:
+    """Check that ``actor`` may self-assess ``task`` now (also the form page's check)."""
     if not permissions.can_report(actor, task):
         raise PermissionDenied(_l("Only the task's owner assesses it."))
     require_unlocked(task)
     if task.state not in SELF_ASSESSABLE:
         raise Conflict(_l("Only an approved task under way can be self-assessed."))
+
+
+def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
+    """The owner's year-end self-assessment: each indicator reached vs target, the deliverable, a self-rated
+    level, shortcomings and lessons. Moves the task to self-assessed."""
+    require_self_assessable(actor, task)
     errors = FieldErrors()
     for name in sorted(set(data) - {"reached", "deliverable", "self_level_id", "shortcomings", "lessons"}):
         errors.add(name, _l("Unknown field."))
@@ -166,20 +172,42 @@ def compute_seal(task: Task, verdict: Verdict) -> str:
 # -- the verdict ---------------------------------------------------------------------------------------------
 
 def final_assessment(task: Task) -> Assessment | None:
+    """The monitor's year-end assessment of the task, if given."""
     return next((a for a in task.assessments if a.period == Period.FINAL), None)
 
 
-def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
-    """The Standing Committee's verdict on a self-assessed task with the monitor's final assessment; it locks
-    the task and everything under it, and stores the seal."""
+def require_final_assessable(actor: Person, task: Task) -> None:
+    """Check that ``actor`` may give the final assessment now (the form page's check; the monitoring service's
+    ``add_assessment`` enforces the same rules when it is recorded)."""
+    if not permissions.can_assess(actor, task):
+        raise PermissionDenied(_l("Only the monitor assigned to this task assesses it."))
+    require_unlocked(task)
+    if task.state != TaskState.SELF_ASSESSED:
+        raise Conflict(_l("The final assessment follows the owner's self-assessment."))
+    if final_assessment(task) is not None:
+        raise Conflict(_l("This period has been assessed already."))
+
+
+def _require_decider(actor: Person, task: Task) -> None:
     if not permissions.can_decide(actor, task):
         raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
                                   "decides on a task."))
+
+
+def require_decidable(actor: Person, task: Task) -> None:
+    """Check that ``actor`` may record the verdict on ``task`` now (also the form page's check)."""
+    _require_decider(actor, task)
     require_unlocked(task)
     if task.state != TaskState.SELF_ASSESSED:
         raise Conflict(_l("A verdict follows the owner's self-assessment."))
     if final_assessment(task) is None:
         raise Conflict(_l("The monitor's final assessment is required before the verdict."))
+
+
+def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
+    """The Standing Committee's verdict on a self-assessed task with the monitor's final assessment; it locks
+    the task and everything under it, and stores the seal."""
+    require_decidable(actor, task)
     errors = FieldErrors()
     allowed = {"level_id", "percent", "reasons", "commendation", "commendation_form", "measures", "conclusion_ref"}
     for name in sorted(set(data) - allowed):
@@ -232,13 +260,16 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
     return verdict
 
 
-def reopen_task(actor: Person, task: Task, reason: str) -> Task:
-    """Only the Standing Committee reopens a reviewed task, with a reason; the old verdict stays, superseded."""
-    if not permissions.can_decide(actor, task):
-        raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
-                                  "decides on a task."))
+def require_reopenable(actor: Person, task: Task) -> None:
+    """Check that ``actor`` may reopen ``task`` now (also the form page's check)."""
+    _require_decider(actor, task)
     if task.state != TaskState.REVIEWED:
         raise Conflict(_l("Only a reviewed task can be reopened."))
+
+
+def reopen_task(actor: Person, task: Task, reason: str) -> Task:
+    """Only the Standing Committee reopens a reviewed task, with a reason; the old verdict stays, superseded."""
+    require_reopenable(actor, task)
     reason = (reason or "").strip()
     errors = FieldErrors()
     if not reason:
@@ -257,9 +288,8 @@ def reopen_task(actor: Person, task: Task, reason: str) -> Task:
 
 # -- carry-over ----------------------------------------------------------------------------------------------
 
-def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
-    """The owner carries an unfinished, reviewed task into a later year as a new draft registration linked to
-    it; the new one goes through submission and approval again."""
+def require_carriable(actor: Person, task: Task) -> None:
+    """Check that ``actor`` may carry ``task`` over now (also the form page's check)."""
     if not permissions.can_report(actor, task):
         raise PermissionDenied(_l("Only the task's owner carries it over."))
     verdict = task.current_verdict
@@ -267,6 +297,18 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
         raise Conflict(_l("Only a task judged unfinished can be carried over."))
     if task.carried_into is not None:
         raise Conflict(_l("This task has been carried over already."))
+
+
+def carry_over_years(task: Task, day: date) -> list[Year]:
+    """The later years whose registration window is open on ``day``: where the task may be carried over."""
+    later = db.session.scalars(select(Year).where(Year.year > task.year.year).order_by(Year.year))
+    return [year for year in later if year.registration_open_on(day)]
+
+
+def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
+    """The owner carries an unfinished, reviewed task into a later year as a new draft registration linked to
+    it; the new one goes through submission and approval again."""
+    require_carriable(actor, task)
     errors = FieldErrors()
     if next_year.year <= task.year.year:
         errors.add("year_id", _l("Choose a later year."))
@@ -275,18 +317,19 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
         errors.add("reason", _l("Give the reason for carrying the task over."))
     errors.raise_if_any()
     check_window(next_year)
-    new = Task(year=next_year, owner=actor, ownership=task.ownership, owner_unit_id=task.owner_unit_id,
-               org_unit_id=task.org_unit_id, state=TaskState.DRAFT, carried_from=task, carry_reason=reason)
-    for name in SCALAR_FIELDS:
-        setattr(new, name, getattr(task, name))
-    new.deadline = None  # a new deadline within the new year
-    new.is_committed = False  # the owner commits again
-    for i, indicator in enumerate(task.indicators):
-        reached = _reached(task, indicator)
-        new.indicators.append(Indicator(position=i, name=indicator.name, unit=indicator.unit,
-                                        baseline=reached if reached is not None else indicator.baseline,
-                                        target=indicator.target))
-    db.session.add(new)
+    with db.session.no_autoflush:  # the new task is half-built until added; loading the old one must not flush it
+        new = Task(year=next_year, owner=actor, ownership=task.ownership, owner_unit_id=task.owner_unit_id,
+                   org_unit_id=task.org_unit_id, state=TaskState.DRAFT, carried_from=task, carry_reason=reason)
+        for name in SCALAR_FIELDS:
+            setattr(new, name, getattr(task, name))
+        new.deadline = None  # a new deadline within the new year
+        new.is_committed = False  # the owner commits again
+        for i, indicator in enumerate(task.indicators):
+            reached = _reached(task, indicator)
+            new.indicators.append(Indicator(position=i, name=indicator.name, unit=indicator.unit,
+                                            baseline=reached if reached is not None else indicator.baseline,
+                                            target=indicator.target))
+        db.session.add(new)
     db.session.flush()
     record_event(actor, "task.carry_over", object_type="task", object_id=new.id, task=new,
                  after={"state": new.state.value, "carried_from_id": task.id, "reason": reason,

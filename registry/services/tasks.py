@@ -99,7 +99,9 @@ def require_unlocked(task: Task) -> None:
 
 
 def require_state(task: Task, action: str) -> None:
-    """Raise ``Conflict`` with a clear message when the task's state does not allow ``action``."""
+    """Raise ``Conflict`` with a clear message when the task's state does not allow ``action`` (the lock's own
+    message when a verdict has locked the task)."""
+    require_unlocked(task)
     if not state_allows(task, action):
         raise Conflict(CONFLICT_MESSAGES[action])
 

@@ -1,3 +1,175 @@
-"""Routes of the dossier blueprint."""
+"""The per-person and per-collective dossier, the printed documents (dossier and Form D as PDF and DOCX), and the
+audit pages: per task, per person, and the whole trail with its verification."""
 
-from registry.blueprints.dossier import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from flask import abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask_login import current_user
+
+from registry import permissions
+from registry.blueprints.common import get_or_404
+from registry.blueprints.dossier import bp
+from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
+from registry.exports import docx as docx_writer
+from registry.exports import pdf as pdf_writer
+from registry.exports.document import Document, person_document, review_document, unit_document
+from registry.exports.labels import (
+    AUDIT_FIELD, AUDIT_VALUE, COMMENDATION, JUDGEMENT, OUTCOME, OUTCOME_SHORT, PERIOD, PROGRESS_STATUS,
+    SUPERVISION_FORM, VERIFY_KIND,
+)
+from registry.extensions import db
+from registry.models import OrgUnit, Person, Task
+from registry.services import clock
+from registry.services import dossier as dossier_service
+from registry.services.dossier import OUTCOMES
+from registry.services.verify import verify_all
+
+#: the last verification's result, kept in the session of whoever ran it
+VERIFICATION_KEY = "audit_verification"
+
+
+@bp.app_context_processor
+def dossier_context():
+    """Labels of the dossier and audit templates, and the predicates their links depend on."""
+    return {
+        "dossier_labels": {
+            "outcome": OUTCOME, "outcome_short": OUTCOME_SHORT, "commendation": COMMENDATION, "period": PERIOD,
+            "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
+            "verify_kind": VERIFY_KIND, "audit_field": AUDIT_FIELD, "audit_value": AUDIT_VALUE,
+        },
+        "dossier_perm": dossier_service,
+    }
+
+
+# -- dossiers --------------------------------------------------------------------------------------------------
+
+def _load_person(person_id: int) -> Person:
+    person = get_or_404(Person, person_id)
+    if not dossier_service.can_view_person_dossier(current_user, person):
+        abort(403)
+    return person
+
+
+def _load_unit(unit_id: int) -> OrgUnit:
+    unit = get_or_404(OrgUnit, unit_id)
+    if not dossier_service.can_view_unit_dossier(current_user, unit):
+        abort(403)
+    return unit
+
+
+@bp.route("/people/<id:person_id>/dossier")
+def person(person_id: int):
+    subject = _load_person(person_id)
+    return render_template("dossier/person.html", person=subject,
+                           dossier=dossier_service.person_dossier(subject), outcomes=OUTCOMES)
+
+
+@bp.route("/units/<id:unit_id>/dossier")
+def unit(unit_id: int):
+    subject = _load_unit(unit_id)
+    return render_template("dossier/unit.html", unit=subject,
+                           dossier=dossier_service.unit_dossier(subject), outcomes=OUTCOMES)
+
+
+def _download(document: Document, fmt: str):
+    """The document as an attachment under its Vietnamese name (``filename*`` in UTF-8)."""
+    if fmt == "pdf":
+        data, mimetype = pdf_writer.render_pdf(document), pdf_writer.MIMETYPE
+    else:
+        data, mimetype = docx_writer.render_docx(document), docx_writer.MIMETYPE
+    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=f"{document.filename}.{fmt}", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/people/<id:person_id>/dossier.<any(pdf, docx):fmt>")
+def person_export(person_id: int, fmt: str):
+    subject = _load_person(person_id)
+    document = person_document(subject, dossier_service.person_dossier(subject), clock.today())
+    return _download(document, fmt)
+
+
+@bp.route("/units/<id:unit_id>/dossier.<any(pdf, docx):fmt>")
+def unit_export(unit_id: int, fmt: str):
+    subject = _load_unit(unit_id)
+    document = unit_document(subject, dossier_service.unit_dossier(subject), clock.today())
+    return _download(document, fmt)
+
+
+@bp.route("/tasks/<id:task_id>/review.<any(pdf, docx):fmt>")
+def review_export(task_id: int, fmt: str):
+    """Form D of one task: self-assessment, final assessment, verdict and commendation."""
+    task = dossier_service.review_task(task_id)
+    if task is None:
+        abort(404)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    return _download(review_document(task, clock.today()), fmt)
+
+
+# -- audit pages -----------------------------------------------------------------------------------------------
+
+def _page(stmt):
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    return page, dossier_service.audit_context(page.items)
+
+
+@bp.route("/tasks/<id:task_id>/audit")
+def task_audit(task_id: int):
+    task = get_or_404(Task, task_id)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    page, refs = _page(dossier_service.task_audit(task))
+    return render_template("dossier/task_audit.html", task=task, page=page, refs=refs, args={"task_id": task.id})
+
+
+@bp.route("/people/<id:person_id>/audit")
+def person_audit(person_id: int):
+    subject = _load_person(person_id)
+    page, refs = _page(dossier_service.person_audit(subject))
+    return render_template("dossier/person_audit.html", person=subject, page=page, refs=refs,
+                           args={"person_id": subject.id})
+
+
+def _require_audit_reader() -> None:
+    if not dossier_service.can_read_audit_log(current_user):
+        abort(403)
+
+
+@bp.route("/audit")
+def audit_log():
+    _require_audit_reader()
+    form = AuditFilterForm(request.args)
+    form.set_choices(dossier_service.recorded_actions())
+    form.validate()
+    page, refs = _page(dossier_service.audit_events(form.filters()))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("dossier/audit_log.html", form=form, page=page, refs=refs, args=args,
+                           verify_form=VerifyForm(), verification=_last_verification())
+
+
+def _last_verification() -> dict | None:
+    """The result of the last "Verify now" in this session, with its time as a datetime."""
+    stored = session.get(VERIFICATION_KEY)
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return {**stored, "at": datetime.fromisoformat(stored["at"])}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@bp.route("/audit/verify", methods=["POST"])
+def verify():
+    """Verify the whole trail now (chain, HMACs, seals, evidence files) and show the result on the audit page."""
+    _require_audit_reader()
+    if not VerifyForm().validate_on_submit():
+        abort(400)
+    report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
+    session[VERIFICATION_KEY] = {**report.as_dict(), "detail": "", "at": clock.now().isoformat()}
+    return redirect(url_for("dossier.audit_log", _anchor="verification"))

@@ -23,8 +23,8 @@ from registry.services import clock
 from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
 from registry.services import queries
-from registry.services.tasks import state_allows
 from registry.services.errors import ValidationFailed
+from registry.services.tasks import is_locked, state_allows
 
 #: rows shown per list on the attention page before "see all"
 LIMIT = 10
@@ -48,8 +48,8 @@ def _task_url(task: Task, anchor: str = "monitoring") -> str:
 
 
 def _note_form_url(task: Task, quarter: int) -> str:
-    """The progress-note form of a quarter (the progress pages' URL: /tasks/<id>/notes/new?quarter=N)."""
-    return f"{url_for('tasks.show', task_id=task.id)}/notes/new?quarter={quarter}"
+    """The progress-note form of a quarter."""
+    return url_for("progress.new_note", task_id=task.id, quarter=quarter)
 
 
 # -- template helpers and the header counts -------------------------------------------------------------------
@@ -65,6 +65,7 @@ def monitoring_context():
         "monitoring": SimpleNamespace(
             is_reply_overdue=monitoring_service.is_reply_overdue,
             periods_left=monitoring_service.periods_left,
+            is_locked=is_locked,
             message=notification_service.message,
             today=clock.today,
             note_form_url=_note_form_url,

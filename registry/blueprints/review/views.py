@@ -1,3 +1,226 @@
-"""Routes of the review blueprint."""
+"""Year-end review pages (Form D): the owner's self-assessment, the monitor's final assessment, the Standing
+Committee's verdict, reopening and carry-over; and the review section of the task page.
 
-from registry.blueprints.review import bp  # noqa: F401
+The rules live in ``registry.services.review`` (and ``monitoring.add_assessment`` for the final assessment); each
+page calls the service's ``require_*`` check on GET and POST alike, so a page that may not be used answers 403
+or 409 before showing a form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry import permissions
+from registry.blueprints.common import apply_errors, get_or_404
+from registry.blueprints.review import bp
+from registry.blueprints.review.forms import (
+    COMMENDATION,
+    JUDGEMENT,
+    OUTCOME,
+    SUPERVISION_FORM,
+    CarryOverForm,
+    FinalAssessmentForm,
+    ReopenForm,
+    VerdictForm,
+    final_assessment_data,
+    reached_name,
+    self_assessment_data,
+    self_assessment_form,
+    service_errors,
+    verdict_data,
+)
+from registry.models import Assessment, Period, Task, Verdict, Year
+from registry.services import clock
+from registry.services import monitoring as monitoring_service
+from registry.services import review as review_service
+from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.services.tasks import is_locked
+
+
+def _load_task(task_id: int) -> Task:
+    task = get_or_404(Task, task_id)
+    if not permissions.can_view_task(current_user, task):
+        abort(403)
+    return task
+
+
+def _task_page(task: Task):
+    return redirect(url_for("tasks.show", task_id=task.id, _anchor="review"))
+
+
+def _page(template: str, form, task: Task, **context):
+    return render_template(template, form=form, task=task, **context), 422 if form.errors else 200
+
+
+# -- the owner's self-assessment ---------------------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/self-assessment", methods=["GET", "POST"])
+def self_assessment(task_id: int):
+    task = _load_task(task_id)
+    review_service.require_self_assessable(current_user, task)
+    form = self_assessment_form(task, review_service.active_levels())
+    if form.validate_on_submit():
+        try:
+            review_service.submit_self_assessment(current_user, task, self_assessment_data(form, task))
+        except ValidationFailed as exc:
+            apply_errors(form, ValidationFailed(service_errors(exc.errors)))
+        else:
+            flash(_("Self-assessment submitted; the monitor has been asked for the final assessment."), "success")
+            return _task_page(task)
+    return _page("review/self_assessment.html", form, task, reached_name=reached_name)
+
+
+# -- the monitor's final assessment ------------------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/final-assessment", methods=["GET", "POST"])
+def final_assessment(task_id: int):
+    task = _load_task(task_id)
+    review_service.require_final_assessable(current_user, task)
+    form = FinalAssessmentForm()
+    form.set_choices()
+    if form.validate_on_submit():
+        try:
+            monitoring_service.add_assessment(current_user, task, Period.FINAL, final_assessment_data(form), [])
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Final assessment recorded; the Standing Committee can now record its verdict."), "success")
+            return _task_page(task)
+    return _page("review/final_assessment.html", form, task)
+
+
+# -- the Standing Committee's verdict, reopening -------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/verdict", methods=["GET", "POST"])
+def verdict(task_id: int):
+    task = _load_task(task_id)
+    review_service.require_decidable(current_user, task)
+    levels = review_service.active_levels()
+    form = VerdictForm()
+    form.set_choices(levels)
+    if form.validate_on_submit():
+        try:
+            review_service.record_verdict(current_user, task, verdict_data(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Verdict recorded. The task and everything under it are now locked."), "success")
+            return _task_page(task)
+    return _page("review/verdict.html", form, task, levels=levels,
+                 final=review_service.final_assessment(task))
+
+
+@bp.route("/tasks/<id:task_id>/reopen", methods=["GET", "POST"])
+def reopen(task_id: int):
+    task = _load_task(task_id)
+    review_service.require_reopenable(current_user, task)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            review_service.reopen_task(current_user, task, form.reason.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Task reopened. The previous verdict stays in the record, marked as superseded."), "success")
+            return _task_page(task)
+    return _page("review/reopen.html", form, task)
+
+
+# -- carry-over ------------------------------------------------------------------------------------------------------
+
+@bp.route("/tasks/<id:task_id>/carry-over", methods=["GET", "POST"])
+def carry_over(task_id: int):
+    task = _load_task(task_id)
+    review_service.require_carriable(current_user, task)
+    years = review_service.carry_over_years(task, clock.today())
+    if not years:
+        raise Conflict(_("No later year is open for registration; the task can be carried over once the "
+                         "secretariat opens the next year."))
+    form = CarryOverForm()
+    form.set_choices(years)
+    if form.validate_on_submit():
+        try:
+            new = review_service.carry_over(current_user, task, get_or_404(Year, form.year_id.data),
+                                            form.reason.data or "")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Carried over as a new draft registration for %(year)d. Review it, then submit it for "
+                    "approval.", year=new.year.year), "success")
+            return redirect(url_for("tasks.edit", task_id=new.id))
+    return _page("review/carry_over.html", form, task)
+
+
+# -- the task page's review section ------------------------------------------------------------------------------
+
+@dataclass
+class ReviewOverview:
+    """What the review section of a task page shows, and which of its actions the current user may take."""
+
+    task: Task
+    final: Assessment | None
+    current: Verdict | None
+    superseded: list[Verdict] = field(default_factory=list)
+    #: the carry-over chain through the task, earliest year first (just the task when it has none)
+    lineage: list[Task] = field(default_factory=list)
+    is_locked: bool = False
+    can_self_assess: bool = False
+    can_final_assess: bool = False
+    can_decide: bool = False
+    can_reopen: bool = False
+    can_carry_over: bool = False
+
+    @property
+    def is_shown(self) -> bool:
+        return bool(self.task.self_assessment or self.final or self.task.verdicts or len(self.lineage) > 1
+                    or self.can_self_assess)
+
+    @property
+    def has_actions(self) -> bool:
+        return (self.can_self_assess or self.can_final_assess or self.can_decide or self.can_reopen
+                or self.can_carry_over)
+
+
+def _passes(check, *args) -> bool:
+    """True when a service's ``require_*`` check lets the action through."""
+    try:
+        check(*args)
+    except (Conflict, PermissionDenied):
+        return False
+    return True
+
+
+def review_overview(task: Task) -> ReviewOverview:
+    """The review section of ``task`` for the current user."""
+    user = current_user
+    return ReviewOverview(
+        task=task,
+        final=review_service.final_assessment(task),
+        current=task.current_verdict,
+        superseded=[v for v in task.verdicts if not v.is_current],
+        lineage=review_service.lineage(task),
+        is_locked=is_locked(task),
+        can_self_assess=_passes(review_service.require_self_assessable, user, task),
+        can_final_assess=_passes(review_service.require_final_assessable, user, task),
+        can_decide=_passes(review_service.require_decidable, user, task),
+        can_reopen=_passes(review_service.require_reopenable, user, task),
+        can_carry_over=_passes(review_service.require_carriable, user, task)
+        and bool(review_service.carry_over_years(task, clock.today())),
+    )
+
+
+@bp.app_context_processor
+def review_context():
+    """Labels and helpers of the review templates; ``is_locked`` for any template."""
+    return {
+        "is_locked": is_locked,
+        "review_overview": review_overview,
+        "OUTCOME": OUTCOME,
+        "COMMENDATION": COMMENDATION,
+        "REVIEW_SUPERVISION_FORM": SUPERVISION_FORM,
+        "REVIEW_JUDGEMENT": JUDGEMENT,
+    }

@@ -1,0 +1,242 @@
+"""Read side of the year-end record: the per-person and per-collective dossier across the years, the per-year
+counts of current verdict outcomes (the facts the annual rating uses), and the audit-trail listings.
+
+Everything here only reads. A dossier is loaded with a fixed number of queries however many tasks it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from registry import permissions
+from registry.models import (
+    Assessment, AuditEvent, Field, OrgUnit, Outcome, Ownership, Person, ProgressNote, Recommendation, SelfAssessment,
+    Task, TaskAdjustment, TaskState, Verdict, VerdictLevel, Year, db,
+)
+from registry.services.clock import LOCAL_TZ
+from registry.services.queries import contains
+from registry.text import fold
+
+#: the outcomes counted for the annual rating, in the order of the default scale
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+
+#: states of a registration that is approved and still waits for its verdict
+AWAITING_VERDICT = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED)
+
+
+# -- who may see ---------------------------------------------------------------------------------------------
+
+def can_view_person_dossier(user: Person | None, person: Person) -> bool:
+    """The person themself, the Standing Committee, the secretariat and inspectors."""
+    return permissions.reads_everything(user) or (
+        user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.id == person.id)
+
+
+def can_view_unit_dossier(user: Person | None, unit: OrgUnit) -> bool:
+    """Those who read everything, the unit's head, and anyone who answered for one of its collective tasks."""
+    if permissions.reads_everything(user):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if unit.head_id == user.id:
+        return True
+    return bool(db.session.scalar(select(exists().where(Task.owner_unit_id == unit.id, Task.owner_id == user.id))))
+
+
+def can_read_audit_log(user: Person | None) -> bool:
+    """The whole audit trail and its verification: the secretariat and inspectors."""
+    return permissions.is_secretariat(user) or permissions.is_inspector(user)
+
+
+# -- the dossier ---------------------------------------------------------------------------------------------
+
+def _dossier_options() -> list[Any]:
+    """Everything a dossier shows, loaded up front: one query per relationship, none per row."""
+    return [
+        joinedload(Task.year), joinedload(Task.field), joinedload(Task.owner), joinedload(Task.owner_unit),
+        joinedload(Task.org_unit), joinedload(Task.approved_by), joinedload(Task.monitor),
+        joinedload(Task.carried_from).joinedload(Task.year),
+        selectinload(Task.carried_into).joinedload(Task.year),
+        selectinload(Task.adjustments).joinedload(TaskAdjustment.adjusted_by),
+        selectinload(Task.notes).selectinload(ProgressNote.amendments),
+        selectinload(Task.assessments).joinedload(Assessment.monitor),
+        selectinload(Task.assessments).selectinload(Assessment.recommendations)
+        .joinedload(Recommendation.replied_by),
+        selectinload(Task.mid_year_review),
+        selectinload(Task.self_assessment).joinedload(SelfAssessment.self_level),
+        selectinload(Task.verdicts).joinedload(Verdict.level),
+        selectinload(Task.verdicts).joinedload(Verdict.decided_by),
+        selectinload(Task.verdicts).joinedload(Verdict.reopened_by),
+    ]
+
+
+@dataclass
+class YearRecord:
+    """One year of a dossier: the counted registrations, the outcome counts, and registrations shown but
+    counted elsewhere (a head's collective tasks, counted in the unit's dossier)."""
+
+    year: Year
+    tasks: list[Task] = field(default_factory=list)
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    others: list[Task] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> int:
+        """Registrations with a current verdict."""
+        return sum(self.counts.values())
+
+    @property
+    def awaiting(self) -> int:
+        """Approved registrations still waiting for their verdict."""
+        return sum(1 for task in self.tasks if task.state in AWAITING_VERDICT)
+
+
+@dataclass
+class Dossier:
+    """Every registration of one person or collective, by year (newest first)."""
+
+    years: list[YearRecord]
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [task for record in self.years for task in record.tasks + record.others]
+
+    @property
+    def totals(self) -> dict[Outcome, int]:
+        return {outcome: sum(record.counts[outcome] for record in self.years) for outcome in OUTCOMES}
+
+
+def outcome_counts(*conditions: ColumnElement[bool]) -> dict[int, dict[Outcome, int]]:
+    """Current verdicts per year id and outcome over the tasks matching ``conditions`` (one query)."""
+    stmt = (select(Task.year_id, VerdictLevel.outcome, func.count(Verdict.id))
+            .join(Verdict, Verdict.task_id == Task.id).join(VerdictLevel, Verdict.level_id == VerdictLevel.id)
+            .where(Verdict.is_current.is_(True), *conditions)
+            .group_by(Task.year_id, VerdictLevel.outcome))
+    counts: dict[int, dict[Outcome, int]] = {}
+    for year_id, outcome, n in db.session.execute(stmt):
+        counts.setdefault(year_id, dict.fromkeys(OUTCOMES, 0))[outcome] = n
+    return counts
+
+
+def _build(tasks: list[Task], counted: ColumnElement[bool], is_counted) -> Dossier:
+    by_year: dict[int, YearRecord] = {}
+    for task in sorted(tasks, key=lambda t: (-t.year.year, t.id)):
+        record = by_year.setdefault(task.year_id, YearRecord(year=task.year))
+        (record.tasks if is_counted(task) else record.others).append(task)
+    for year_id, counts in outcome_counts(counted).items():
+        if year_id in by_year:
+            by_year[year_id].counts = counts
+    return Dossier(years=list(by_year.values()))
+
+
+def person_dossier(person: Person) -> Dossier:
+    """The person's registrations across all years. Their individual tasks are counted; collective tasks they
+    answered for as a unit's head are listed too but counted in the unit's dossier."""
+    tasks = list(db.session.scalars(select(Task).where(Task.owner_id == person.id).options(*_dossier_options()))
+                 .unique())
+    counted = (Task.owner_id == person.id) & (Task.ownership == Ownership.INDIVIDUAL)
+    return _build(tasks, counted, lambda task: task.ownership == Ownership.INDIVIDUAL)
+
+
+def unit_dossier(unit: OrgUnit) -> Dossier:
+    """The collective's registrations (``owner_unit_id`` is the unit) across all years, all counted."""
+    tasks = list(db.session.scalars(select(Task).where(Task.owner_unit_id == unit.id).options(*_dossier_options()))
+                 .unique())
+    return _build(tasks, Task.owner_unit_id == unit.id, lambda task: True)
+
+
+def review_task(task_id: int) -> Task | None:
+    """One task with everything its year-end review form (Form D) prints."""
+    return db.session.scalars(select(Task).where(Task.id == task_id).options(*_dossier_options())).unique().first()
+
+
+# -- the audit trail -----------------------------------------------------------------------------------------
+
+@dataclass
+class AuditFilters:
+    action: str = ""
+    actor: str = ""  #: part of the actor's name or user name, diacritics ignored
+    since: date | None = None  #: first local day included
+    until: date | None = None  #: last local day included
+    task_id: int | None = None
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight of a day in Vietnam, as an aware datetime (compared in UTC by the column type)."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+
+
+def audit_events(filters: AuditFilters) -> Select:
+    """The whole trail, newest first, filtered."""
+    stmt = select(AuditEvent)
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if fold(filters.actor):
+        pattern = contains(filters.actor)
+        stmt = stmt.where(AuditEvent.actor.has(or_(Person.search_name.like(pattern, escape="\\"),
+                                                   func.lower(Person.username).like(pattern, escape="\\"))))
+    if filters.since:
+        stmt = stmt.where(AuditEvent.occurred_at >= local_day_start(filters.since))
+    if filters.until:
+        stmt = stmt.where(AuditEvent.occurred_at < local_day_start(filters.until + timedelta(days=1)))
+    if filters.task_id:
+        stmt = stmt.where(AuditEvent.task_id == filters.task_id)
+    return _newest_first(stmt)
+
+
+def task_audit(task: Task) -> Select:
+    """Every event of one task, newest first."""
+    return _newest_first(select(AuditEvent).where(AuditEvent.task_id == task.id))
+
+
+def person_audit(person: Person) -> Select:
+    """Every event whose subject is the person (their tasks and their account), newest first."""
+    return _newest_first(select(AuditEvent).where(AuditEvent.subject_person_id == person.id))
+
+
+def _newest_first(stmt: Select) -> Select:
+    return stmt.options(joinedload(AuditEvent.actor)).order_by(AuditEvent.seq.desc())
+
+
+def recorded_actions() -> list[str]:
+    """The distinct actions present in the trail (for the filter)."""
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+@dataclass
+class AuditContext:
+    """What the event rows refer to by id, loaded for a whole page at once."""
+
+    tasks: dict[int, Task]
+    people: dict[int, Person]
+    fields: dict[int, Field]
+    #: verdict level names by code (events record the code)
+    levels: dict[str, str]
+
+
+def audit_context(events: list[AuditEvent]) -> AuditContext:
+    """Tasks, people (subjects and monitors named in changes), fields and verdict levels of a page of events
+    (at most four queries)."""
+    task_ids = {e.task_id for e in events if e.task_id}
+    person_ids = {e.subject_person_id for e in events if e.subject_person_id}
+    field_ids: set[int] = set()
+    for event in events:
+        for side in (event.before, event.after):
+            if isinstance(side, dict):
+                if isinstance(side.get("monitor_id"), int):
+                    person_ids.add(side["monitor_id"])
+                if isinstance(side.get("field_id"), int):
+                    field_ids.add(side["field_id"])
+    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(task_ids))
+                                                  .options(joinedload(Task.year)))} if task_ids else {}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} \
+        if person_ids else {}
+    fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.id.in_(field_ids)))} \
+        if field_ids else {}
+    levels = dict(db.session.execute(select(VerdictLevel.code, VerdictLevel.name)).tuples().all()) if events else {}
+    return AuditContext(tasks=tasks, people=people, fields=fields, levels=levels)
