@@ -138,7 +138,7 @@ def test_duplicate_username_is_refused_and_input_kept(world, login_as, db):
     response = client.post("/admin/people/new", data=_new_person_form(username="owner"))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "This username is taken." in body
+    assert "Tên đăng nhập này đã được sử dụng." in body
     assert 'value="Trần Văn Bình"' in body
     assert 'value="binh@example.vn"' in body
     assert 'value="owner"' in body  # the username typed stays, to be corrected
@@ -152,7 +152,7 @@ def test_person_without_role_is_refused(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post("/admin/people/new", data=_new_person_form(roles=[]))
     assert response.status_code == 422
-    assert "Give the person at least one role." in response.get_data(as_text=True)
+    assert "Chọn ít nhất một vai trò." in response.get_data(as_text=True)
     assert _fresh(db, Person, username="tran.binh") is None
 
 
@@ -188,7 +188,7 @@ def test_deactivated_person_loses_their_session(world, app, login_as, db):
         assert response.status_code == 302
         assert "/login" in response.headers["Location"]
     page = client.get(f"/admin/people/{world.owner.id}/edit").get_data(as_text=True)
-    assert "Reactivate the account" in page
+    assert "Mở khóa tài khoản" in page
 
     signed_in_again = login_as(world.owner)  # a fresh session cookie for the deactivated account
     response = signed_in_again.get("/")
@@ -205,7 +205,7 @@ def test_secretariat_cannot_deactivate_themselves(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post(f"/admin/people/{world.secretariat.id}/active", data={"active": "0"})
     assert response.status_code == 422
-    assert "You cannot deactivate your own account." in response.get_data(as_text=True)
+    assert "Không thể tự khóa tài khoản của chính mình." in response.get_data(as_text=True)
     assert _fresh(db, Person, id=world.secretariat.id).is_active_account
 
 
@@ -213,7 +213,7 @@ def test_reset_password(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post(f"/admin/people/{world.owner.id}/password", data={"new_password": "short"})
     assert response.status_code == 422
-    assert "Use at least 8 characters." in response.get_data(as_text=True)
+    assert "Dùng ít nhất 8 ký tự." in response.get_data(as_text=True)
     assert _fresh(db, Person, id=world.owner.id).check_password(PASSWORD)
 
     response = client.post(f"/admin/people/{world.owner.id}/password", data={"new_password": "mat-khau-moi-2026"})
@@ -237,10 +237,10 @@ def test_people_search_and_role_filter(world, login_as, app, monkeypatch):
 
     rows = _listed(client.get("/admin/people?role=inspector"))
     assert "Bùi Kiểm Tra" in rows and "Vũ Mặt Trận" not in rows
-    assert "Inspector (read-only)" in rows
+    assert "Ủy ban Kiểm tra (chỉ xem)" in rows
 
     response = client.get("/admin/people?q=100%25")  # LIKE wildcards are taken literally
-    assert "No one matches." in response.get_data(as_text=True)
+    assert "Không tìm thấy ai phù hợp." in response.get_data(as_text=True)
 
 
 def _count_people_list_queries(app, db, client) -> tuple[int, str]:
@@ -298,7 +298,7 @@ def test_window_closing_before_it_opens_is_refused(world, login_as, db):
                            data=_year_form(world.year, registration_closes_on=bad))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "The window must close after it opens." in body
+    assert "Ngày kết thúc đăng ký phải sau ngày mở đăng ký." in body
     assert f'value="{bad}"' in body
     assert _fresh(db, Year, id=world.year.id).registration_closes_on == before
 
@@ -310,7 +310,7 @@ def test_create_year_and_bad_date(world, login_as, db):
             "q4_deadline": "20/12/2031", "rating_regulation": "366-QĐ/TW"}
     response = client.post("/admin/years/new", data={**data, "q2_deadline": "31/02/2031"})
     assert response.status_code == 422
-    assert "Enter a date as dd/mm/yyyy." in response.get_data(as_text=True)
+    assert "Nhập ngày theo dạng dd/mm/yyyy." in response.get_data(as_text=True)
     assert _fresh(db, Year, year=2031) is None
 
     response = client.post("/admin/years/new", data=data)
@@ -330,7 +330,7 @@ def test_unit_cannot_sit_under_its_own_descendant(world, login_as, make_unit, db
     })
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "A unit cannot sit under itself or its own sub-units." in body
+    assert "Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới của nó." in body
     assert _fresh(db, OrgUnit, id=top.id).parent_id is None
 
     units = client.get("/admin/units").get_data(as_text=True)
@@ -353,7 +353,7 @@ def test_field_create_edit_and_duplicate(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post("/admin/fields/new", data={"name": "GPMB – tái định cư", "sort_order": "3"})
     assert response.status_code == 422
-    assert "This field exists already." in response.get_data(as_text=True)
+    assert "Lĩnh vực này đã có." in response.get_data(as_text=True)
 
     response = client.post(f"/admin/fields/{world.field.id}/edit", data={"name": "Đất đai", "sort_order": "2"})
     assert response.status_code == 302

@@ -49,7 +49,7 @@ def history(world, make_reviewed_task, make_task, make_year, make_unit, levels, 
     """world.owner over two years, with a collective task of a unit they head and another owner's task.
 
     This year: exceeded ×2, late, partial, on time reopened (superseded, awaiting again), one approved
-    (awaiting) → registered 6, exceeded 2, late 1, partial 1, awaiting 2.
+    (awaiting), a draft and a withdrawn one → listed 8, registered 6, exceeded 2, late 1, partial 1, awaiting 2.
     Last year: not done, stopped, on time → registered 3, one each.
     The collective task (exceeded, this year) counts for the unit only; the other owner's for nobody here."""
     this_year = world.year
@@ -60,6 +60,8 @@ def history(world, make_reviewed_task, make_task, make_year, make_unit, levels, 
         "d": make_reviewed_task("partial", title="Việc D một phần"),
         "e": make_task(TaskState.APPROVED, title="Việc E đang làm"),
         "f": make_reviewed_task("on_time", title="Việc F mở lại"),
+        "draft": make_task(title="Việc nháp chưa gửi"),
+        "withdrawn": make_task(TaskState.WITHDRAWN, title="Việc đã rút"),
     }
     review.reopen_task(world.standing, tasks["f"], "Thiếu minh chứng")
     last_year = make_year(this_year.year - 1)
@@ -89,9 +91,9 @@ def test_counts_per_year_match_the_hand_computed_history(history, world):
     assert [r.year.year for r in dossier.years] == [this_year.year, last_year.year]
     now, before = dossier.years
     assert now.counts == zero(exceeded=2, late=1, partial=1)
-    assert (len(now.tasks), now.reviewed, now.awaiting) == (6, 4, 2)
+    assert (len(now.tasks), now.registered, now.reviewed, now.awaiting) == (8, 6, 4, 2)
     assert before.counts == zero(not_done=1, stopped=1, on_time=1)
-    assert (len(before.tasks), before.reviewed, before.awaiting) == (3, 3, 0)
+    assert (len(before.tasks), before.registered, before.reviewed, before.awaiting) == (3, 3, 3, 0)
     assert [t.id for t in now.others] == [tasks["collective"].id]
     assert dossier.totals == zero(exceeded=2, late=1, partial=1, not_done=1, stopped=1, on_time=1)
     assert tasks["other"].id not in {t.id for t in dossier.tasks}
@@ -112,12 +114,12 @@ def test_dossier_page_shows_counts_records_and_regulation(history, world, login_
     page = login_as(world.owner).get(f"/people/{world.owner.id}/dossier")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert _row_counts(html, this_year.year) == {"exceeded": 2, "on_time": 0, "late": 1, "partial": 1,
-                                                 "not_done": 0, "stopped": 0, "awaiting": 2}
-    assert _row_counts(html, last_year.year) == {"exceeded": 0, "on_time": 1, "late": 0, "partial": 0,
-                                                 "not_done": 1, "stopped": 1, "awaiting": 0}
+    assert _row_counts(html, this_year.year) == {"registered": 6, "exceeded": 2, "on_time": 0, "late": 1,
+                                                 "partial": 1, "not_done": 0, "stopped": 0, "awaiting": 2}
+    assert _row_counts(html, last_year.year) == {"registered": 3, "exceeded": 0, "on_time": 1, "late": 0,
+                                                 "partial": 0, "not_done": 1, "stopped": 1, "awaiting": 0}
     assert "366-QĐ/TW" in html  # the year's rating regulation
-    for key in "abcdefghi":
+    for key in [*"abcdefghi", "draft", "withdrawn"]:
         assert f'data-task="{tasks[key].id}"' in html
     assert tasks["other"].title not in html
     # the reopened task shows its superseded verdict and the reason, not counted

@@ -43,6 +43,7 @@ def reviewed(hanoi, world, make_reviewed_task, make_task, make_year, monkeypatch
         "late": make_reviewed_task("late", title="Vận động 44 hộ dân mương Thụy Khuê"),
         "approved": make_task(TaskState.APPROVED, title="Thu hồi 120 m² tại số 18 Tam Đa"),
     }
+    make_task(title="Bản nháp chưa gửi đi")  # a draft is not printed
     this_year = world.year
     monkeypatch.setattr(world, "year", make_year(this_year.year - 1))
     tasks["partial"] = make_reviewed_task("partial", title="Rà soát quỹ đất công ích 5%")
@@ -106,6 +107,7 @@ def test_person_dossier_pdf(reviewed, world, login_as):
                      *(task.title for task in reviewed.values()),
                      "Hoàn thành vượt mức", "Hoàn thành nhưng chậm tiến độ", "Hoàn thành một phần (60%)"):
         assert plain(expected) in text, expected
+    assert "Bản nháp chưa gửi đi" not in text
 
 
 def test_review_form_pdf(reviewed, world, login_as):

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from registry import create_app
 from registry.models import (
@@ -36,24 +36,15 @@ TASK_ARGS = {"task_id", "note_id", "file_id", "assessment_id", "rec_id"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture(autouse=True)
-def _unlink_carry_overs(db):
-    """Workaround until conftest's table emptying clears ``carry_reason`` with ``carried_from_id`` (the CHECK
-    ``carry_has_reason`` refuses one without the other): unlink committed carry-overs first."""
-    yield
-    db.session.rollback()
-    db.session.execute(text("UPDATE tasks SET carried_from_id = NULL, carry_reason = NULL"))
-    db.session.commit()
-
-
-def _mutating_rules() -> list[tuple[str, tuple[str, ...]]]:
-    """(rule, mutating methods) of every route that may change something, from the application's url_map."""
+def _mutating_rules() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(rule, mutating methods, whether it has a GET page) of every route that may change something, from the
+    application's url_map."""
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     found = []
     for rule in app.url_map.iter_rules():
         methods = tuple(sorted((rule.methods or set()) & MUTATING))
         if methods and not rule.rule.startswith(SKIPPED_PREFIXES):
-            found.append((rule.rule, methods))
+            found.append((rule.rule, methods, "GET" in (rule.methods or set())))
     return sorted(found)
 
 
@@ -132,7 +123,7 @@ NOT_TASK_BOUND = {("/tasks/new", "POST"), ("/api/v1/tasks", "POST"), ("/years/<i
 #: GET-only pages of a mutating action (besides the GET of every GET+POST route above)
 ACTION_PAGES = ["/tasks/<id:task_id>/decide"]
 
-CASES = [(rule, method) for rule, methods in MUTATING_RULES for method in methods]
+CASES = [(rule, method) for rule, methods, _ in MUTATING_RULES for method in methods]
 
 
 def _is_task_bound(rule: str) -> bool:
@@ -271,21 +262,24 @@ def test_mutating_route_refuses_a_locked_task(rule, method, locked, client, db):
         record.assert_unchanged(f"{method} {rule} as {role}")
 
 
-GET_PAGES = sorted({rule for rule, method in ROUTES if not rule.startswith("/api/")} & {
-    rule for rule, methods in MUTATING_RULES if "POST" in methods}) + ACTION_PAGES
+#: the form pages of the actions (GET of a GET+POST route), which must refuse too
+GET_PAGES = sorted({rule for rule, _ in ROUTES} & {rule for rule, _, has_page in MUTATING_RULES if has_page}) \
+    + ACTION_PAGES
 
 
 @pytest.mark.parametrize("rule", GET_PAGES)
 def test_form_pages_refuse_a_locked_task(rule, locked, client, db):
     route = ROUTES.get((rule, "POST"), Route("standing"))
     record = Record(db, locked.task)
-    response = _signed_in(client, getattr(locked.world, route.role)).get(locked.url(rule))
-    if response.status_code == 405:  # a POST-only action has no page
-        return
-    text = response.get_data(as_text=True)
-    assert response.status_code == 409, text[:2000]
-    assert LOCK_MESSAGE in text
-    record.assert_unchanged(f"GET {rule}")
+    for role in ROLES:
+        response = _signed_in(client, getattr(locked.world, role)).get(locked.url(rule))
+        text = response.get_data(as_text=True)
+        if role == route.role:
+            assert response.status_code == 409, text[:2000]
+            assert LOCK_MESSAGE in text
+        else:
+            assert response.status_code in (403, 409), (role, response.status_code)
+        record.assert_unchanged(f"GET {rule} as {role}")
 
 
 def test_locked_task_page_shows_no_change_buttons(locked, client):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-
 from flask_smorest import Blueprint
 from sqlalchemy import select
 

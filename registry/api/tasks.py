@@ -10,7 +10,6 @@ import hashlib
 from typing import Any
 
 import marshmallow as ma
-
 from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint

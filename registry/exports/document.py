@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from registry import labels
 from registry.exports.labels import COMMENDATION, JUDGEMENT, OUTCOME_SHORT, SUPERVISION_FORM
-from registry.models import Commendation, OrgLevel, OrgUnit, Person, Task, Verdict
+from registry.models import Commendation, OrgLevel, OrgUnit, Person, Task, TaskState, Verdict
 from registry.services.clock import LOCAL_TZ
 from registry.services.dossier import OUTCOMES, Dossier, YearRecord
 from registry.services.review import final_assessment
@@ -208,7 +208,7 @@ def verdict_cell(task: Task) -> str:
 
 
 def _counts_row(label: str, record: YearRecord) -> list[str]:
-    return [label, record.year.rating_regulation or "", str(len(record.tasks)),
+    return [label, record.year.rating_regulation or "", str(record.registered),
             *(str(record.counts[o]) for o in OUTCOMES), str(record.awaiting)]
 
 
@@ -222,8 +222,9 @@ def _counts_table(dossier: Dossier) -> Table:
 
 
 def _task_rows(tasks: list[Task], with_unit: bool = False) -> list[list[str]]:
+    """One row per registration; drafts are the owner's work in progress and are not printed."""
     rows = []
-    for n, task in enumerate(tasks, start=1):
+    for n, task in enumerate((t for t in tasks if t.state != TaskState.DRAFT), start=1):
         title = f"{task.title}\n{task.code} · {labels.KIND[task.kind]}"
         if with_unit and task.owner_unit is not None:
             title += f"\n{task.owner_unit.name}"
@@ -254,9 +255,9 @@ def _dossier_blocks(dossier: Dossier) -> list[Block]:
         blocks.append(Heading(_("Year %(year)d", year=record.year.year), level=2))
         if record.year.rating_regulation:
             blocks.append(Paragraph(record.year.rating_regulation, label=_("Rating regulation")))
-        if record.tasks:
+        if any(t.state != TaskState.DRAFT for t in record.tasks):
             blocks.append(_task_table(record.tasks))
-        if record.others:
+        if any(t.state != TaskState.DRAFT for t in record.others):
             blocks.append(Paragraph(_("Collective registrations answered for as head (counted in the unit's "
                                       "dossier):")))
             blocks.append(_task_table(record.others, with_unit=True))
@@ -349,8 +350,8 @@ def _verdict_blocks(task: Task) -> list[Block]:
             blocks.append(Paragraph(current.measures, label=_("Measures")))
         if current.conclusion_ref:
             blocks.append(Paragraph(current.conclusion_ref, label=_("Conclusion document")))
-        blocks.append(Paragraph(_("%(name)s, %(date)s", name=current.decided_by.full_name,
-                                  date=dmy(current.decided_at)), label=_("Decided by")))
+        blocks.append(Paragraph(f"{current.decided_by.full_name}, {dmy(current.decided_at)}",
+                                label=_("Decided by")))
     superseded = [v for v in task.verdicts if not v.is_current]
     if superseded:
         blocks.append(Paragraph(_("Superseded verdicts:")))

@@ -79,7 +79,7 @@ VERIFY_KIND = {
 AUDIT_FIELD = {
     "quarter": _l("Quarter"),
     "work_done": _l("Work done"),
-    "percent_complete": _l("% complete"),
+    "percent_complete": _l("Percent complete"),
     "status": _l("Status"),
     "difficulties": _l("Difficulties"),
     "causes": _l("Causes"),

@@ -25,6 +25,9 @@ from registry.text import fold
 #: the outcomes counted for the annual rating, in the order of the default scale
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 
+#: states of a registration that does not count as registered: still a draft, or withdrawn
+NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
+
 #: states of a registration that is approved and still waits for its verdict
 AWAITING_VERDICT = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED)
 
@@ -84,6 +87,11 @@ class YearRecord:
     tasks: list[Task] = field(default_factory=list)
     counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     others: list[Task] = field(default_factory=list)
+
+    @property
+    def registered(self) -> int:
+        """Counted registrations that went to the Standing Committee and were not withdrawn."""
+        return sum(1 for task in self.tasks if task.state not in NOT_REGISTERED)
 
     @property
     def reviewed(self) -> int:
@@ -238,5 +246,6 @@ def audit_context(events: list[AuditEvent]) -> AuditContext:
         if person_ids else {}
     fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.id.in_(field_ids)))} \
         if field_ids else {}
-    levels = dict(db.session.execute(select(VerdictLevel.code, VerdictLevel.name)).tuples().all()) if events else {}
+    levels = {code: name for code, name in db.session.execute(select(VerdictLevel.code, VerdictLevel.name))} \
+        if events else {}
     return AuditContext(tasks=tasks, people=people, fields=fields, levels=levels)

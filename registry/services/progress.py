@@ -125,9 +125,9 @@ def clean_note_input(task: Task, data: dict[str, Any]) -> dict[str, Any]:
     else:
         percent = _number(data.get("percent_complete"), "percent_complete", errors)
         if percent is None and "percent_complete" not in errors.errors:
-            errors.add("percent_complete", _l("Give the % complete (0–100)."))
+            errors.add("percent_complete", _l("Give the percent complete (0–100)."))
         elif percent is not None and not 0 <= percent <= 100:
-            errors.add("percent_complete", _l("Give the % complete (0–100)."))
+            errors.add("percent_complete", _l("Give the percent complete (0–100)."))
         out["percent_complete"], out["is_percent_derived"] = percent, False
     errors.raise_if_any()
     return out

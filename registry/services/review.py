@@ -216,7 +216,7 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
     percent = data.get("percent")
     if level is not None and level.requires_percent:
         if not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
-            errors.add("percent", _l("Give the share completed (0–100%%)."))
+            errors.add("percent", _l("Give the share completed, from 0 to 100."))
     elif percent not in (None, ""):
         errors.add("percent", _l("A share is only given for a partial completion."))
         percent = None

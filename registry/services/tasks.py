@@ -64,6 +64,7 @@ TEXT_FIELDS = (
 )
 SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_committed")
 MAX_LENGTHS = {"title": 500, "locality": 300}
+MAX_TEXT = 20000  #: any other text field of Form A
 MAX_ROWS = 20
 
 CONFLICT_MESSAGES = {
@@ -219,8 +220,9 @@ def clean_task_input(data: dict[str, Any], year: Year, *, partial: bool = False)
     for name in TEXT_FIELDS:
         if name in data:
             value = str(data[name] or "").strip()
-            if name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
-                errors.add(name, _l("At most %(n)d characters.", n=MAX_LENGTHS[name]))
+            limit = MAX_LENGTHS.get(name, MAX_TEXT)
+            if len(value) > limit:
+                errors.add(name, _l("At most %(n)d characters.", n=limit))
             out[name] = value
     if not partial or "title" in data:
         if not out.get("title"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import abort, current_app, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
@@ -41,7 +42,11 @@ def dossier_context():
             "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
             "verify_kind": VERIFY_KIND, "audit_field": AUDIT_FIELD, "audit_value": AUDIT_VALUE,
         },
-        "dossier_perm": dossier_service,
+        "dossier_perm": SimpleNamespace(
+            can_view_person_dossier=dossier_service.can_view_person_dossier,
+            can_view_unit_dossier=dossier_service.can_view_unit_dossier,
+            can_read_audit_log=dossier_service.can_read_audit_log,
+        ),
     }
 
 

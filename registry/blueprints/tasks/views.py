@@ -160,7 +160,9 @@ def show(task_id: int):
     monitor_ids = {side.get("monitor_id") for e in events for side in (e.before, e.after) if isinstance(side, dict)}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(monitor_ids - {None})))}
     fields = {f.id: f for f in db.session.scalars(select(Field))}
+    indicator_names = {str(i.id): i.name for i in task.indicators}
     return render_template("tasks/show.html", task=task, events=events, people=people, fields=fields,
+                           indicator_names=indicator_names,
                            action_form=ActionForm(), withdraw_form=WithdrawForm(),
                            state_allows=task_service.state_allows)
 
