@@ -86,6 +86,7 @@ def test_task_audit_lists_its_events_newest_first_with_hashes(world, make_review
     html = "".join(pages)
     row = html.split(f'<tr data-seq="{approve.seq}">')[1].split("</tr>")[0]
     assert "12-QĐ/ĐU" in row and "<del>" in row and "<ins>" in row and world.standing.full_name in row
+    assert world.monitor.full_name in row  # the monitor named by id in the change
     assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", row) and approve.entry_hash[:12] in row
 
 

@@ -289,8 +289,12 @@ def test_locked_task_page_shows_no_change_buttons(locked, client):
                  "/carry-over"):
         assert f'"/tasks/{locked.task.id}{path}' not in text
     note_id = locked.ids["note_id"]
-    for path in (f"/notes/{note_id}/edit", f"/notes/{note_id}/amend", f"/notes/{note_id}/files"):
+    for path in (f"/notes/{note_id}/edit", f"/notes/{note_id}/amend", f"/notes/{note_id}/files",
+                 f"/assessments/{locked.ids['assessment_id']}/acknowledge",
+                 f"/recommendations/{locked.ids['rec_id']}/reply"):
         assert f'"{path}' not in text
+    text = _signed_in(client, locked.world.standing).get(f"/tasks/{locked.task.id}").get_data(as_text=True)
+    assert f'"/tasks/{locked.task.id}/midyear"' not in text and f'"/tasks/{locked.task.id}/reopen"' in text
 
 
 # -- the routes that act on a reviewed task by design ---------------------------------------------------------------
