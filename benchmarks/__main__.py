@@ -21,7 +21,17 @@ from sqlalchemy import event, insert, select
 from registry import create_app
 from registry.extensions import db
 from registry.models import (
-    Field, Indicator, Milestone, OrgLevel, OrgUnit, Person, PersonRole, Role, Task, TaskState, Year,
+    Field,
+    Indicator,
+    Milestone,
+    OrgLevel,
+    OrgUnit,
+    Person,
+    PersonRole,
+    Role,
+    Task,
+    TaskState,
+    Year,
 )
 from registry.services.audit import record_event
 from registry.text import fold

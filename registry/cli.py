@@ -10,15 +10,15 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from registry import clock
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
 from registry.models import Person, Role, Year
-from registry.services import clock
+from registry.services import people, tokens
+from registry.services.errors import ValidationFailed
 from registry.services.monitoring import take_mid_year_snapshots
 from registry.services.notifications import Mailer, send_reminders
 from registry.services.verify import make_checkpoint, verify_all
-from registry.services import people, tokens
-from registry.services.errors import ValidationFailed
 
 
 def init_app(app: Flask) -> None:

@@ -27,11 +27,32 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
+from registry import clock
 from registry.models import (
-    Assessment, Field, Indicator, Judgement, OrgLevel, OrgUnit, Period, Person, ProgressStatus, Role, Task,
-    VerdictLevel, Year, db,
+    Assessment,
+    Field,
+    Indicator,
+    Judgement,
+    OrgLevel,
+    OrgUnit,
+    Period,
+    Person,
+    ProgressStatus,
+    Role,
+    Task,
+    VerdictLevel,
+    Year,
+    db,
 )
-from registry.services import admin, clock, evidence, monitoring, people, progress, review, tasks
+from registry.services import (
+    admin,
+    evidence,
+    monitoring,
+    people,
+    progress,
+    review,
+    tasks,
+)
 from registry.services.evidence import EvidenceStore
 
 DEMO_PASSWORD = "demo12345"

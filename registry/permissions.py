@@ -6,7 +6,9 @@ Views turn False into 403, templates use the same predicates to show or hide but
 
 from __future__ import annotations
 
-from registry.models import Person, Role, Task
+from sqlalchemy import exists, select
+
+from registry.models import OrgUnit, Person, Role, Task, db
 
 
 def _active(user: Person | None) -> bool:
@@ -100,3 +102,25 @@ def can_assess(user: Person | None, task: Task) -> bool:
 def can_run_reviews(user: Person | None) -> bool:
     """Takes the mid-year snapshots: the secretariat or the Standing Committee."""
     return is_secretariat(user) or is_standing_committee(user)
+
+
+def can_view_person_dossier(user: Person | None, person: Person) -> bool:
+    """The person themself, the Standing Committee, the secretariat and inspectors."""
+    return reads_everything(user) or (
+        user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.id == person.id)
+
+
+def can_view_unit_dossier(user: Person | None, unit: OrgUnit) -> bool:
+    """Those who read everything, the unit's head, and anyone who answered for one of its collective tasks."""
+    if reads_everything(user):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if unit.head_id == user.id:
+        return True
+    return bool(db.session.scalar(select(exists().where(Task.owner_unit_id == unit.id, Task.owner_id == user.id))))
+
+
+def can_read_audit_log(user: Person | None) -> bool:
+    """The whole audit trail and its verification: the secretariat and inspectors."""
+    return is_secretariat(user) or is_inspector(user)

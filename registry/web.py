@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g, has_request_context, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,16 +23,16 @@ from registry import labels, permissions
 from registry.api import is_api_request
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
+from registry.blueprints.dossier import bp as dossier_bp
 from registry.blueprints.main import bp as main_bp
 from registry.blueprints.monitoring import bp as monitoring_bp
-from registry.blueprints.dossier import bp as dossier_bp
 from registry.blueprints.progress import bp as progress_bp
 from registry.blueprints.review import bp as review_bp
 from registry.blueprints.tasks import bp as tasks_bp
+from registry.clock import LOCAL_TZ
 from registry.extensions import db, login_manager
 from registry.models import Person
 from registry.models.base import MAX_ID
-from registry.services.clock import LOCAL_TZ
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 
 
@@ -96,7 +104,9 @@ def init_app(app: Flask) -> None:
     def take_sqlite_write_lock():
         """SQLite: a request that may write starts its transaction with BEGIN IMMEDIATE, so concurrent writers
         (and their audit appends) queue on the lock instead of failing on a lock upgrade."""
-        if request.method not in ("GET", "HEAD", "OPTIONS") and db.engine.dialect.name == "sqlite":
+        view = app.view_functions.get(request.endpoint or "")
+        if (request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "is_read_only", False)
+                and db.engine.dialect.name == "sqlite"):
             db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
     @app.after_request

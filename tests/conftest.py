@@ -17,11 +17,21 @@ from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from registry import create_app
+from registry import clock, create_app
 from registry.extensions import db as _db
+from registry.models import (
+    Field,
+    OrgLevel,
+    OrgUnit,
+    Period,
+    Person,
+    Role,
+    Task,
+    TaskState,
+    Year,
+)
 from registry.models.audit import SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS
-from registry.models import Field, OrgLevel, OrgUnit, Period, Person, Role, Task, TaskState, Year
-from registry.services import clock, monitoring, progress, review
+from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
 
 PASSWORD = "correct-horse-9"

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry import clock
 from registry.models import ApiToken, AuditEvent, Role, Task, TaskState
-from registry.services import clock
 from registry.services import tokens as token_service
 from tests.conftest import task_input
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from registry import clock
 from registry.models import TaskState
-from registry.services import clock
 from tests.test_api_contract import api_as, token_for  # noqa: F401 - fixtures
 from tests.test_task_workflow import ACTIONS, ROLE_ACTORS, ROLE_EXPECTED, START_STATE
 

@@ -12,9 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from registry.models import AuditEvent, AuditHead, EvidenceFile, Period, Role, TaskState, Verdict
+from registry import clock
+from registry.models import (
+    AuditEvent,
+    AuditHead,
+    EvidenceFile,
+    Period,
+    Role,
+    TaskState,
+    Verdict,
+)
 from registry.models.audit import GENESIS_HASH, SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS
-from registry.services import clock, evidence, monitoring, progress, review
+from registry.services import evidence, monitoring, progress, review
 from registry.services import tasks as svc
 from registry.services.audit import canonical_json, entry_hash, sign
 from registry.services.verify import make_checkpoint, verify_all

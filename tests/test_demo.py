@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from registry import clock
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.models import (
+    UNFINISHED,
     AuditEvent,
     Commendation,
     EvidenceFile,
@@ -32,9 +34,8 @@ from registry.models import (
     Verdict,
     VerdictLevel,
     Year,
-    UNFINISHED,
 )
-from registry.services import clock, evidence, monitoring, queries, review
+from registry.services import evidence, monitoring, queries, review
 from registry.services.people import authenticate
 from registry.services.progress import quarter_window
 from registry.services.tasks import is_locked

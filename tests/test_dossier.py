@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from registry import clock
 from registry.models import Outcome, Period, Task, TaskState
-from registry.services import clock, monitoring, progress, review
 from registry.services import dossier as dossier_service
+from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
 from tests.conftest import task_input
 

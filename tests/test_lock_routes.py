@@ -17,7 +17,14 @@ from sqlalchemy import func, select
 
 from registry import create_app
 from registry.models import (
-    AuditEvent, EvidenceFile, MidYearReview, Period, ProgressNote, Recommendation, Task, TaskState,
+    AuditEvent,
+    EvidenceFile,
+    MidYearReview,
+    Period,
+    ProgressNote,
+    Recommendation,
+    Task,
+    TaskState,
 )
 from registry.services import monitoring, progress, review
 from registry.services import tokens as token_service

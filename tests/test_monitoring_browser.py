@@ -11,7 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from registry.models import Assessment, EvidenceFile, ProgressNote, RecommendationStatus, TaskState
+from registry.models import (
+    Assessment,
+    EvidenceFile,
+    ProgressNote,
+    RecommendationStatus,
+    TaskState,
+)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

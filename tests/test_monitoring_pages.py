@@ -9,7 +9,14 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import event, select
 
-from registry.models import Assessment, MidYearReview, Notification, Recommendation, RecommendationStatus, TaskState
+from registry.models import (
+    Assessment,
+    MidYearReview,
+    Notification,
+    Recommendation,
+    RecommendationStatus,
+    TaskState,
+)
 from registry.services import monitoring, progress
 
 S = TaskState
@@ -263,7 +270,7 @@ def test_monitor_sees_notes_to_assess_and_overdue_replies(scene, world, login_as
     db.session.commit()
     client = login_as(world.monitor)
     page = client.get("/attention").get_data(as_text=True)
-    assert f'id="to-assess-{note.id}"' in page and f'id="overdue-reply-' not in page
+    assert f'id="to-assess-{note.id}"' in page and 'id="overdue-reply-' not in page
     frozen_now(utc(2026, 5, 1, 3, 0))
     page = client.get("/attention").get_data(as_text=True)
     assert f'id="overdue-reply-{scene.recommendation.id}"' in page

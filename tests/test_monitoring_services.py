@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.models import (
-    AuditEvent, MidYearReview, Notification, Period, ProgressStatus, RecommendationStatus, TaskState,
+    AuditEvent,
+    MidYearReview,
+    Notification,
+    Period,
+    ProgressStatus,
+    RecommendationStatus,
+    TaskState,
 )
 from registry.services import monitoring, progress
 from registry.services import tasks as task_service

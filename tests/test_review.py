@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from registry import clock
 from registry.models import AuditEvent, Period, ProgressNote, TaskState
-from registry.services import clock, monitoring, progress, review
+from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 

@@ -8,10 +8,10 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from registry import clock
 from registry.models import AuditEvent, Period, Task, TaskState
 from registry.services import monitoring, review
 from registry.services import tasks as task_service
-from registry.services import clock
 
 S = TaskState
 ROLES = ["owner", "other_owner", "monitor", "other_monitor", "standing", "standing2", "secretariat", "inspector"]
@@ -297,7 +297,7 @@ def test_verdict_flow_through_pages(frozen_now, world, make_task, login_as, leve
     text = standing.get(url).get_data(as_text=True)
     assert 'id="locked-banner"' not in text and 'id="record-verdict"' in text
     assert "Số liệu hộ dân chưa chính xác" in text and "Superseded verdicts" in text
-    assert f"Reopened on 10/12/2026" in text and world.standing.full_name in text
+    assert "Reopened on 10/12/2026" in text and world.standing.full_name in text
     standing2 = in_english(login_as(world.standing2))
     response = standing2.post(f"{url}/verdict", data=verdict_input(levels, "on_time", commendation="reward",
                                                                    commendation_form="Giấy khen"))

@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import event, select
 
-from registry import create_app
+from registry import clock, create_app
 from registry.models import AuditEvent, Task, TaskState
-from registry.services import clock
 from tests.conftest import PASSWORD
 
 S = TaskState

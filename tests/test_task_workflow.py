@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from registry import clock
 from registry.models import AuditEvent, Role, Task, TaskState
-from registry.services import clock
 from registry.services import tasks as svc
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 from tests.conftest import task_input

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import http
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_smorest.utils import prepare_response

@@ -14,7 +14,12 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, Response, current_app, json, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    default_exceptions,
+)
 
 from registry.services.errors import ServiceError, ValidationFailed
 

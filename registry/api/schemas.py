@@ -13,7 +13,15 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry import permissions
-from registry.models import Authority, OrgLevel, Ownership, Person, Role, TaskKind, TaskState
+from registry.models import (
+    Authority,
+    OrgLevel,
+    Ownership,
+    Person,
+    Role,
+    TaskKind,
+    TaskState,
+)
 from registry.models.base import MAX_ID
 
 #: no NUL characters: PostgreSQL cannot store them in text

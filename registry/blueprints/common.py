@@ -98,3 +98,9 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def read_only(view):
+    """Mark a POST view that changes nothing (e.g. running a check), so it does not take the SQLite write lock."""
+    view.is_read_only = True
+    return view

@@ -16,9 +16,17 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from registry import labels
-from registry.exports.labels import COMMENDATION, JUDGEMENT, OUTCOME_SHORT, SUPERVISION_FORM
-from registry.models import Commendation, OrgLevel, OrgUnit, Person, Task, TaskState, Verdict
-from registry.services.clock import LOCAL_TZ
+from registry.clock import LOCAL_TZ
+from registry.labels import COMMENDATION, JUDGEMENT, OUTCOME_SHORT, SUPERVISION_FORM
+from registry.models import (
+    Commendation,
+    OrgLevel,
+    OrgUnit,
+    Person,
+    Task,
+    TaskState,
+    Verdict,
+)
 from registry.services.dossier import OUTCOMES, Dossier, YearRecord
 from registry.services.review import final_assessment
 

@@ -14,6 +14,13 @@ from registry.models.monitoring import (
 from registry.models.notification import Notification
 from registry.models.org import OrgLevel, OrgUnit
 from registry.models.person import Person, PersonRole, Role
+from registry.models.progress import (
+    EvidenceFile,
+    IndicatorValue,
+    NoteAmendment,
+    ProgressNote,
+    ProgressStatus,
+)
 from registry.models.review import (
     UNFINISHED,
     Commendation,
@@ -22,7 +29,6 @@ from registry.models.review import (
     Verdict,
     VerdictLevel,
 )
-from registry.models.progress import EvidenceFile, IndicatorValue, NoteAmendment, ProgressNote, ProgressStatus
 from registry.models.task import (
     Authority,
     Indicator,

@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from registry import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,8 +33,8 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
-    """The current time in UTC, timezone-aware."""
-    return datetime.now(timezone.utc)
+    """The current time in UTC, timezone-aware, from the registry's clock (so a replayed past is dated right)."""
+    return clock.now()
 
 
 class UTCDateTime(db.TypeDecorator):

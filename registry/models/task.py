@@ -15,9 +15,9 @@ from registry.text import fold
 if TYPE_CHECKING:
     from registry.models.monitoring import Assessment, MidYearReview
     from registry.models.org import OrgUnit
+    from registry.models.person import Person
     from registry.models.progress import EvidenceFile, ProgressNote
     from registry.models.review import SelfAssessment, Verdict
-    from registry.models.person import Person
     from registry.models.year import Field, Year
 
 

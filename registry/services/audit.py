@@ -11,9 +11,9 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from registry import clock
 from registry.models import AuditEvent, AuditHead, Person, Task, db
 from registry.models.audit import GENESIS_HASH, HASH_VERSION
-from registry.services import clock
 
 
 def audit_key() -> str:

@@ -10,15 +10,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from registry import permissions
+from registry.clock import LOCAL_TZ
 from registry.models import (
-    Assessment, AuditEvent, Field, OrgUnit, Outcome, Ownership, Person, ProgressNote, Recommendation, SelfAssessment,
-    Task, TaskAdjustment, TaskState, Verdict, VerdictLevel, Year, db,
+    Assessment,
+    AuditEvent,
+    Field,
+    OrgUnit,
+    Outcome,
+    Ownership,
+    Person,
+    ProgressNote,
+    Recommendation,
+    SelfAssessment,
+    Task,
+    TaskAdjustment,
+    TaskState,
+    Verdict,
+    VerdictLevel,
+    Year,
+    db,
 )
-from registry.services.clock import LOCAL_TZ
 from registry.services.queries import contains
 from registry.text import fold
 
@@ -30,30 +44,6 @@ NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
 
 #: states of a registration that is approved and still waits for its verdict
 AWAITING_VERDICT = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED)
-
-
-# -- who may see ---------------------------------------------------------------------------------------------
-
-def can_view_person_dossier(user: Person | None, person: Person) -> bool:
-    """The person themself, the Standing Committee, the secretariat and inspectors."""
-    return permissions.reads_everything(user) or (
-        user is not None and getattr(user, "is_authenticated", False) and user.is_active and user.id == person.id)
-
-
-def can_view_unit_dossier(user: Person | None, unit: OrgUnit) -> bool:
-    """Those who read everything, the unit's head, and anyone who answered for one of its collective tasks."""
-    if permissions.reads_everything(user):
-        return True
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if unit.head_id == user.id:
-        return True
-    return bool(db.session.scalar(select(exists().where(Task.owner_unit_id == unit.id, Task.owner_id == user.id))))
-
-
-def can_read_audit_log(user: Person | None) -> bool:
-    """The whole audit trail and its verification: the secretariat and inspectors."""
-    return permissions.is_secretariat(user) or permissions.is_inspector(user)
 
 
 # -- the dossier ---------------------------------------------------------------------------------------------

@@ -16,9 +16,8 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import EvidenceFile, Person, ProgressNote, db
-from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied, ServiceError
 from registry.services.tasks import require_unlocked

@@ -14,12 +14,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import (
-    Assessment, Judgement, MidYearReview, Period, Person, ProgressNote, Recommendation, RecommendationStatus, SupervisionForm,
-    Task, TaskState, Year, db,
+    Assessment,
+    Judgement,
+    MidYearReview,
+    Period,
+    Person,
+    ProgressNote,
+    Recommendation,
+    RecommendationStatus,
+    SupervisionForm,
+    Task,
+    TaskState,
+    Year,
+    db,
 )
-from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.notifications import notify

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from registry import clock
 from registry.models import Notification, Person, Task, TaskState, Year, db
-from registry.services import clock
 from registry.services.errors import PermissionDenied
 
 DUE_SOON_DAYS = 7

@@ -13,11 +13,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import (
-    IndicatorValue, NoteAmendment, Person, ProgressNote, ProgressStatus, Task, TaskState, db,
+    IndicatorValue,
+    NoteAmendment,
+    Person,
+    ProgressNote,
+    ProgressStatus,
+    Task,
+    TaskState,
+    db,
 )
-from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.notifications import notify

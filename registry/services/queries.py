@@ -8,14 +8,23 @@ from datetime import date, timedelta
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import (
-    Assessment, OrgUnit, Period, Person, ProgressNote, ProgressStatus, Recommendation, RecommendationStatus, Task,
-    TaskKind, TaskState, Year, db,
+    Assessment,
+    OrgUnit,
+    Period,
+    Person,
+    ProgressNote,
+    ProgressStatus,
+    Recommendation,
+    RecommendationStatus,
+    Task,
+    TaskKind,
+    TaskState,
+    Year,
+    db,
 )
-from registry.services import clock
 from registry.text import fold
-
 
 #: states in which a task is under way and reported on
 REPORTING = (TaskState.APPROVED, TaskState.IN_PROGRESS)

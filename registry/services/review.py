@@ -11,16 +11,32 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import (
-    UNFINISHED, Assessment, Commendation, Indicator, Outcome, Period, Person, SelfAssessment, Task, TaskState,
-    Verdict, VerdictLevel, Year, db,
+    UNFINISHED,
+    Assessment,
+    Commendation,
+    Indicator,
+    Outcome,
+    Period,
+    Person,
+    SelfAssessment,
+    Task,
+    TaskState,
+    Verdict,
+    VerdictLevel,
+    Year,
+    db,
 )
-from registry.services import clock
 from registry.services.audit import canonical_json, record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.notifications import notify
-from registry.services.tasks import SCALAR_FIELDS, check_window, require_unlocked, task_snapshot
+from registry.services.tasks import (
+    SCALAR_FIELDS,
+    check_window,
+    require_unlocked,
+    task_snapshot,
+)
 
 SELF_ASSESSABLE = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 MAX_TEXT = 20000

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import (
     Authority,
     Field,
@@ -28,7 +28,6 @@ from registry.models import (
     Year,
     db,
 )
-from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.notifications import notify

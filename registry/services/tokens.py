@@ -9,9 +9,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry import permissions
+from registry import clock, permissions
 from registry.models import ApiToken, Person, db
-from registry.services import clock
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied
 

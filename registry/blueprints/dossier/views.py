@@ -8,23 +8,44 @@ from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
-from registry import permissions
-from registry.blueprints.common import get_or_404
+from registry import clock, permissions
+from registry.blueprints.common import get_or_404, read_only
 from registry.blueprints.dossier import bp
 from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
 from registry.exports import docx as docx_writer
 from registry.exports import pdf as pdf_writer
-from registry.exports.document import Document, person_document, review_document, unit_document
-from registry.exports.labels import (
-    AUDIT_FIELD, AUDIT_VALUE, COMMENDATION, JUDGEMENT, OUTCOME, OUTCOME_SHORT, PERIOD, PROGRESS_STATUS,
-    SUPERVISION_FORM, VERIFY_KIND,
+from registry.exports.document import (
+    Document,
+    person_document,
+    review_document,
+    unit_document,
 )
 from registry.extensions import db
+from registry.labels import (
+    AUDIT_FIELD,
+    AUDIT_VALUE,
+    COMMENDATION,
+    JUDGEMENT,
+    OUTCOME,
+    OUTCOME_SHORT,
+    PERIOD,
+    PROGRESS_STATUS,
+    SUPERVISION_FORM,
+    VERIFY_KIND,
+)
 from registry.models import OrgUnit, Person, Task
-from registry.services import clock
 from registry.services import dossier as dossier_service
 from registry.services.dossier import OUTCOMES
 from registry.services.verify import verify_all
@@ -43,9 +64,9 @@ def dossier_context():
             "verify_kind": VERIFY_KIND, "audit_field": AUDIT_FIELD, "audit_value": AUDIT_VALUE,
         },
         "dossier_perm": SimpleNamespace(
-            can_view_person_dossier=dossier_service.can_view_person_dossier,
-            can_view_unit_dossier=dossier_service.can_view_unit_dossier,
-            can_read_audit_log=dossier_service.can_read_audit_log,
+            can_view_person_dossier=permissions.can_view_person_dossier,
+            can_view_unit_dossier=permissions.can_view_unit_dossier,
+            can_read_audit_log=permissions.can_read_audit_log,
         ),
     }
 
@@ -54,14 +75,14 @@ def dossier_context():
 
 def _load_person(person_id: int) -> Person:
     person = get_or_404(Person, person_id)
-    if not dossier_service.can_view_person_dossier(current_user, person):
+    if not permissions.can_view_person_dossier(current_user, person):
         abort(403)
     return person
 
 
 def _load_unit(unit_id: int) -> OrgUnit:
     unit = get_or_404(OrgUnit, unit_id)
-    if not dossier_service.can_view_unit_dossier(current_user, unit):
+    if not permissions.can_view_unit_dossier(current_user, unit):
         abort(403)
     return unit
 
@@ -142,7 +163,7 @@ def person_audit(person_id: int):
 
 
 def _require_audit_reader() -> None:
-    if not dossier_service.can_read_audit_log(current_user):
+    if not permissions.can_read_audit_log(current_user):
         abort(403)
 
 
@@ -170,6 +191,7 @@ def _last_verification() -> dict | None:
 
 
 @bp.route("/audit/verify", methods=["POST"])
+@read_only
 def verify():
     """Verify the whole trail now (chain, HMACs, seals, evidence files) and show the result on the audit page."""
     _require_audit_reader()

@@ -6,11 +6,10 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry import permissions
+from registry import clock, permissions
 from registry.blueprints.main import bp
 from registry.extensions import db
 from registry.models import Task, TaskState, Year
-from registry.services import clock
 from registry.services.queries import TaskFilters, state_counts, task_list
 
 LIMIT = 10

@@ -8,45 +8,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm
-from registry.models import Judgement, Period, ProgressStatus, SupervisionForm
+from registry.labels import JUDGEMENT, PERIOD, SUPERVISION_FORM
+from registry.models import Period
 
 ROWS = 3
 MAX_ROWS = 20
 MAX_TEXT = 20000
-
-PERIOD = {
-    Period.Q1: _l("Quarter I"),
-    Period.Q2: _l("Quarter II"),
-    Period.Q3: _l("Quarter III"),
-    Period.Q4: _l("Quarter IV"),
-    Period.MID_YEAR: _l("Six-month review"),
-    Period.FINAL: _l("Year-end"),
-}
-
-SUPERVISION_FORM = {
-    SupervisionForm.DOCUMENT_REVIEW: _l("Study of documents"),
-    SupervisionForm.FIELD_SURVEY: _l("Field survey"),
-    SupervisionForm.DELEGATION: _l("Monitoring delegation"),
-    SupervisionForm.PUBLIC_CONSULTATION: _l("Consultation of the people"),
-}
-
-JUDGEMENT = {
-    Judgement.ON_TRACK: _l("On schedule"),
-    Judgement.LATE: _l("Behind schedule"),
-    Judgement.NOT_STARTED: _l("Not yet carried out"),
-}
-
-#: progress status by stored value, for the mid-year snapshot (kept as plain data)
-PROGRESS_STATUS = {
-    ProgressStatus.ON_TRACK.value: _l("On schedule"),
-    ProgressStatus.AT_RISK.value: _l("At risk of delay"),
-    ProgressStatus.LATE.value: _l("Behind schedule"),
-    ProgressStatus.DONE.value: _l("Completed"),
-}
 
 
 class RecommendationRow(RowForm):

@@ -10,16 +10,27 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from registry import permissions
+from registry import clock, permissions
 from registry.blueprints.common import apply_errors, get_or_404
 from registry.blueprints.monitoring import bp
 from registry.blueprints.monitoring.forms import (
-    JUDGEMENT, PERIOD, PROGRESS_STATUS, SUPERVISION_FORM,
-    ActionForm, AssessmentForm, ConclusionForm, ReplyForm, assessment_data, recommendation_rows,
+    ActionForm,
+    AssessmentForm,
+    ConclusionForm,
+    ReplyForm,
+    assessment_data,
+    recommendation_rows,
 )
 from registry.extensions import db
-from registry.models import Assessment, Notification, ProgressNote, Recommendation, Task, Year
-from registry.services import clock
+from registry.labels import JUDGEMENT, PERIOD, PROGRESS_STATUS, SUPERVISION_FORM
+from registry.models import (
+    Assessment,
+    Notification,
+    ProgressNote,
+    Recommendation,
+    Task,
+    Year,
+)
 from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
 from registry.services import queries

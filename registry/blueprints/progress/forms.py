@@ -10,16 +10,11 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from registry.blueprints.common import BaseForm
-from registry.models import ProgressNote, ProgressStatus, Task
+from registry.labels import PROGRESS_STATUS
+from registry.models import ProgressNote, Task
 from registry.services.progress import MAX_TEXT, TEXT_FIELDS
 
-#: labels of the note's status (Form B: đúng tiến độ / nguy cơ chậm / chậm / đã hoàn thành)
-STATUS_LABELS = {
-    ProgressStatus.ON_TRACK: _l("On track"),
-    ProgressStatus.AT_RISK: _l("At risk of delay"),
-    ProgressStatus.LATE: _l("Behind schedule"),
-    ProgressStatus.DONE: _l("Completed"),
-}
+STATUS_LABELS = PROGRESS_STATUS
 STATUS_BY_VALUE = {status.value: label for status, label in STATUS_LABELS.items()}
 
 #: labels of a note's parts, where an amendment shows them field by field

@@ -10,14 +10,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from registry import permissions
+from registry import clock, permissions
 from registry.blueprints.common import apply_errors, get_or_404
 from registry.blueprints.progress import bp
 from registry.blueprints.progress.forms import (
@@ -36,7 +45,6 @@ from registry.blueprints.progress.forms import (
 from registry.extensions import db
 from registry.models import EvidenceFile, Indicator, NoteAmendment, ProgressNote, Task
 from registry.models.task import DECIDED_STATES
-from registry.services import clock
 from registry.services import progress as progress_service
 from registry.services.errors import Conflict, ValidationFailed
 from registry.services.evidence import EvidenceStore, FileTooLarge, attach_evidence

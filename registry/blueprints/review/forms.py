@@ -13,38 +13,11 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from registry.blueprints.common import BaseForm
-from registry.models import Commendation, Judgement, Outcome, SupervisionForm, Task, VerdictLevel, Year
+from registry.labels import COMMENDATION, JUDGEMENT, SUPERVISION_FORM
+from registry.models import Commendation, Task, VerdictLevel, Year
 
 MAX_TEXT = 20000
 
-OUTCOME = {
-    Outcome.EXCEEDED: _l("Exceeded the target"),
-    Outcome.ON_TIME: _l("Completed on time"),
-    Outcome.LATE: _l("Completed behind schedule"),
-    Outcome.PARTIAL: _l("Partly completed"),
-    Outcome.NOT_DONE: _l("Not completed"),
-    Outcome.STOPPED: _l("Stopped with approval"),
-}
-
-COMMENDATION = {
-    Commendation.NONE: _l("No commendation"),
-    Commendation.PRAISE: _l("Praise"),
-    Commendation.REWARD: _l("Reward"),
-}
-
-#: Form C labels for the final assessment (the same messages as the monitoring pages)
-SUPERVISION_FORM = {
-    SupervisionForm.DOCUMENT_REVIEW: _l("Study of documents"),
-    SupervisionForm.FIELD_SURVEY: _l("Field survey"),
-    SupervisionForm.DELEGATION: _l("Monitoring delegation"),
-    SupervisionForm.PUBLIC_CONSULTATION: _l("Consultation of the people"),
-}
-
-JUDGEMENT = {
-    Judgement.ON_TRACK: _l("On schedule"),
-    Judgement.LATE: _l("Behind schedule"),
-    Judgement.NOT_STARTED: _l("Not yet carried out"),
-}
 
 #: choice of "no level chosen" in the level selects
 NO_CHOICE = (0, "—")

@@ -14,14 +14,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry import permissions
+from registry import clock, permissions
 from registry.blueprints.common import apply_errors, get_or_404
 from registry.blueprints.review import bp
 from registry.blueprints.review.forms import (
-    COMMENDATION,
-    JUDGEMENT,
-    OUTCOME,
-    SUPERVISION_FORM,
     CarryOverForm,
     FinalAssessmentForm,
     ReopenForm,
@@ -33,8 +29,8 @@ from registry.blueprints.review.forms import (
     service_errors,
     verdict_data,
 )
+from registry.labels import COMMENDATION, JUDGEMENT, OUTCOME, SUPERVISION_FORM
 from registry.models import Assessment, Period, Task, Verdict, Year
-from registry.services import clock
 from registry.services import monitoring as monitoring_service
 from registry.services import review as review_service
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed

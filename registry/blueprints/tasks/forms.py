@@ -6,10 +6,23 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField,
+    BooleanField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
 )
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm

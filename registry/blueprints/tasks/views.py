@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry import permissions
+from registry import clock, permissions
 from registry.blueprints.common import apply_errors, get_or_404
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.forms import (
@@ -24,8 +24,7 @@ from registry.blueprints.tasks.forms import (
     task_data,
 )
 from registry.extensions import db
-from registry.models import Field, OrgUnit, Person, Role, Task, TaskKind, TaskState, Year
-from registry.services import clock
+from registry.models import Field, OrgUnit, Person, Task, TaskKind, TaskState, Year
 from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
 from registry.services.audit import task_events

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-22 01:40:28.778791
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import registry.models.base
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -5,12 +5,11 @@ Revises: 0001
 Create Date: 2026-11-22 02:02:01.051887
 
 """
-from alembic import op
-import sqlalchemy as sa
-
 import hashlib
 import hmac
 
+import sqlalchemy as sa
+from alembic import op
 from flask import current_app
 
 import registry.models.base  # noqa: F401  - custom column types
