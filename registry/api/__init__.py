@@ -24,7 +24,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 
-from registry.api import reference, tasks
+from registry.api import dossier, monitoring, progress, reference, reports, review, tasks
 from registry.api.auth import SECURITY_SCHEME
 from registry.api.errors import PROBLEM_MIMETYPE, ProblemSchema, routing_error
 from registry.extensions import csrf
@@ -117,7 +117,7 @@ def init_app(app: Flask) -> None:
     api = RegistryApi(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     api.register_converter(app.url_map.converters["id"], integerconverter2paramschema)
-    blueprints = (reference.blp, tasks.blp)
+    blueprints = (reference.blp, tasks.blp, progress.blp, monitoring.blp, review.blp, dossier.blp, reports.blp)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -10,17 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from registry import permissions
 from registry.models import (
     Authority,
+    Commendation,
+    Judgement,
     OrgLevel,
+    Outcome,
     Ownership,
+    Period,
     Person,
+    ProgressStatus,
+    RecommendationStatus,
     Role,
+    SupervisionForm,
     TaskKind,
     TaskState,
+)
+from registry.services.evidence import ALLOWED_TYPES
+from registry.services.verify import (
+    CHECKPOINT_INVALID,
+    DELETED,
+    EDITED,
+    FILE_CHANGED,
+    FILE_MISSING,
+    INSERTED,
+    RECOMPUTED,
+    REORDERED,
+    SEAL_BROKEN,
+    TRUNCATED,
 )
 from registry.models.base import MAX_ID
 
@@ -76,6 +97,21 @@ class TaskListArgs(PageArgs):
     state = fields.Enum(TaskState, by_value=True)
     owner = RowId(metadata={"description": "Owner's person id"})
     q = Text(validate=validate.Length(max=200), metadata={"description": "Part of the title, diacritics ignored"})
+
+
+class AuditArgs(PageArgs):
+    action = Text(validate=validate.Length(max=60), metadata={"description": "An action, e.g. `task.submit`"})
+    actor = Text(validate=validate.Length(max=200),
+                 metadata={"description": "Part of the actor's name or user name, diacritics ignored"})
+    task = RowId(metadata={"description": "Task id"})
+    since = fields.Date(metadata={"description": "First day included (ISO 8601 date, Vietnam time)"})
+    until = fields.Date(metadata={"description": "Last day included (ISO 8601 date, Vietnam time)"})
+
+
+class ReportArgs(QuerySchema):
+    year = fields.Integer(required=True, validate=validate.Range(1, 9999),
+                          metadata={"description": "Calendar year, e.g. 2026"})
+    unit = RowId(metadata={"description": "Org unit id; its sub-units are included (default: every unit)"})
 
 
 # -- request bodies -----------------------------------------------------------------------------------------
@@ -146,6 +182,86 @@ class AdjustInput(TaskFieldsInput):
 
 class MonitorInput(InputSchema):
     monitor_id = RowId(load_default=None, allow_none=True)
+
+
+class NoteFieldsInput(InputSchema):
+    """The content of Form B. In a PATCH or an amendment, fields not given keep the note's values, and
+    ``values`` changes only the indicators it names."""
+
+    work_done = Text()
+    status = fields.Enum(ProgressStatus, by_value=True)
+    percent_complete = fields.Float(allow_none=True, metadata={
+        "description": "0–100; only when the indicators do not give it (then it is derived and this is ignored)"})
+    values = fields.Dict(keys=Text(), values=fields.Float(allow_none=True),
+                         metadata={"description": "Indicator id → its current value"})
+    difficulties = Text()
+    causes = Text()
+    proposals = Text()
+    next_plan = Text()
+
+
+class NoteCreateInput(NoteFieldsInput):
+    quarter = fields.Integer(required=True, validate=validate.Range(1, 4),
+                             metadata={"description": "1–4; one note per quarter, from the quarter's first day"})
+
+
+class AmendmentInput(NoteFieldsInput):
+    reason = Text(load_default="", metadata={"description": "Why the note is corrected (required)"})
+
+
+class UploadInput(InputSchema):
+    file = Upload(required=True, metadata={
+        "description": "The evidence file: PDF, JPEG, PNG, DOCX, XLSX or ODT, judged by its content"})
+
+
+class RecommendationInput(InputSchema):
+    content = Text()
+    addressee = Text(metadata={"description": "Who must act on it"})
+    reply_deadline = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date, not in the past"})
+
+
+class AssessmentInput(InputSchema):
+    period = fields.Enum(Period, by_value=True, required=True, metadata={
+        "description": "A quarter, `mid_year`, or `final` (the year-end assessment after the self-assessment)"})
+    supervision_form = fields.Enum(SupervisionForm, by_value=True)
+    judgement = fields.Enum(Judgement, by_value=True)
+    strengths = Text()
+    shortcomings = Text()
+    causes = Text()
+    recommendations = fields.List(fields.Nested(RecommendationInput), load_default=list)
+
+
+class ReplyInput(InputSchema):
+    reply = Text(load_default="")
+
+
+class SelfAssessmentInput(InputSchema):
+    reached = fields.Dict(keys=Text(), values=fields.Float(allow_none=True),
+                          metadata={"description": "Indicator id → the value reached (every indicator)"})
+    deliverable = Text()
+    self_level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"})
+    shortcomings = Text()
+    lessons = Text()
+
+
+class VerdictInput(InputSchema):
+    level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"})
+    percent = fields.Float(allow_none=True, metadata={"description": "Share completed, 0–100: only for a level "
+                                                                     "that requires it"})
+    reasons = Text()
+    commendation = fields.Enum(Commendation, by_value=True)
+    commendation_form = Text()
+    measures = Text(metadata={"description": "Required when the task is left unfinished"})
+    conclusion_ref = Text()
+
+
+class ReopenInput(InputSchema):
+    reason = Text(load_default="")
+
+
+class CarryOverInput(InputSchema):
+    year_id = RowId(required=True, metadata={"description": "A later year whose registration window is open"})
+    reason = Text(load_default="")
 
 
 # -- responses -------------------------------------------------------------------------------------------
@@ -325,3 +441,302 @@ class EventSchema(ma.Schema):
 
 class EventListSchema(ma.Schema):
     items = fields.List(fields.Nested(EventSchema), required=True)
+
+
+class AuditEventSchema(EventSchema):
+    task_id = fields.Integer(allow_none=True, required=True)
+    subject_person_id = fields.Integer(allow_none=True, required=True,
+                                       metadata={"description": "The person the event is about"})
+
+
+class AuditEventPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AuditEventSchema), required=True)
+
+
+VERIFY_KINDS = [EDITED, DELETED, REORDERED, INSERTED, TRUNCATED, RECOMPUTED, SEAL_BROKEN, FILE_CHANGED,
+                FILE_MISSING, CHECKPOINT_INVALID]
+
+
+class VerificationSchema(ma.Schema):
+    ok = fields.Boolean(required=True)
+    events = fields.Integer(required=True, metadata={"description": "Events in the chain"})
+    seq = fields.Integer(allow_none=True, required=True, metadata={"description": "Where the first problem is"})
+    kind = fields.String(allow_none=True, required=True, validate=validate.OneOf(VERIFY_KINDS),
+                         metadata={"description": "What the first problem is"})
+
+
+# -- progress notes and evidence ---------------------------------------------------------------------------------
+
+class EvidenceFileSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    note_id = fields.Integer(allow_none=True, required=True)
+    name = fields.String(attribute="original_name", required=True, metadata={"description": "The name as uploaded"})
+    size_bytes = fields.Integer(required=True)
+    content_type = fields.String(required=True, validate=validate.OneOf(list(ALLOWED_TYPES)),
+                                 metadata={"description": "Judged by the content"})
+    sha256 = fields.String(required=True)
+    uploaded_by_id = fields.Integer(required=True)
+    uploaded_at = fields.DateTime(required=True)
+
+
+class NoteAmendmentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    amended_by_id = fields.Integer(required=True)
+    amended_at = fields.DateTime(required=True)
+    reason = fields.String(required=True)
+    changes = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw(
+        allow_none=True)), required=True, metadata={"description": "field → {before, after}"})
+
+
+NUMBER_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
+
+
+class NoteSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    quarter = fields.Integer(required=True)
+    author_id = fields.Integer(required=True)
+    status = fields.Enum(ProgressStatus, by_value=True, required=True)
+    percent_complete = fields.Float(allow_none=True, required=True)
+    is_percent_derived = fields.Boolean(required=True)
+    work_done = fields.String(required=True)
+    difficulties = fields.String(required=True)
+    causes = fields.String(required=True)
+    proposals = fields.String(required=True)
+    next_plan = fields.String(required=True)
+    values = fields.Function(
+        lambda note: {str(v.indicator_id): v.value for v in sorted(note.values, key=lambda v: v.indicator_id)},
+        required=True, metadata={**NUMBER_MAP, "description": "Indicator id → the value reported"})
+    is_late = fields.Boolean(required=True, metadata={"description": "Submitted after the quarter's deadline"})
+    submitted_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Changes with every change of the note"})
+    files = fields.List(fields.Nested(EvidenceFileSchema), required=True)
+    amendments = fields.List(fields.Nested(NoteAmendmentSchema), required=True)
+
+
+class NoteListSchema(ma.Schema):
+    items = fields.List(fields.Nested(NoteSchema), required=True)
+
+
+# -- monitoring ----------------------------------------------------------------------------------------------------
+
+class RecommendationSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    assessment_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    content = fields.String(required=True)
+    addressee = fields.String(required=True)
+    reply_deadline = fields.Date(required=True)
+    status = fields.Enum(RecommendationStatus, by_value=True, required=True)
+    reply = fields.String(allow_none=True, required=True)
+    replied_at = fields.DateTime(allow_none=True, required=True)
+    replied_by_id = fields.Integer(allow_none=True, required=True)
+
+
+class AssessmentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    period = fields.Enum(Period, by_value=True, required=True)
+    monitor = fields.Nested(PersonRefSchema, required=True)
+    supervision_form = fields.Enum(SupervisionForm, by_value=True, required=True)
+    judgement = fields.Enum(Judgement, by_value=True, required=True)
+    strengths = fields.String(required=True)
+    shortcomings = fields.String(required=True)
+    causes = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    acknowledged_at = fields.DateTime(allow_none=True, required=True)
+    acknowledged_by_id = fields.Integer(allow_none=True, required=True)
+    recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+
+
+class AssessmentListSchema(ma.Schema):
+    items = fields.List(fields.Nested(AssessmentSchema), required=True)
+
+
+# -- year-end -------------------------------------------------------------------------------------------------------
+
+class VerdictLevelSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    sort_order = fields.Integer(required=True)
+    outcome = fields.Enum(Outcome, by_value=True, required=True, metadata={"description": "How it counts"})
+    requires_percent = fields.Boolean(required=True)
+
+
+class VerdictLevelListSchema(ma.Schema):
+    items = fields.List(fields.Nested(VerdictLevelSchema), required=True)
+
+
+class IndicatorResultSchema(ma.Schema):
+    indicator_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    baseline = fields.Float(allow_none=True, required=True)
+    target = fields.Float(required=True)
+    reached = fields.Float(required=True)
+
+
+class SelfAssessmentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    author_id = fields.Integer(required=True)
+    indicator_results = fields.List(fields.Nested(IndicatorResultSchema), required=True)
+    deliverable = fields.String(required=True)
+    self_level_id = fields.Integer(required=True)
+    shortcomings = fields.String(required=True)
+    lessons = fields.String(required=True)
+    submitted_at = fields.DateTime(required=True)
+
+
+class VerdictSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    level = fields.Nested(VerdictLevelSchema, required=True)
+    percent = fields.Float(allow_none=True, required=True)
+    reasons = fields.String(required=True)
+    commendation = fields.Enum(Commendation, by_value=True, required=True)
+    commendation_form = fields.String(required=True)
+    measures = fields.String(required=True)
+    conclusion_ref = fields.String(required=True)
+    decided_by_id = fields.Integer(required=True)
+    decided_at = fields.DateTime(required=True)
+    seal = fields.String(required=True, metadata={"description": "SHA-256 of the locked record"})
+    is_current = fields.Boolean(required=True)
+    reopened_at = fields.DateTime(allow_none=True, required=True)
+    reopened_by_id = fields.Integer(allow_none=True, required=True)
+    reopen_reason = fields.String(allow_none=True, required=True)
+
+
+class CurrentVerdictSchema(ma.Schema):
+    """The current verdict of a task, in brief."""
+
+    level_id = fields.Integer(required=True)
+    level = fields.String(attribute="level.name", required=True)
+    outcome = fields.Enum(Outcome, by_value=True, attribute="level.outcome", required=True)
+    percent = fields.Float(allow_none=True, required=True)
+    commendation = fields.Enum(Commendation, by_value=True, required=True)
+    decided_at = fields.DateTime(required=True)
+
+
+class TaskRecordSchema(ma.Schema):
+    """A registration as a dossier or a carry-over chain lists it."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    year = fields.Integer(attribute="year.year", required=True)
+    kind = fields.Enum(TaskKind, by_value=True, required=True)
+    state = fields.Enum(TaskState, by_value=True, required=True)
+    title = fields.String(required=True)
+    ownership = fields.Enum(Ownership, by_value=True, required=True)
+    owner = fields.Nested(PersonRefSchema, required=True)
+    owner_unit_id = fields.Integer(allow_none=True, required=True)
+    field_id = fields.Integer(required=True)
+    deadline = fields.Date(allow_none=True, required=True)
+    carried_from_id = fields.Integer(allow_none=True, required=True)
+    carry_reason = fields.String(allow_none=True, required=True)
+    verdict = fields.Nested(CurrentVerdictSchema, attribute="current_verdict", allow_none=True, required=True)
+
+
+class TaskRecordListSchema(ma.Schema):
+    items = fields.List(fields.Nested(TaskRecordSchema), required=True)
+
+
+# -- dossiers ---------------------------------------------------------------------------------------------------------
+
+def _counts_schema(name: str, values: list[str], description: str) -> type[ma.Schema]:
+    """A schema with one required count per value of an enumeration."""
+    schema = ma.Schema.from_dict({value: fields.Integer(required=True) for value in values}, name=name)
+    schema.__doc__ = description
+    return schema
+
+
+OutcomeCountsSchema = _counts_schema("OutcomeCountsSchema", [o.value for o in Outcome],
+                                     "Current verdicts by outcome")
+StateCountsSchema = _counts_schema("StateCountsSchema", [s.value for s in TaskState], "Tasks by state")
+KindCountsSchema = _counts_schema("KindCountsSchema", [k.value for k in TaskKind], "Tasks by kind")
+
+
+class DossierYearSchema(ma.Schema):
+    year = fields.Integer(required=True)
+    rating_regulation = fields.String(required=True)
+    registered = fields.Integer(required=True, metadata={"description": "Counted registrations that went to the "
+                                                                        "Standing Committee, not withdrawn"})
+    reviewed = fields.Integer(required=True, metadata={"description": "Counted registrations with a current "
+                                                                      "verdict"})
+    awaiting = fields.Integer(required=True, metadata={"description": "Approved, still waiting for the verdict"})
+    counts = fields.Nested(OutcomeCountsSchema, required=True)
+    tasks = fields.List(fields.Nested(TaskRecordSchema), required=True,
+                        metadata={"description": "The registrations counted in this dossier"})
+    others = fields.List(fields.Nested(TaskRecordSchema), required=True, metadata={
+        "description": "Shown but counted elsewhere (a head's collective tasks count for the unit)"})
+
+
+class DossierSchema(ma.Schema):
+    years = fields.List(fields.Nested(DossierYearSchema), required=True, metadata={"description": "Newest first"})
+    totals = fields.Nested(OutcomeCountsSchema, required=True)
+
+
+class PersonDossierSchema(DossierSchema):
+    person = fields.Nested(PersonRefSchema, required=True)
+
+
+class OrgUnitRefSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    code = fields.String(required=True)
+
+
+class OrgUnitDossierSchema(DossierSchema):
+    org_unit = fields.Nested(OrgUnitRefSchema, required=True)
+
+
+def dossier_data(dossier: Any, **subject: Any) -> dict[str, Any]:
+    """A dossier of ``registry.services.dossier`` as plain data for the dossier schemas."""
+    def counts(by_outcome: dict[Outcome, int]) -> dict[str, int]:
+        return {outcome.value: by_outcome.get(outcome, 0) for outcome in Outcome}
+
+    return {**subject, "totals": counts(dossier.totals), "years": [
+        {"year": record.year.year, "rating_regulation": record.year.rating_regulation,
+         "registered": record.registered, "reviewed": record.reviewed, "awaiting": record.awaiting,
+         "counts": counts(record.counts), "tasks": record.tasks, "others": record.others}
+        for record in dossier.years]}
+
+
+# -- report figures -------------------------------------------------------------------------------------------------
+
+class FieldCountSchema(ma.Schema):
+    field_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class TaskTotalsSchema(ma.Schema):
+    total = fields.Integer(required=True, metadata={"description": "Every registration of the year, drafts included"})
+    registered = fields.Integer(required=True, metadata={"description": "Not a draft, not withdrawn"})
+
+
+class NoteTotalsSchema(ma.Schema):
+    total = fields.Integer(required=True)
+    late = fields.Integer(required=True, metadata={"description": "Submitted after the quarter's deadline"})
+
+
+class RecommendationTotalsSchema(ma.Schema):
+    open = fields.Integer(required=True, metadata={"description": "Awaiting the owner's reply"})
+    overdue = fields.Integer(required=True, metadata={"description": "Open, and the reply deadline has passed"})
+
+
+class ReportFiguresSchema(ma.Schema):
+    year = fields.Integer(required=True)
+    unit_id = fields.Integer(allow_none=True, required=True)
+    tasks = fields.Nested(TaskTotalsSchema, required=True)
+    by_state = fields.Nested(StateCountsSchema, required=True, metadata={"description": "Every registration"})
+    by_kind = fields.Nested(KindCountsSchema, required=True, metadata={"description": "Registered tasks"})
+    by_field = fields.List(fields.Nested(FieldCountSchema), required=True,
+                           metadata={"description": "Registered tasks, fields in display order"})
+    by_outcome = fields.Nested(OutcomeCountsSchema, required=True,
+                               metadata={"description": "Current verdicts"})
+    notes = fields.Nested(NoteTotalsSchema, required=True)
+    recommendations = fields.Nested(RecommendationTotalsSchema, required=True)

@@ -10,7 +10,7 @@ import hashlib
 from typing import Any
 
 import marshmallow as ma
-from flask import abort, request, url_for
+from flask import abort, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -19,7 +19,8 @@ from werkzeug.http import quote_etag
 from registry import permissions
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
-from registry.api.errors import documented, install, problem
+from registry.api.common import precondition, visible_task
+from registry.api.errors import documented, install
 from registry.api.pagination import paginate
 from registry.extensions import db
 from registry.models import Person, Task, Year
@@ -49,27 +50,15 @@ def task_etag(task: Task) -> str:
     return f"{task.version}-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:12]}"
 
 
-def _headers(task: Task) -> dict[str, str]:
+def task_headers(task: Task) -> dict[str, str]:
     return {"ETag": quote_etag(task_etag(task))}
 
 
-def _visible_task(task_id: int) -> Task:
-    """The task, if the token's person may see it (else 403, as on the pages), or 404."""
-    task = db.get_or_404(Task, task_id)
-    if not permissions.can_view_task(api_actor(), task):
-        abort(403)
-    return task
-
-
-def _check_if_match(task: Task, *, required: bool) -> Any:
+def check_if_match(task: Task, *, required: bool) -> Any:
     """None when the precondition holds; else the 428 or 412 problem to answer with."""
-    if not request.if_match:
-        if required:
-            return problem(428, _("Send the task's ETag in an If-Match header."))
-        return None
-    if not request.if_match.contains(task_etag(task)):
-        return problem(412, _("The task was changed since you read it: fetch it again."))
-    return None
+    return precondition(task_etag(task), required=required,
+                        missing=_("Send the task's ETag in an If-Match header."),
+                        stale=_("The task was changed since you read it: fetch it again."))
 
 
 def _current_values(task: Task) -> dict[str, Any]:
@@ -85,7 +74,7 @@ def _person(person_id: int | None) -> Person | None:
 
 
 def _done(task: Task, status: int = 200):
-    return task, status, _headers(task)
+    return task, status, task_headers(task)
 
 
 #: action → who may take it: the predicates the pages check before the service does
@@ -98,11 +87,11 @@ ACTORS = {"edit": permissions.can_edit_task, "submit": permissions.can_edit_task
 def _action(task_id: int, action: str, *, if_match_required: bool = False) -> tuple[Task, Any]:
     """The task for ``action``, checked as the pages check it: visible (else 403), the person may take the
     action (403), the state allows it (409); then the If-Match precondition (428, 412)."""
-    task = _visible_task(task_id)
+    task = visible_task(task_id)
     if not ACTORS[action](api_actor(), task):
         abort(403)
     task_service.require_state(task, action)
-    return task, _check_if_match(task, required=if_match_required)
+    return task, check_if_match(task, required=if_match_required)
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -124,7 +113,7 @@ def list_tasks(args: dict[str, Any]):
 @documented(blp, 403, 404)
 def get_task(task_id: int):
     """One task with its indicators, milestones and adjustments"""
-    return _done(_visible_task(task_id))
+    return _done(visible_task(task_id))
 
 
 @blp.route("/<id:task_id>/history")
@@ -132,7 +121,7 @@ def get_task(task_id: int):
 @documented(blp, 403, 404)
 def task_history(task_id: int):
     """The task's audit events, oldest first"""
-    return {"items": task_events(_visible_task(task_id))}
+    return {"items": task_events(visible_task(task_id))}
 
 
 # -- the owner's registration ---------------------------------------------------------------------------
@@ -149,7 +138,7 @@ def create_task(data: dict[str, Any]):
     if year is None:
         raise ValidationFailed({"year": [_("There is no such year.")]})
     task = task_service.create_task(api_actor(), year, data, owner_unit_id=owner_unit_id)
-    return task, 201, {**_headers(task), "Location": url_for("api_tasks.get_task", task_id=task.id)}
+    return task, 201, {**task_headers(task), "Location": url_for("api_tasks.get_task", task_id=task.id)}
 
 
 @blp.route("/<id:task_id>", methods=["PATCH"])

@@ -8,17 +8,28 @@ from flask import abort, g
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form
+from wtforms import DateField, FieldList, Form, FormField
 from wtforms.widgets import TextInput
 
 from registry.extensions import db
 from registry.services.errors import ValidationFailed
 
 
+def _without_nul(value):
+    """NUL characters never belong in text (PostgreSQL refuses them); drop them from every submitted string."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class _Meta:
     def get_translations(self, form):
         """WTForms' own messages ("This field is required.") come from our catalogue."""
         return get_translations()
+
+    def bind_field(self, form, unbound_field, options):
+        if not issubclass(unbound_field.field_class, (FieldList, FormField)):
+            options["filters"] = (*unbound_field.kwargs.get("filters", ()), *options.get("filters", ()),
+                                  _without_nul)
+        return unbound_field.bind(form=form, **options)
 
 
 class BaseForm(FlaskForm):

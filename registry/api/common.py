@@ -1,0 +1,31 @@
+"""Helpers shared by the API's handlers: loading a task the token's person may see, and ``If-Match``
+preconditions."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask.typing import ResponseReturnValue
+
+from registry import permissions
+from registry.api.auth import api_actor
+from registry.api.errors import problem
+from registry.extensions import db
+from registry.models import Task
+
+
+def visible_task(task_id: int) -> Task:
+    """The task, if the token's person may see it (else 403, as on the pages), or 404."""
+    task = db.get_or_404(Task, task_id)
+    if not permissions.can_view_task(api_actor(), task):
+        abort(403)
+    return task
+
+
+def precondition(etag: str, *, required: bool, missing: str, stale: str) -> ResponseReturnValue | None:
+    """None when the request's ``If-Match`` holds for ``etag``; else the 428 (no header but ``required``) or 412
+    (another version) problem to answer with."""
+    if not request.if_match:
+        return problem(428, missing) if required else None
+    if not request.if_match.contains(etag):
+        return problem(412, stale)
+    return None

@@ -1,0 +1,98 @@
+"""Dossiers and the audit trail through the API: the per-person and per-collective dossier, the audit events
+(all of them, or one task's) and the verification of the chain.
+
+The same checks as the pages (``registry.blueprints.dossier.views``): ``can_view_person_dossier``,
+``can_view_unit_dossier``, ``can_view_task`` for a task's events, ``can_read_audit_log`` for the whole trail and
+its verification.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import marshmallow as ma
+from flask import abort, current_app
+from flask_smorest import Blueprint
+
+from registry import permissions
+from registry.api import schemas
+from registry.api.auth import api_actor, protect
+from registry.api.common import visible_task
+from registry.api.errors import documented, install
+from registry.api.pagination import paginate
+from registry.extensions import db
+from registry.models import OrgUnit, Person
+from registry.services import dossier as dossier_service
+from registry.services.verify import verify_all
+
+blp = Blueprint("api_dossier", __name__, url_prefix="/api/v1",
+                description="Dossiers across the years, the audit trail and its verification.")
+protect(blp)
+install(blp)
+
+
+# -- dossiers ---------------------------------------------------------------------------------------------------
+
+@blp.route("/people/<id:person_id>/dossier")
+@blp.response(200, schemas.PersonDossierSchema)
+@documented(blp, 403, 404)
+def person_dossier(person_id: int):
+    """A person's registrations by year, newest first, with the outcome counts of their individual tasks
+    (the person themself, the Standing Committee, the secretariat and inspectors)"""
+    person = db.get_or_404(Person, person_id)
+    if not permissions.can_view_person_dossier(api_actor(), person):
+        abort(403)
+    return schemas.dossier_data(dossier_service.person_dossier(person), person=person)
+
+
+@blp.route("/org-units/<id:unit_id>/dossier")
+@blp.response(200, schemas.OrgUnitDossierSchema)
+@documented(blp, 403, 404)
+def unit_dossier(unit_id: int):
+    """A collective's registrations by year, newest first, with their outcome counts (those who read
+    everything, the unit's head, and whoever answered for one of its tasks)"""
+    unit = db.get_or_404(OrgUnit, unit_id)
+    if not permissions.can_view_unit_dossier(api_actor(), unit):
+        abort(403)
+    return schemas.dossier_data(dossier_service.unit_dossier(unit), org_unit=unit)
+
+
+# -- the audit trail --------------------------------------------------------------------------------------------
+
+def _require_audit_reader() -> None:
+    if not permissions.can_read_audit_log(api_actor()):
+        abort(403)
+
+
+@blp.route("/audit-events")
+@blp.arguments(schemas.AuditArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, schemas.AuditEventPageSchema)
+@documented(blp, 403)
+def audit_events(args: dict[str, Any]):
+    """The whole audit trail, newest first, filtered and paged (secretariat and inspectors)"""
+    _require_audit_reader()
+    filters = dossier_service.AuditFilters(action=args.get("action") or "", actor=args.get("actor") or "",
+                                           since=args.get("since"), until=args.get("until"),
+                                           task_id=args.get("task"))
+    return paginate(dossier_service.audit_events(filters), args)
+
+
+@blp.route("/tasks/<id:task_id>/audit-events")
+@blp.arguments(schemas.PageArgs, location="query", unknown=ma.RAISE)
+@blp.response(200, schemas.AuditEventPageSchema)
+@documented(blp, 403, 404)
+def task_audit_events(args: dict[str, Any], task_id: int):
+    """Every audit event of one task, newest first, paged (whoever sees the task)"""
+    return paginate(dossier_service.task_audit(visible_task(task_id)), args)
+
+
+@blp.route("/audit/verification")
+@blp.response(200, schemas.VerificationSchema)
+@documented(blp, 403)
+def verification():
+    """Verify the whole trail now: the hash chain, its HMACs, the verdict seals and the evidence files; the
+    first problem found, or ok (secretariat and inspectors)"""
+    _require_audit_reader()
+    report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
+    return {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind}

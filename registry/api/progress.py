@@ -1,0 +1,221 @@
+"""Quarterly progress notes (Form B) and evidence files through the API.
+
+The same checks as the pages (``registry.blueprints.progress.views``): notes and files are read by whoever
+sees the task, written by its owner (``can_report``); the windows and states are the service's
+(``require_reporting``, ``require_editable``, ``require_amendable``, ``require_unlocked``). A note's PATCH carries
+its ETag in ``If-Match``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, send_file, url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.http import quote_etag
+
+from registry import permissions
+from registry.api import schemas
+from registry.api.auth import api_actor, protect
+from registry.api.common import precondition, visible_task
+from registry.api.errors import documented, install
+from registry.extensions import db
+from registry.models import EvidenceFile, ProgressNote, Task
+from registry.services import progress as progress_service
+from registry.services.audit import canonical_json
+from registry.services.evidence import ALLOWED_TYPES, EvidenceStore, attach_evidence
+from registry.services.tasks import require_unlocked
+
+blp = Blueprint("api_progress", __name__, url_prefix="/api/v1",
+                description="Quarterly progress notes (Form B), their amendments and evidence files.")
+protect(blp)
+install(blp)
+
+NOTE_IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
+                 "description": "The note's ETag, as returned by GET. Required for PATCH (428 without it, 412 when "
+                                "the note changed since); optional for an amendment, checked when given."}
+NOTE_ETAG = {"ETag": {"description": "The note's current version", "schema": {"type": "string"}}}
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------
+
+def _store() -> EvidenceStore:
+    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]), current_app.config["MAX_EVIDENCE_BYTES"])
+
+
+def note_etag(note: ProgressNote) -> str:
+    """The note's entity tag: its version counter and a digest of its content (indicator values included)."""
+    content = canonical_json({"quarter": note.quarter, **progress_service.note_snapshot(note)})
+    return f"{note.version}-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _done(note: ProgressNote, status: int = 200, **headers: str):
+    return note, status, {"ETag": quote_etag(note_etag(note)), **headers}
+
+
+def _visible_note(note_id: int) -> ProgressNote:
+    """The note, if the token's person may see its task (else 403), or 404."""
+    note = db.get_or_404(ProgressNote, note_id)
+    if not permissions.can_view_task(api_actor(), note.task):
+        abort(403)
+    return note
+
+
+def _own_note(note_id: int) -> ProgressNote:
+    """The note, if the token's person writes its task's notes (else 403), or 404: as the pages check."""
+    note = db.get_or_404(ProgressNote, note_id)
+    if not permissions.can_report(api_actor(), note.task):
+        abort(403)
+    return note
+
+
+def _check_if_match(note: ProgressNote, *, required: bool) -> Any:
+    return precondition(note_etag(note), required=required,
+                        missing=_("Send the note's ETag in an If-Match header."),
+                        stale=_("The note was changed since you read it: fetch it again."))
+
+
+def _current_values(note: ProgressNote) -> dict[str, Any]:
+    """The note as service input, for a partial change to start from."""
+    data: dict[str, Any] = {name: getattr(note, name) for name in progress_service.TEXT_FIELDS}
+    data["status"] = note.status
+    data["percent_complete"] = None if note.is_percent_derived else note.percent_complete
+    data["values"] = {str(v.indicator_id): v.value for v in note.values}
+    return data
+
+
+def _changed(note: ProgressNote, data: dict[str, Any]) -> dict[str, Any]:
+    """The note's values with the fields given replaced (``values`` per indicator)."""
+    current = _current_values(note)
+    values = {**current["values"], **data.pop("values", {})}
+    return {**current, **data, "values": values}
+
+
+def _visible_file(file_id: int) -> EvidenceFile:
+    """The file, if the token's person may see its task (else 403), or 404: the page's download check."""
+    evidence = db.get_or_404(EvidenceFile, file_id)
+    task = db.get_or_404(Task, evidence.task_id)
+    if not permissions.can_view_task(api_actor(), task):
+        abort(403)
+    return evidence
+
+
+# -- notes --------------------------------------------------------------------------------------------------------
+
+@blp.route("/tasks/<id:task_id>/notes")
+@blp.response(200, schemas.NoteListSchema)
+@documented(blp, 403, 404)
+def list_notes(task_id: int):
+    """The task's progress notes by quarter, with their files and amendments"""
+    task = visible_task(task_id)
+    notes = db.session.scalars(
+        select(ProgressNote).where(ProgressNote.task_id == task.id).order_by(ProgressNote.quarter).options(
+            selectinload(ProgressNote.values), selectinload(ProgressNote.files),
+            selectinload(ProgressNote.amendments)))
+    return {"items": list(notes)}
+
+
+@blp.route("/tasks/<id:task_id>/notes", methods=["POST"])
+@blp.arguments(schemas.NoteCreateInput)
+@blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
+@documented(blp, 400, 403, 404, 409, 413)
+def create_note(data: dict[str, Any], task_id: int):
+    """Write the note of a quarter (the owner; 409 before the quarter begins, for a quarter that has a note,
+    or when the task is not approved)"""
+    task = db.get_or_404(Task, task_id)
+    if not permissions.can_report(api_actor(), task):
+        abort(403)
+    progress_service.require_reporting(task)
+    quarter = data.pop("quarter")
+    note = progress_service.add_progress_note(api_actor(), task, quarter, data)
+    return _done(note, 201, Location=url_for("api_progress.get_note", note_id=note.id))
+
+
+@blp.route("/notes/<id:note_id>")
+@blp.response(200, schemas.NoteSchema, headers=NOTE_ETAG)
+@documented(blp, 403, 404)
+def get_note(note_id: int):
+    """One progress note with its files and amendments"""
+    return _done(_visible_note(note_id))
+
+
+@blp.route("/notes/<id:note_id>", methods=["PATCH"])
+@blp.arguments(schemas.NoteFieldsInput)
+@blp.response(200, schemas.NoteSchema, headers=NOTE_ETAG)
+@blp.doc(parameters=[{**NOTE_IF_MATCH, "required": True}])
+@documented(blp, 400, 403, 404, 409, 412, 413, 428)
+def update_note(data: dict[str, Any], note_id: int):
+    """Edit a note while its editing window is open (the quarter's deadline plus the grace days; after that,
+    409: record an amendment); fields not given keep their values"""
+    note = _own_note(note_id)
+    progress_service.require_editable(note)
+    failed = _check_if_match(note, required=True)
+    if failed is not None:
+        return failed
+    progress_service.update_progress_note(api_actor(), note, _changed(note, data))
+    return _done(note)
+
+
+@blp.route("/notes/<id:note_id>/amendments", methods=["POST"])
+@blp.arguments(schemas.AmendmentInput)
+@blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
+@blp.doc(parameters=[NOTE_IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def amend_note(data: dict[str, Any], note_id: int):
+    """Correct a note after its editing window, with a reason (409 while it can still be edited); the values
+    before stay in the note's amendments"""
+    note = _own_note(note_id)
+    progress_service.require_amendable(note)
+    failed = _check_if_match(note, required=False)
+    if failed is not None:
+        return failed
+    reason = data.pop("reason")
+    progress_service.amend_progress_note(api_actor(), note, reason, _changed(note, data))
+    return _done(note, 201, Location=url_for("api_progress.get_note", note_id=note.id))
+
+
+# -- evidence -------------------------------------------------------------------------------------------------------
+
+@blp.route("/notes/<id:note_id>/files", methods=["POST"])
+@blp.arguments(schemas.UploadInput, location="files")
+@blp.response(201, schemas.EvidenceFileSchema)
+@documented(blp, 403, 404, 409, 413)
+def upload_file(data: dict[str, Any], note_id: int):
+    """Attach an evidence file to a note (the owner; `multipart/form-data`, field `file`). The content decides
+    the type; 413 above the size limit"""
+    note = _own_note(note_id)
+    require_unlocked(note.task)
+    upload = data["file"]
+    evidence = attach_evidence(api_actor(), note, upload.stream, upload.filename, _store())
+    return evidence, 201, {"Location": url_for("api_progress.get_file", file_id=evidence.id)}
+
+
+@blp.route("/files/<id:file_id>")
+@blp.response(200, schemas.EvidenceFileSchema)
+@documented(blp, 403, 404)
+def get_file(file_id: int):
+    """An evidence file's name, size, type and SHA-256"""
+    return _visible_file(file_id)
+
+
+@blp.route("/files/<id:file_id>/content")
+@blp.doc(responses={"200": {"description": "The file, as an attachment under its uploaded name",
+                            "content": {content_type: BINARY for content_type in ALLOWED_TYPES}}})
+@documented(blp, 403, 404)
+def get_file_content(file_id: int):
+    """Download an evidence file (whoever sees the task, as on the pages)"""
+    evidence = _visible_file(file_id)
+    path = _store().path_of(evidence).absolute()
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, as_attachment=True, download_name=evidence.original_name,
+                         mimetype=evidence.content_type)
+    response.cache_control.private = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,113 @@
+"""The year-end review (Form D) through the API: the owner's self-assessment, the Standing Committee's verdict,
+reopening, carry-over into a later year, the carry-over chain, and the verdict scale.
+
+The same checks as the pages (``registry.blueprints.review.views``): the task must be visible (403), then the
+service's ``require_*`` check (403, 409); then, when sent, ``If-Match`` with the task's ETag (412). The monitor's
+final assessment is ``POST /tasks/{id}/assessments`` with the period `final`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from registry.api import schemas
+from registry.api.auth import api_actor, protect
+from registry.api.common import visible_task
+from registry.api.errors import documented, install
+from registry.api.tasks import ETAG_HEADER, IF_MATCH, check_if_match, task_headers
+from registry.extensions import db
+from registry.models import Task, Year
+from registry.services import review as review_service
+from registry.services.errors import ValidationFailed
+
+blp = Blueprint("api_review", __name__, url_prefix="/api/v1",
+                description="Year-end review (Form D): self-assessment, verdict, reopening, carry-over.")
+protect(blp)
+install(blp)
+
+
+def _task_for(task_id: int, check) -> tuple[Task, Any]:
+    """The task, checked as the review pages check it: visible (403), then the service's ``require_*`` check
+    (403, 409); then the If-Match precondition when given (412)."""
+    task = visible_task(task_id)
+    check(api_actor(), task)
+    return task, check_if_match(task, required=False)
+
+
+@blp.route("/tasks/<id:task_id>/self-assessment", methods=["POST"])
+@blp.arguments(schemas.SelfAssessmentInput)
+@blp.response(201, schemas.SelfAssessmentSchema)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def self_assess(data: dict[str, Any], task_id: int):
+    """The owner's year-end self-assessment of an approved task under way; the task becomes self-assessed"""
+    task, failed = _task_for(task_id, review_service.require_self_assessable)
+    if failed is not None:
+        return failed
+    return review_service.submit_self_assessment(api_actor(), task, data), 201
+
+
+@blp.route("/tasks/<id:task_id>/verdict", methods=["POST"])
+@blp.arguments(schemas.VerdictInput)
+@blp.response(201, schemas.VerdictSchema)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def record_verdict(data: dict[str, Any], task_id: int):
+    """The Standing Committee's verdict after the self-assessment and the monitor's final assessment; it locks
+    the task under a seal"""
+    task, failed = _task_for(task_id, review_service.require_decidable)
+    if failed is not None:
+        return failed
+    return review_service.record_verdict(api_actor(), task, data), 201
+
+
+@blp.route("/tasks/<id:task_id>/reopen", methods=["POST"])
+@blp.arguments(schemas.ReopenInput)
+@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def reopen(data: dict[str, Any], task_id: int):
+    """Reopen a reviewed task with a reason (Standing Committee); its verdict stays, superseded"""
+    task, failed = _task_for(task_id, review_service.require_reopenable)
+    if failed is not None:
+        return failed
+    review_service.reopen_task(api_actor(), task, data["reason"])
+    return task, 200, task_headers(task)
+
+
+@blp.route("/tasks/<id:task_id>/carry-over", methods=["POST"])
+@blp.arguments(schemas.CarryOverInput)
+@blp.response(201, schemas.TaskSchema, headers=ETAG_HEADER)
+@blp.doc(parameters=[IF_MATCH])
+@documented(blp, 400, 403, 404, 409, 412, 413)
+def carry_over(data: dict[str, Any], task_id: int):
+    """Carry a task judged unfinished into a later year as a new draft linked to it (the owner; 409 when the
+    year's registration window is closed)"""
+    task, failed = _task_for(task_id, review_service.require_carriable)
+    if failed is not None:
+        return failed
+    year = db.session.get(Year, data["year_id"])
+    if year is None:
+        raise ValidationFailed({"year_id": [_("There is no such year.")]})
+    new = review_service.carry_over(api_actor(), task, year, data["reason"])
+    return new, 201, {**task_headers(new), "Location": url_for("api_tasks.get_task", task_id=new.id)}
+
+
+@blp.route("/tasks/<id:task_id>/lineage")
+@blp.response(200, schemas.TaskRecordListSchema)
+@documented(blp, 403, 404)
+def lineage(task_id: int):
+    """The chain of carry-overs through the task, earliest year first (just the task when it has none)"""
+    return {"items": review_service.lineage(visible_task(task_id))}
+
+
+@blp.route("/verdict-levels")
+@blp.response(200, schemas.VerdictLevelListSchema)
+@documented(blp)
+def verdict_levels():
+    """The active levels of the verdict scale, in order"""
+    return {"items": review_service.active_levels()}
