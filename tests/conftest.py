@@ -33,8 +33,8 @@ from registry.models import (
 from registry.models.audit import SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS
 from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
+from tests.helpers import PASSWORD  # noqa: E402  - one password for every factory account
 
-PASSWORD = "correct-horse-9"
 _counter = itertools.count(1)
 
 

@@ -10,22 +10,13 @@ from playwright.sync_api import Page, expect
 
 from registry.models import TaskState
 from registry.services import progress
-from tests.conftest import PASSWORD
+from tests.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("main form button[type=submit]")
-    expect(page.locator("header .who")).to_be_visible()
 
 
-def sign_out(page: Page) -> None:
-    page.click("header form[action$='/logout'] button")
-    expect(page.locator("#username")).to_be_visible()
 
 
 def test_self_assessment_final_assessment_verdict_and_lock(page: Page, live_server, frozen_now, world, make_task,

@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from registry import clock
 from registry.models import Outcome, Period, Task, TaskState
@@ -15,6 +14,7 @@ from registry.services import dossier as dossier_service
 from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
 from tests.conftest import task_input
+from tests.helpers import count_queries as _count_queries
 
 # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -199,19 +199,6 @@ def test_signed_out_and_unknown(client, world, login_as):
 
 # -- queries --------------------------------------------------------------------------------------------------
 
-def _count_queries(db, client, url) -> tuple[int, str]:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(statements), response.get_data(as_text=True)
 
 
 def rich_task(world, levels, task: Task, reopen: bool) -> Task:

@@ -18,7 +18,7 @@ from registry.models import (
     RecommendationStatus,
     TaskState,
 )
-from tests.conftest import PASSWORD
+from tests.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +33,8 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("main form button[type=submit]")
-    expect(page.locator("header .who")).to_be_visible()
 
 
-def sign_out(page: Page) -> None:
-    page.click("header form[action$='/logout'] button")
-    expect(page.locator("#username")).to_be_visible()
 
 
 def test_note_assessment_reply_and_attention(frozen_now, world, make_task, db, page: Page, live_server, tmp_path,

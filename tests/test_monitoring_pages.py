@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from registry.models import (
     Assessment,
@@ -18,6 +18,7 @@ from registry.models import (
     TaskState,
 )
 from registry.services import monitoring, progress
+from tests.helpers import count_queries as _count_queries
 
 S = TaskState
 ROLES = ["owner", "other_owner", "monitor", "other_monitor", "standing", "secretariat", "inspector"]
@@ -293,19 +294,6 @@ def test_lists_are_capped_with_see_all(frozen_now, world, make_task, login_as, d
     assert len(_due_rows(owner.get("/attention?show=notes_due&page=5").get_data(as_text=True))) == 4
 
 
-def _count_queries(db, client, url) -> tuple[int, str]:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(statements), response.get_data(as_text=True)
 
 
 def _busy_tasks(world, make_task, n):

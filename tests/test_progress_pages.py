@@ -9,11 +9,12 @@ from datetime import datetime, timezone
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from registry.models import EvidenceFile, Indicator, ProgressNote, TaskState
 from registry.services import progress
 from registry.services.evidence import EvidenceStore, attach_evidence
+from tests.helpers import count_queries
 
 S = TaskState
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -349,18 +350,6 @@ def test_chart_math_is_safe(baseline, target, values, app):
 
 # -- queries ------------------------------------------------------------------------------------------------------
 
-def _count_queries(db, client, url):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_task_page_queries_do_not_grow_with_notes(frozen_now, make_task, world, login_as, db, store):
@@ -379,3 +368,7 @@ def test_task_page_queries_do_not_grow_with_notes(frozen_now, make_task, world, 
     few = _count_queries(db, client, f"/tasks/{few_task.id}")
     many = _count_queries(db, client, f"/tasks/{many_task.id}")
     assert many == few
+
+
+def _count_queries(db, client, url) -> int:
+    return count_queries(db, client, url)[0]

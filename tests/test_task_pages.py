@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from registry import clock, create_app
 from registry.models import AuditEvent, Task, TaskState
 from tests.conftest import PASSWORD
+from tests.helpers import count_queries
 
 S = TaskState
 
@@ -332,18 +333,6 @@ def test_unit_filter_includes_sub_units(world, login_as, make_task, make_unit, m
     assert "Việc ở Quảng An" in page and "Việc ở Thụy Khuê" not in page
 
 
-def _count_queries(db, client, url):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 @pytest.mark.parametrize("url", ["/tasks/", "/tasks/queue", "/"])
@@ -357,3 +346,7 @@ def test_no_query_per_row(url, world, login_as, make_task, make_person, db):
     db.session.commit()
     many = _count_queries(db, client, url)
     assert many == few
+
+
+def _count_queries(db, client, url) -> int:
+    return count_queries(db, client, url)[0]

@@ -38,8 +38,11 @@ install(blp)
 @blp.response(200, schemas.PersonDossierSchema)
 @documented(blp, 403, 404)
 def person_dossier(person_id: int):
-    """A person's registrations by year, newest first, with the outcome counts of their individual tasks
-    (the person themself, the Standing Committee, the secretariat and inspectors)"""
+    """A person's dossier: registrations and outcome counts by year
+
+    Their individual tasks are counted; collective tasks they answered for as a unit's head are listed under
+    `others`. For the person themself, the Standing Committee, the secretariat and inspectors.
+    """
     person = db.get_or_404(Person, person_id)
     if not permissions.can_view_person_dossier(api_actor(), person):
         abort(403)
@@ -50,8 +53,10 @@ def person_dossier(person_id: int):
 @blp.response(200, schemas.OrgUnitDossierSchema)
 @documented(blp, 403, 404)
 def unit_dossier(unit_id: int):
-    """A collective's registrations by year, newest first, with their outcome counts (those who read
-    everything, the unit's head, and whoever answered for one of its tasks)"""
+    """A collective's dossier: registrations and outcome counts by year
+
+    For those who read every task, the unit's head, and whoever answered for one of its tasks.
+    """
     unit = db.get_or_404(OrgUnit, unit_id)
     if not permissions.can_view_unit_dossier(api_actor(), unit):
         abort(403)
@@ -91,8 +96,11 @@ def task_audit_events(args: dict[str, Any], task_id: int):
 @blp.response(200, schemas.VerificationSchema)
 @documented(blp, 403)
 def verification():
-    """Verify the whole trail now: the hash chain, its HMACs, the verdict seals and the evidence files; the
-    first problem found, or ok (secretariat and inspectors)"""
+    """Verify the audit trail now (secretariat and inspectors)
+
+    Checks the hash chain, its HMACs, the verdict seals and the stored evidence files, and answers with the
+    first problem found (its sequence number and kind), or ok.
+    """
     _require_audit_reader()
     report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
     return {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind}

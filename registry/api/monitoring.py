@@ -49,8 +49,11 @@ def list_assessments(task_id: int):
 @blp.response(201, schemas.AssessmentSchema)
 @documented(blp, 400, 403, 404, 409, 413)
 def create_assessment(data: dict[str, Any], task_id: int):
-    """Assess the task for a period (its assigned monitor). In-year periods while the task is under way;
-    `final` after the owner's self-assessment; 409 out of order or for a period already assessed"""
+    """Assess the task for a period, with recommendations (its assigned monitor)
+
+    The quarters and `mid_year` while the task is approved or under way; `final` after the owner's
+    self-assessment. 409 out of order or for a period already assessed.
+    """
     task = visible_task(task_id)
     actor = api_actor()
     if not permissions.can_assess(actor, task):

@@ -126,8 +126,11 @@ def list_notes(task_id: int):
 @blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
 @documented(blp, 400, 403, 404, 409, 413)
 def create_note(data: dict[str, Any], task_id: int):
-    """Write the note of a quarter (the owner; 409 before the quarter begins, for a quarter that has a note,
-    or when the task is not approved)"""
+    """Write the note of a quarter (the owner)
+
+    409 before the quarter begins, for a quarter that already has a note, or when the task is not approved or
+    under way. The first note puts an approved task in progress.
+    """
     task = db.get_or_404(Task, task_id)
     if not permissions.can_report(api_actor(), task):
         abort(403)
@@ -151,8 +154,11 @@ def get_note(note_id: int):
 @blp.doc(parameters=[{**NOTE_IF_MATCH, "required": True}])
 @documented(blp, 400, 403, 404, 409, 412, 413, 428)
 def update_note(data: dict[str, Any], note_id: int):
-    """Edit a note while its editing window is open (the quarter's deadline plus the grace days; after that,
-    409: record an amendment); fields not given keep their values"""
+    """Edit a note while its editing window is open (the owner)
+
+    The window closes at the quarter's deadline plus the year's grace days; after that the answer is 409 and
+    the correction is an amendment. Fields not given keep their values.
+    """
     note = _own_note(note_id)
     progress_service.require_editable(note)
     failed = _check_if_match(note, required=True)
@@ -168,8 +174,11 @@ def update_note(data: dict[str, Any], note_id: int):
 @blp.doc(parameters=[NOTE_IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
 def amend_note(data: dict[str, Any], note_id: int):
-    """Correct a note after its editing window, with a reason (409 while it can still be edited); the values
-    before stay in the note's amendments"""
+    """Correct a note after its editing window, with a reason (the owner)
+
+    409 while the note can still be edited. The values before stay recorded in the note's amendments; fields
+    not given keep their values.
+    """
     note = _own_note(note_id)
     progress_service.require_amendable(note)
     failed = _check_if_match(note, required=False)
@@ -187,8 +196,11 @@ def amend_note(data: dict[str, Any], note_id: int):
 @blp.response(201, schemas.EvidenceFileSchema)
 @documented(blp, 403, 404, 409, 413)
 def upload_file(data: dict[str, Any], note_id: int):
-    """Attach an evidence file to a note (the owner; `multipart/form-data`, field `file`). The content decides
-    the type; 413 above the size limit"""
+    """Attach an evidence file to a note (the owner)
+
+    Sent as `multipart/form-data` with the field `file`. The content decides the type (PDF, JPEG, PNG, DOCX,
+    XLSX, ODT); 413 above the size limit.
+    """
     note = _own_note(note_id)
     require_unlocked(note.task)
     upload = data["file"]

@@ -30,9 +30,11 @@ install(blp)
 @blp.response(200, schemas.ReportFiguresSchema)
 @documented(blp, 403)
 def figures(args: dict[str, Any]):
-    """Counts of a year's registrations by state, kind, field and verdict outcome, late notes and open or
-    overdue recommendations, for a unit and its sub-units or every unit (Standing Committee, secretariat,
-    inspectors)"""
+    """Figures of a year's registrations (Standing Committee, secretariat, inspectors)
+
+    Counts by state, kind, field and current verdict outcome, late progress notes, and open or overdue
+    recommendations, for a unit and its sub-units or for every unit.
+    """
     if not permissions.reads_everything(api_actor()):
         abort(403)
     unit_id = args.get("unit")

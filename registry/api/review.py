@@ -57,8 +57,11 @@ def self_assess(data: dict[str, Any], task_id: int):
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
 def record_verdict(data: dict[str, Any], task_id: int):
-    """The Standing Committee's verdict after the self-assessment and the monitor's final assessment; it locks
-    the task under a seal"""
+    """Record the verdict (Standing Committee)
+
+    After the owner's self-assessment and the monitor's final assessment. The verdict locks the task and
+    everything under it under a seal.
+    """
     task, failed = _task_for(task_id, review_service.require_decidable)
     if failed is not None:
         return failed
@@ -85,8 +88,11 @@ def reopen(data: dict[str, Any], task_id: int):
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
 def carry_over(data: dict[str, Any], task_id: int):
-    """Carry a task judged unfinished into a later year as a new draft linked to it (the owner; 409 when the
-    year's registration window is closed)"""
+    """Carry a task judged unfinished into a later year (the owner)
+
+    The new task is a draft registration linked to this one, to be submitted and approved again. 409 when the
+    year's registration window is closed.
+    """
     task, failed = _task_for(task_id, review_service.require_carriable)
     if failed is not None:
         return failed

@@ -30,6 +30,7 @@ from registry.models import (
     TaskKind,
     TaskState,
 )
+from registry.models.base import MAX_ID
 from registry.services.evidence import ALLOWED_TYPES
 from registry.services.verify import (
     CHECKPOINT_INVALID,
@@ -43,7 +44,6 @@ from registry.services.verify import (
     SEAL_BROKEN,
     TRUNCATED,
 )
-from registry.models.base import MAX_ID
 
 #: no NUL characters: PostgreSQL cannot store them in text
 NO_NUL = "^[^\\u0000]*$"

@@ -1,16 +1,18 @@
-"""The home page: what each role needs first."""
+"""The home page: what each role needs first; the report figures of a year."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, permissions
 from registry.blueprints.main import bp
 from registry.extensions import db
-from registry.models import Task, TaskState, Year
-from registry.services.queries import TaskFilters, state_counts, task_list
+from registry.labels import OUTCOME
+from registry.models import Outcome, Task, TaskKind, TaskState, Year
+from registry.services.queries import TaskFilters, org_units_tree, state_counts, task_list
+from registry.services.reports import report_figures
 
 LIMIT = 10
 
@@ -46,3 +48,22 @@ def home():
     if permissions.reads_everything(user):
         sections["counts"] = state_counts(user, year.year if year else None)
     return render_template("main/home.html", sections=sections, year=year, today=today)
+
+
+@bp.route("/reports")
+def report():
+    """The figures of a year for a unit and its sub-units (or every unit), printable: for those who read every
+    task (Standing Committee, secretariat, inspectors)."""
+    if not permissions.reads_everything(current_user):
+        abort(403)
+    years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+    default = _current_year()
+    year = request.args.get("year", type=int) or (default.year if default else clock.today().year)
+    units = org_units_tree()
+    unit_id = request.args.get("unit", type=int) or None
+    unit = next((u for u, _depth in units if u.id == unit_id), None)
+    if unit_id is not None and unit is None:
+        abort(404)
+    return render_template("main/report.html", figures=report_figures(unit_id, year), year=year, unit=unit,
+                           years=years, units=units, states=list(TaskState), kinds=list(TaskKind),
+                           outcomes=list(Outcome), outcome_labels=OUTCOME, today=clock.today())
