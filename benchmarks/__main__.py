@@ -177,6 +177,9 @@ def main() -> None:
         ("home, monitor", ids["monitor"], "/"),
         ("home, owner", ids["owner"], "/"),
         ("task page with 30 events", ids["standing"], f"/tasks/{ids['task']}"),
+        ("attention, Standing Committee", ids["standing"], "/attention"),
+        ("audit trail, page 1", ids["secretariat"], "/audit"),
+        ("owner's dossier", ids["secretariat"], f"/people/{ids['owner']}/dossier"),
     ]
     print(f"{'page':<34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, who, path in pages:

@@ -124,3 +124,8 @@ def can_view_unit_dossier(user: Person | None, unit: OrgUnit) -> bool:
 def can_read_audit_log(user: Person | None) -> bool:
     """The whole audit trail and its verification: the secretariat and inspectors."""
     return is_secretariat(user) or is_inspector(user)
+
+
+def can_view_reports(user: Person | None) -> bool:
+    """Report figures for a unit and year: the Standing Committee, the secretariat and inspectors."""
+    return reads_everything(user)

@@ -38,15 +38,16 @@ ROLES = ("owner", "other_owner", "monitor", "other_monitor", "standing", "secret
 #: routes that never touch a task (signing in, languages, own profile and tokens, administration, notifications)
 SKIPPED_PREFIXES = ("/login", "/logout", "/language", "/profile", "/admin", "/notifications", "/static")
 #: a mutating route under these prefixes, or with one of these arguments, must be known to this module
-TASK_PREFIXES = ("/tasks", "/notes", "/files", "/assessments", "/recommendations", "/api/v1/tasks")
-TASK_ARGS = {"task_id", "note_id", "file_id", "assessment_id", "rec_id"}
+TASK_PREFIXES = ("/tasks", "/notes", "/files", "/assessments", "/recommendations", "/api/v1/tasks", "/api/v1/notes",
+                 "/api/v1/files", "/api/v1/assessments", "/api/v1/recommendations")
+TASK_ARGS = {"task_id", "note_id", "file_id", "assessment_id", "rec_id", "recommendation_id"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _mutating_rules() -> list[tuple[str, tuple[str, ...], bool]]:
     """(rule, mutating methods, whether it has a GET page) of every route that may change something, from the
     application's url_map."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "AUDIT_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     found = []
     for rule in app.url_map.iter_rules():
         methods = tuple(sorted((rule.methods or set()) & MUTATING))
@@ -120,11 +121,30 @@ ROUTES: dict[tuple[str, str], Route] = {
                                                          kind="json"),
     ("/api/v1/tasks/<id:task_id>/assign-monitor", "POST"): Route("standing", lambda ctx: {
         "monitor_id": ctx.world.other_monitor.id}, kind="json"),
+    ("/api/v1/tasks/<id:task_id>/notes", "POST"): Route("owner", lambda ctx: {
+        "quarter": 2, "work_done": "x", "status": "on_track", "values": {str(ctx.indicator.id): 1}}, kind="json"),
+    ("/api/v1/notes/<id:note_id>", "PATCH"): Route("owner", lambda ctx: {"work_done": "Sửa"}, kind="json"),
+    ("/api/v1/notes/<id:note_id>/amendments", "POST"): Route("owner", lambda ctx: {
+        "reason": "Sai số liệu", "work_done": "Sửa"}, kind="json"),
+    ("/api/v1/notes/<id:note_id>/files", "POST"): Route("owner", lambda ctx: {
+        "file": (io.BytesIO(PDF), "them.pdf")}, kind="api-multipart"),
+    ("/api/v1/tasks/<id:task_id>/assessments", "POST"): Route("monitor", lambda ctx: {
+        "period": "q2", "supervision_form": "field_survey", "judgement": "on_track", "strengths": "Tốt"},
+        kind="json"),
+    ("/api/v1/assessments/<id:assessment_id>/acknowledge", "POST"): Route("owner", kind="json"),
+    ("/api/v1/recommendations/<id:recommendation_id>/reply", "POST"): Route("owner", lambda ctx: {
+        "reply": "Đã thực hiện"}, kind="json"),
+    ("/api/v1/tasks/<id:task_id>/self-assessment", "POST"): Route("owner", lambda ctx: {
+        "reached": {str(ctx.indicator.id): 0}, "deliverable": "Mặt bằng", "self_level_id": ctx.levels["on_time"].id},
+        kind="json"),
+    ("/api/v1/tasks/<id:task_id>/verdict", "POST"): Route("standing", lambda ctx: {
+        "level_id": ctx.levels["on_time"].id, "reasons": "Đúng hạn", "commendation": "none"}, kind="json"),
 }
 
 #: the two routes that act on a reviewed task by design, each tested below: reopening (the one way to unlock) and
 #: carry-over (a new task in a later year; the locked record stays as it is)
-UNLOCKING = {("/tasks/<id:task_id>/reopen", "POST"), ("/tasks/<id:task_id>/carry-over", "POST")}
+UNLOCKING = {("/tasks/<id:task_id>/reopen", "POST"), ("/tasks/<id:task_id>/carry-over", "POST"),
+             ("/api/v1/tasks/<id:task_id>/reopen", "POST"), ("/api/v1/tasks/<id:task_id>/carry-over", "POST")}
 #: routes that create a new task or act on a whole year rather than on one existing task
 NOT_TASK_BOUND = {("/tasks/new", "POST"), ("/api/v1/tasks", "POST"), ("/years/<id:year_id>/midyear", "POST")}
 #: GET-only pages of a mutating action (besides the GET of every GET+POST route above)
@@ -156,7 +176,8 @@ class Locked:
         self.world, self.levels, self.task = world, levels, task
         self.indicator = task.indicators[0]
         self.ids = {"task_id": task.id, "note_id": note.id, "file_id": evidence.id,
-                    "assessment_id": assessment.id, "rec_id": recommendation.id, "year_id": task.year_id}
+                    "assessment_id": assessment.id, "rec_id": recommendation.id,
+                    "recommendation_id": recommendation.id, "year_id": task.year_id}
 
     def url(self, rule: str) -> str:
         path = rule
@@ -210,10 +231,12 @@ def _signed_in(client, person):
 
 def _send(client, method: str, url: str, route: Route, ctx: Locked, token: str | None):
     body = route.body(ctx)
-    if route.kind == "json":
+    if route.kind in ("json", "api-multipart"):
         headers = {"Accept-Language": "en", "If-Match": "*"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if route.kind == "api-multipart":
+            return client.open(url, method=method, data=body, content_type="multipart/form-data", headers=headers)
         return client.open(url, method=method, json=body, headers=headers)
     content_type = "multipart/form-data" if route.kind == "multipart" else None
     return client.open(url, method=method, data=body, content_type=content_type)
@@ -253,7 +276,7 @@ def test_mutating_route_refuses_a_locked_task(rule, method, locked, client, db):
     route = ROUTES[(rule, method)]
     url = locked.url(rule)
     tokens = {}
-    if route.kind == "json":
+    if route.kind in ("json", "api-multipart"):
         tokens = {role: token_service.create_token(getattr(locked.world, role), "Kiểm thử")[1] for role in ROLES}
         db.session.commit()
     record = Record(db, locked.task)

@@ -44,11 +44,17 @@ The session cookie of the web pages is never used.
 422 `errors` mapping a field (`indicators.0.target`) to its messages. Unknown fields in a body are a 422.
 403: not allowed for you; 404: no such record; 409: the action is out of order for the task's state.
 
-**Concurrency.** Task responses carry an `ETag`. `PATCH /tasks/{{id}}` requires it in `If-Match`: 428 without
-it, 412 when the task changed since. The workflow actions check `If-Match` when it is sent.
+**Concurrency.** Task and progress-note responses carry an `ETag`. `PATCH /tasks/{{id}}` and `PATCH /notes/{{id}}`
+require it in `If-Match`: 428 without it, 412 when the task or note changed since. The workflow actions (and a
+note's amendment) check `If-Match` when it is sent.
+
+**Evidence files** are uploaded as `multipart/form-data` with the field `file` (413 above the size limit) and
+downloaded from `/files/{{id}}/content` as an attachment under their uploaded name.
 
 **Lists** are paged (`page`, `per_page` ≤ 100): `items`, `total`, `page`, `per_page`, `pages` and
-`links.self/next/prev`. Tasks come newest first (id descending). Dates and times are ISO 8601 (times in UTC).
+`links.self/next/prev`. Tasks come newest first (id descending), audit events newest first (by sequence). A task's
+notes, assessments, history and carry-over chain, and the verdict scale, are short and come whole as `items`.
+Dates and times are ISO 8601 (times in UTC).
 """
 
 CONFIG_DEFAULTS = {

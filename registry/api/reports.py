@@ -35,7 +35,7 @@ def figures(args: dict[str, Any]):
     Counts by state, kind, field and current verdict outcome, late progress notes, and open or overdue
     recommendations, for a unit and its sub-units or for every unit.
     """
-    if not permissions.reads_everything(api_actor()):
+    if not permissions.can_view_reports(api_actor()):
         abort(403)
     unit_id = args.get("unit")
     if unit_id is not None and db.session.get(OrgUnit, unit_id) is None:

@@ -66,6 +66,23 @@ def RowId(**kwargs: Any) -> fields.Integer:  # noqa: N802
     return fields.Integer(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
+class IdMap(fields.Dict):
+    """A JSON object keyed by row id (``{"12": 44}``). Its errors are keyed by the id alone (``values.12``), as
+    the services key theirs, not by marshmallow's ``values.12.value``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=Text(), values=fields.Float(allow_none=True), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as exc:
+            if not isinstance(exc.messages, dict):
+                raise
+            raise ma.ValidationError({key: [m for part in parts.values() for m in part] if isinstance(parts, dict)
+                                      else parts for key, parts in exc.messages.items()}) from exc
+
+
 class InputSchema(ma.Schema):
     """Request bodies: an unknown field is an error (422), not silently dropped."""
 
@@ -192,8 +209,7 @@ class NoteFieldsInput(InputSchema):
     status = fields.Enum(ProgressStatus, by_value=True)
     percent_complete = fields.Float(allow_none=True, metadata={
         "description": "0–100; only when the indicators do not give it (then it is derived and this is ignored)"})
-    values = fields.Dict(keys=Text(), values=fields.Float(allow_none=True),
-                         metadata={"description": "Indicator id → its current value"})
+    values = IdMap(metadata={"description": "Indicator id → its current value"})
     difficulties = Text()
     causes = Text()
     proposals = Text()
@@ -236,8 +252,7 @@ class ReplyInput(InputSchema):
 
 
 class SelfAssessmentInput(InputSchema):
-    reached = fields.Dict(keys=Text(), values=fields.Float(allow_none=True),
-                          metadata={"description": "Indicator id → the value reached (every indicator)"})
+    reached = IdMap(metadata={"description": "Indicator id → the value reached (every indicator)"})
     deliverable = Text()
     self_level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"})
     shortcomings = Text()

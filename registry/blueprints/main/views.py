@@ -54,7 +54,7 @@ def home():
 def report():
     """The figures of a year for a unit and its sub-units (or every unit), printable: for those who read every
     task (Standing Committee, secretariat, inspectors)."""
-    if not permissions.reads_everything(current_user):
+    if not permissions.can_view_reports(current_user):
         abort(403)
     years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
     default = _current_year()
