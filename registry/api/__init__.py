@@ -24,7 +24,15 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_smorest.utils import prepare_response
 from swagger_ui_bundle import swagger_ui_path
 
-from registry.api import dossier, monitoring, progress, reference, reports, review, tasks
+from registry.api import (
+    dossier,
+    monitoring,
+    progress,
+    reference,
+    reports,
+    review,
+    tasks,
+)
 from registry.api.auth import SECURITY_SCHEME
 from registry.api.errors import PROBLEM_MIMETYPE, ProblemSchema, routing_error
 from registry.extensions import csrf

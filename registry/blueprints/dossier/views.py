@@ -34,8 +34,6 @@ from registry.exports.document import (
 )
 from registry.extensions import db
 from registry.labels import (
-    AUDIT_FIELD,
-    AUDIT_VALUE,
     COMMENDATION,
     JUDGEMENT,
     OUTCOME,
@@ -61,7 +59,7 @@ def dossier_context():
         "dossier_labels": {
             "outcome": OUTCOME, "outcome_short": OUTCOME_SHORT, "commendation": COMMENDATION, "period": PERIOD,
             "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
-            "verify_kind": VERIFY_KIND, "audit_field": AUDIT_FIELD, "audit_value": AUDIT_VALUE,
+            "verify_kind": VERIFY_KIND,
         },
         "dossier_perm": SimpleNamespace(
             can_view_person_dossier=permissions.can_view_person_dossier,

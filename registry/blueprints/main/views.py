@@ -11,7 +11,12 @@ from registry.blueprints.main import bp
 from registry.extensions import db
 from registry.labels import OUTCOME
 from registry.models import Outcome, Task, TaskKind, TaskState, Year
-from registry.services.queries import TaskFilters, org_units_tree, state_counts, task_list
+from registry.services.queries import (
+    TaskFilters,
+    org_units_tree,
+    state_counts,
+    task_list,
+)
 from registry.services.reports import report_figures
 
 LIMIT = 10
