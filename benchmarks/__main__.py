@@ -27,12 +27,13 @@ from registry.models import (
     OrgLevel,
     OrgUnit,
     Person,
-    PersonRole,
     Role,
+    RoleGrant,
     Task,
     TaskState,
     Year,
 )
+from registry.models.org import place
 from registry.services.audit import record_event
 from registry.text import fold
 
@@ -54,9 +55,13 @@ def build(tasks: int, seed: int = 7) -> dict:
     province = OrgUnit(name="Tỉnh Tuyên Quang", code="P1", level=OrgLevel.PROVINCE)
     db.session.add(province)
     db.session.flush()
+    place(province)
     communes = [OrgUnit(name=f"Xã {PLACES[i % 8]} {i}", code=f"C{i}", level=OrgLevel.COMMUNE, parent=province)
                 for i in range(120)]
     db.session.add_all(communes)
+    db.session.flush()
+    for commune in communes:
+        place(commune)
     db.session.flush()
     hashed = "scrypt:32768:8:1$benchmark$0"
     owners_per_commune = max(1, tasks // 120 // 8)
@@ -68,7 +73,7 @@ def build(tasks: int, seed: int = 7) -> dict:
             people_rows.append({"id": person_id, "username": f"u{person_id}", "full_name": f"Người số {person_id}",
                                 "position": "Ủy viên BCH", "org_unit_id": commune.id, "password_hash": hashed,
                                 "is_active_account": True, "created_at": now})
-            role_rows.append({"person_id": person_id, "role": Role.OWNER})
+            role_rows.append({"person_id": person_id, "role": Role.OWNER, "unit_id": commune.id})
     staff = {}
     for role, count in ((Role.STANDING, 12), (Role.MONITOR, 60), (Role.SECRETARIAT, 3)):
         ids = []
@@ -78,10 +83,23 @@ def build(tasks: int, seed: int = 7) -> dict:
             people_rows.append({"id": person_id, "username": f"{role.value}{person_id}",
                                 "full_name": f"Cán bộ {person_id}", "position": "", "org_unit_id": province.id,
                                 "password_hash": hashed, "is_active_account": True, "created_at": now})
-            role_rows.append({"person_id": person_id, "role": role})
+            if role == Role.SECRETARIAT:  # the province office reads every commune (oversight)
+                role_rows.append({"person_id": person_id, "role": role, "unit_id": province.id})
+            else:  # Standing Committee members and monitors of ten communes each, and of the province
+                n = len(ids) - 1
+                for commune in communes[(n * 10) % 120:(n * 10) % 120 + 10]:
+                    role_rows.append({"person_id": person_id, "role": role, "unit_id": commune.id})
+                role_rows.append({"person_id": person_id, "role": role, "unit_id": province.id})
         staff[role] = ids
     db.session.execute(insert(Person), people_rows)
-    db.session.execute(insert(PersonRole), role_rows)
+    db.session.execute(insert(RoleGrant), role_rows)
+    monitors_of = {}
+    standing_of = {}
+    for row in role_rows:
+        if row["role"] == Role.MONITOR:
+            monitors_of.setdefault(row["unit_id"], []).append(row["person_id"])
+        elif row["role"] == Role.STANDING:
+            standing_of.setdefault(row["unit_id"], []).append(row["person_id"])
     owner_ids = [r["id"] for r in people_rows if r["username"].startswith("u")]
     unit_of = {r["id"]: r["org_unit_id"] for r in people_rows}
     states = [TaskState.APPROVED] * 6 + [TaskState.SUBMITTED, TaskState.DRAFT, TaskState.RETURNED,
@@ -95,13 +113,14 @@ def build(tasks: int, seed: int = 7) -> dict:
         task_rows.append({
             "id": task_id, "year_id": year.id, "kind": rng.choice(["hard", "breakthrough", "mass_mobilisation"]),
             "ownership": "individual", "owner_id": owner, "owner_unit_id": None, "org_unit_id": unit_of[owner],
+            "committee_id": unit_of[owner],
             "field_id": rng.choice(fields).id, "state": state, "title": title, "search_text": fold(title),
             "goal": "Hoàn thành trong năm", "deliverable": "Sản phẩm", "deadline": date(year_no, 11, 30),
             "is_committed": True, "authority": "own",
             "submitted_at": None if state == TaskState.DRAFT else now,
             "decision_ref": "25-QĐ/TU" if decided else None, "decision_date": date(year_no, 2, 1) if decided else None,
-            "approved_by_id": staff[Role.STANDING][0] if decided else None,
-            "monitor_id": rng.choice(staff[Role.MONITOR]) if decided else None,
+            "approved_by_id": standing_of[unit_of[owner]][0] if decided else None,
+            "monitor_id": rng.choice(monitors_of[unit_of[owner]]) if decided else None,
             "created_at": now, "updated_at": now, "version": 1,
         })
         for position in range(2):

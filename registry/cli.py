@@ -13,8 +13,8 @@ from sqlalchemy import select
 from registry import clock
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
-from registry.models import Person, Role, Year
-from registry.services import people, tokens
+from registry.models import OrgLevel, OrgUnit, Person, Role, Year
+from registry.services import admin, people, tokens
 from registry.services.errors import ValidationFailed
 from registry.services.monitoring import take_mid_year_snapshots
 from registry.services.notifications import Mailer, send_reminders
@@ -30,8 +30,16 @@ def init_app(app: Flask) -> None:
         click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
 
     @app.cli.command("demo-logins")
-    def demo_logins_command():
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Every demo account with its role grants, as JSON.")
+    def demo_logins_command(as_json):
         """Print the demo accounts to sign in with."""
+        if as_json:
+            people_rows = db.session.scalars(select(Person).order_by(Person.username)).all()
+            click.echo(json.dumps([{"username": p.username, "full_name": p.full_name,
+                                    "grants": [{"role": g.role.value, "unit_code": g.unit.code} for g in p.grants]}
+                                   for p in people_rows], ensure_ascii=False, indent=2))
+            return
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, what in DEMO_LOGINS:
             click.echo(f"  {username:<22} {what}")
@@ -95,18 +103,52 @@ def init_app(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "full_name", required=True, help="Full name")
-    @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--grant", "grants", multiple=True, required=True, metavar="ROLE:UNIT_CODE",
+                  help=f"A role held in a unit, e.g. secretariat:HN (repeatable); roles: "
+                       f"{', '.join(r.value for r in Role)}")
+    @click.option("--unit", "unit_code", default=None, help="Code of the person's own unit")
     @click.password_option()
-    def create_user_command(username, full_name, roles, password):
-        """Create an account (the first secretariat account, typically)."""
+    def create_user_command(username, full_name, grants, unit_code, password):
+        """Create an account with its role grants (the first secretariat account, typically)."""
+        rows = [_grant_row(text) for text in grants]
+        home = _unit_by_code(unit_code).id if unit_code else None
         try:
-            people.create_person(None, {"username": username, "full_name": full_name, "roles": list(roles)},
-                                 password=password)
+            people.create_person(None, {"username": username, "full_name": full_name, "grants": rows,
+                                        "org_unit_id": home}, password=password)
         except ValidationFailed as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {username}.")
+
+    @app.cli.command("create-unit")
+    @click.argument("code")
+    @click.option("--name", required=True, help="Full name, e.g. \"Đảng ủy phường Thụy Khuê\"")
+    @click.option("--level", required=True, type=click.Choice([level.value for level in OrgLevel]))
+    @click.option("--parent", "parent_code", default=None, help="Code of the unit above (none: a top unit)")
+    def create_unit_command(code, name, level, parent_code):
+        """Create an org unit (a top unit when no --parent is given)."""
+        parent = _unit_by_code(parent_code) if parent_code else None
+        try:
+            admin.save_org_unit(None, None, {"code": code, "name": name, "level": level,
+                                             "parent_id": parent.id if parent else None})
+        except ValidationFailed as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created unit {code}.")
+
+    def _unit_by_code(code: str) -> OrgUnit:
+        unit = db.session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+        if unit is None:
+            raise click.ClickException(f"No unit with code {code}.")
+        return unit
+
+    def _grant_row(text: str) -> dict:
+        role, sep, code = text.partition(":")
+        if not sep or role not in {r.value for r in Role}:
+            raise click.ClickException(f"Give a grant as ROLE:UNIT_CODE, not {text!r}.")
+        return {"role": role, "unit_id": _unit_by_code(code).id}
 
     @app.cli.group("token")
     def token_group():

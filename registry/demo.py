@@ -1,4 +1,5 @@
-"""Demo data drawn from the seed cases (Tây Hồ, Yên Sơn, and ideas from Long Biên and Hồ Sơn).
+"""Demo data drawn from the seed cases (Tây Hồ, Yên Sơn, and ideas from Long Biên and Hồ Sơn), told across the
+2025 reform of the administration (since 1 July 2025 there is no district level).
 
 Everything goes through the real services, so the demo obeys the same rules as users do and every task carries
 a realistic audit history. ``load_demo`` only flushes; the caller (the ``flask demo`` command) commits.
@@ -10,6 +11,35 @@ did then: set-up on 1/11 two years back; the previous year registered in January
 quarter by quarter, assessed, reviewed at mid-year and decided at year end (one verdict reopened); the current
 year opened on 1/11, registered in January (unfinished tasks carried over), reported on up to the last quarter
 whose deadline has passed; and today the secretariat extends the window so that a visitor can register.
+
+How the structure changes (authority belongs to committees: a person holds roles *in* units, and every task
+belongs to the committee it is registered with):
+
+- **Two provinces, separate.** Thành phố Hà Nội (``HN``) and Tỉnh Tuyên Quang (``TQ``) are both top units; no
+  grant reaches from one into the other, so nobody on one side sees the other side's tasks. Each province's
+  office (``vanphong.hanoi``, ``vanphong.tuyenquang``) is the secretariat of its top unit; the Hà Nội office
+  opens the years (years and fields are installation-wide).
+- **The previous year: districts.** At set-up the wards and communes sit under their district (Quận Tây Hồ,
+  Huyện Yên Sơn), and every previous-year task is registered with the district committee, whose Standing
+  Committee decides it and whose Fatherland Front monitors it, as in the seeds.
+- **1 July of the previous year: the reform** (``REFORM_DAY``). The province office moves each district's wards
+  and communes (with their Party cells) up under the province, and marks the district and its agencies
+  inactive: they stay in the tree, level district, under their province, holding their year's tasks. The
+  people take their new posts (``AFTER_REFORM``): the ward and commune committees get their own Standing
+  Committee, secretariat, inspector, monitor and owners; some district cadres move up to the province
+  committee.
+- **The district committees close their year** (``YEAR_CLOSE_DAY``, after the December verdicts). Until then
+  their members keep their grants in the inactive district, so the year's registrations are decided by the
+  committee that approved them. Then the province office ends every grant held in an inactive unit and merges
+  each closed unit into its successor with ``admin.merge_units`` (``SUCCESSORS``: the district's office into
+  the province's office, and so on, then the district into the province). The merge comes only now, because
+  it hands a unit's grants and open tasks to its successor: by then there are neither. The previous year's
+  tasks stay registered with the districts, read by the province's Standing Committee, secretariat and
+  inspectors (the committee above) and by their owners.
+- **The current year: province → wards, communes and agencies.** Every current-year task is registered with a
+  ward or commune committee, or with the province committee, decided by a Standing Committee member of that
+  committee and monitored by that committee's monitor. The unfinished district tasks carried over land with
+  the district's successor, the province committee (``review.carry_over`` follows ``merged_into``).
 
 The people and their names are invented; the cases and figures come from the seed articles.
 """
@@ -60,15 +90,25 @@ DEMO_PASSWORD = "demo12345"
 #: accounts to try the demo with (username, what you see when signed in as them); the first one marks the
 #: demo as loaded
 DEMO_LOGINS: list[tuple[str, str]] = [
-    ("chutich.thuykhue", "Chủ tịch UBND phường Thụy Khuê — người đăng ký việc khó (cá nhân)"),
-    ("bithu.phuthuong", "Bí thư Đảng ủy phường Phú Thượng — đăng ký việc khó cá nhân và tập thể phường; "
-                        "đồng thời là Ủy viên Ban Thường vụ Quận ủy"),
-    ("mttq.tayho", "Chủ tịch Ủy ban MTTQ quận Tây Hồ — cơ quan giám sát các việc được phân công"),
-    ("mttq.yenson", "Chủ tịch Ủy ban MTTQ huyện Yên Sơn — giám sát việc đột phá ở Yên Sơn"),
-    ("bithu.tayho", "Bí thư Quận ủy Tây Hồ — Ban Thường vụ: phê duyệt, điều chỉnh, trả lại đăng ký"),
-    ("bithu.yenson", "Bí thư Huyện ủy Yên Sơn — Ban Thường vụ Huyện ủy"),
-    ("vanphong.tayho", "Chánh Văn phòng Quận ủy — quản trị người dùng, đơn vị, năm, lĩnh vực"),
-    ("ubkt.tayho", "Ủy viên Ủy ban Kiểm tra Quận ủy — chỉ xem, không sửa"),
+    ("chutich.thuykhue", "Chủ tịch UBND phường Thụy Khuê — người đăng ký việc khó (cá nhân): việc mương Thụy Khuê "
+                         "năm trước của Quận ủy Tây Hồ, chuyển sang năm nay do Thành ủy theo dõi; việc mới đăng "
+                         "ký với Đảng ủy phường"),
+    ("pbt.tayho", "Phó Bí thư Thường trực Đảng ủy phường Thụy Khuê — Ban Thường vụ phường: phê duyệt, điều "
+                  "chỉnh, trả lại đăng ký của phường; chỉ thấy việc của phường và việc của mình"),
+    ("bithu.phuthuong", "Bí thư Đảng ủy phường Phú Thượng — Ban Thường vụ phường, đăng ký việc tập thể của "
+                        "phường; đồng thời là Ủy viên BCH Đảng bộ Thành phố, đăng ký việc cá nhân với Thành ủy"),
+    ("mttq.thuykhue", "Chủ tịch Ủy ban MTTQ phường Thụy Khuê — giám sát các việc của phường được phân công"),
+    ("bithu.tayho", "Ủy viên Ban Thường vụ Thành ủy Hà Nội — phê duyệt, điều chỉnh, trả lại đăng ký với Thành ủy; "
+                    "xem mọi việc của Hà Nội (các phường, và việc năm trước của Quận ủy Tây Hồ đã kết thúc)"),
+    ("mttq.tayho", "Phó Chủ tịch Ủy ban MTTQ thành phố Hà Nội — giám sát các việc đăng ký với Thành ủy"),
+    ("vanphong.tayho", "Phó Chánh Văn phòng Thành ủy Hà Nội — quản trị người dùng, đơn vị của Hà Nội, năm, lĩnh "
+                       "vực"),
+    ("ubkt.tayho", "Ủy viên Ủy ban Kiểm tra Thành ủy Hà Nội — xem mọi việc của Hà Nội, không sửa"),
+    ("vanphong.thuykhue", "Chánh Văn phòng Đảng ủy phường Thụy Khuê — quản trị người dùng, đơn vị của phường"),
+    ("bithu.yenson", "Ủy viên Ban Thường vụ Tỉnh ủy Tuyên Quang — phê duyệt việc đăng ký với Tỉnh ủy; xem mọi "
+                     "việc của Tuyên Quang, không thấy việc của Hà Nội"),
+    ("bithu.mybang", "Bí thư Đảng ủy xã Mỹ Bằng — Ban Thường vụ xã: phê duyệt việc của xã; đăng ký việc tập thể"),
+    ("mttq.yenson", "Phó Chủ tịch Ủy ban MTTQ tỉnh Tuyên Quang — giám sát các việc đăng ký với Tỉnh ủy"),
 ]
 
 #: the nine default fields (lĩnh vực), in display order
@@ -87,93 +127,227 @@ FIELDS = [
 P, D, C, A, CELL = (OrgLevel.PROVINCE, OrgLevel.DISTRICT, OrgLevel.COMMUNE, OrgLevel.AGENCY,
                     OrgLevel.PARTY_CELL)
 
-#: (code, name, level, parent code, head's username) — parents before children
+#: the committees tasks are registered with (unit codes)
+HN, TAYHO, THUYKHUE, PHUTHUONG, QUANGAN, YENPHU = ("HN", "HN-TAYHO", "HN-THUYKHUE", "HN-PHUTHUONG", "HN-QUANGAN",
+                                                   "HN-YENPHU")
+TQ, YENSON, MYBANG, DAOVIEN, TRUNGMON = "TQ", "TQ-YENSON", "TQ-MYBANG", "TQ-DAOVIEN", "TQ-TRUNGMON"
+
+#: (code, name, level, parent code at set-up, head's username at set-up) — parents before children. At set-up
+#: the wards and communes sit under their district; at the reform they move up to the province, and the
+#: districts and their agencies become inactive (``_Story.reform``)
 UNITS: list[tuple[str, str, OrgLevel, str | None, str | None]] = [
-    ("HN", "Thành phố Hà Nội", P, None, None),
-    ("HN-TAYHO", "Quận Tây Hồ", D, "HN", "bithu.tayho"),
-    ("HN-TAYHO-THUYKHUE", "Phường Thụy Khuê", C, "HN-TAYHO", "bithu.thuykhue"),
-    ("HN-TAYHO-PHUTHUONG", "Phường Phú Thượng", C, "HN-TAYHO", "bithu.phuthuong"),
-    ("HN-TAYHO-QUANGAN", "Phường Quảng An", C, "HN-TAYHO", "bithu.quangan"),
-    ("HN-TAYHO-YENPHU", "Phường Yên Phụ", C, "HN-TAYHO", "bithu.yenphu"),
-    ("HN-TAYHO-THUYKHUE-CB9", "Chi bộ Tổ dân phố số 9", CELL, "HN-TAYHO-THUYKHUE", "bithu.tdp9"),
-    ("HN-TAYHO-MTTQ", "Ủy ban MTTQ quận Tây Hồ", A, "HN-TAYHO", "mttq.tayho"),
-    ("HN-TAYHO-VPQU", "Văn phòng Quận ủy Tây Hồ", A, "HN-TAYHO", "vanphong.tayho"),
-    ("HN-TAYHO-BDV", "Ban Dân vận Quận ủy Tây Hồ", A, "HN-TAYHO", "btv.danvan"),
-    ("HN-TAYHO-UBKT", "Ủy ban Kiểm tra Quận ủy Tây Hồ", A, "HN-TAYHO", None),
-    ("HN-TAYHO-HLHPN", "Hội Liên hiệp Phụ nữ quận Tây Hồ", A, "HN-TAYHO", "hoilhpn.tayho"),
-    ("TQ", "Tỉnh Tuyên Quang", P, None, None),
-    ("TQ-YENSON", "Huyện Yên Sơn", D, "TQ", "bithu.yenson"),
-    ("TQ-YENSON-MYBANG", "Xã Mỹ Bằng", C, "TQ-YENSON", "bithu.mybang"),
-    ("TQ-YENSON-DAOVIEN", "Xã Đạo Viện", C, "TQ-YENSON", "bithu.daovien"),
-    ("TQ-YENSON-TRUNGMON", "Xã Trung Môn", C, "TQ-YENSON", "bithu.trungmon"),
-    ("TQ-YENSON-KTHT", "Phòng Kinh tế - Hạ tầng huyện Yên Sơn", A, "TQ-YENSON", "truongphong.ktht"),
-    ("TQ-YENSON-MTTQ", "Ủy ban MTTQ huyện Yên Sơn", A, "TQ-YENSON", "mttq.yenson"),
-    ("TQ-YENSON-VPHU", "Văn phòng Huyện ủy Yên Sơn", A, "TQ-YENSON", None),
+    (HN, "Thành phố Hà Nội", P, None, None),
+    ("HN-VPTU", "Văn phòng Thành ủy Hà Nội", A, HN, "vanphong.hanoi"),
+    ("HN-UBKT", "Ủy ban Kiểm tra Thành ủy Hà Nội", A, HN, None),
+    ("HN-MTTQ", "Ủy ban MTTQ Việt Nam thành phố Hà Nội", A, HN, None),
+    ("HN-BDV", "Ban Dân vận Thành ủy Hà Nội", A, HN, None),
+    ("HN-HLHPN", "Hội Liên hiệp Phụ nữ thành phố Hà Nội", A, HN, None),
+    (TAYHO, "Quận Tây Hồ", D, HN, "bithu.tayho"),
+    (THUYKHUE, "Phường Thụy Khuê", C, TAYHO, "bithu.thuykhue"),
+    ("HN-THUYKHUE-CB9", "Chi bộ Tổ dân phố số 9", CELL, THUYKHUE, "bithu.tdp9"),
+    (PHUTHUONG, "Phường Phú Thượng", C, TAYHO, "bithu.phuthuong"),
+    (QUANGAN, "Phường Quảng An", C, TAYHO, "bithu.quangan"),
+    (YENPHU, "Phường Yên Phụ", C, TAYHO, "bithu.yenphu"),
+    ("HN-TAYHO-MTTQ", "Ủy ban MTTQ quận Tây Hồ", A, TAYHO, "mttq.tayho"),
+    ("HN-TAYHO-VPQU", "Văn phòng Quận ủy Tây Hồ", A, TAYHO, "vanphong.tayho"),
+    ("HN-TAYHO-BDV", "Ban Dân vận Quận ủy Tây Hồ", A, TAYHO, "btv.danvan"),
+    ("HN-TAYHO-UBKT", "Ủy ban Kiểm tra Quận ủy Tây Hồ", A, TAYHO, None),
+    ("HN-TAYHO-HLHPN", "Hội Liên hiệp Phụ nữ quận Tây Hồ", A, TAYHO, "hoilhpn.tayho"),
+    (TQ, "Tỉnh Tuyên Quang", P, None, None),
+    ("TQ-VPTU", "Văn phòng Tỉnh ủy Tuyên Quang", A, TQ, "vanphong.tuyenquang"),
+    ("TQ-UBKT", "Ủy ban Kiểm tra Tỉnh ủy Tuyên Quang", A, TQ, None),
+    ("TQ-MTTQ", "Ủy ban MTTQ Việt Nam tỉnh Tuyên Quang", A, TQ, None),
+    ("TQ-SXD", "Sở Xây dựng tỉnh Tuyên Quang", A, TQ, None),
+    ("TQ-SXD-QHKT", "Phòng Quy hoạch – Kiến trúc, Sở Xây dựng tỉnh Tuyên Quang", A, "TQ-SXD", None),
+    (YENSON, "Huyện Yên Sơn", D, TQ, "bithu.yenson"),
+    (MYBANG, "Xã Mỹ Bằng", C, YENSON, "bithu.mybang"),
+    (DAOVIEN, "Xã Đạo Viện", C, YENSON, "bithu.daovien"),
+    (TRUNGMON, "Xã Trung Môn", C, YENSON, "bithu.trungmon"),
+    ("TQ-YENSON-KTHT", "Phòng Kinh tế - Hạ tầng huyện Yên Sơn", A, YENSON, "truongphong.ktht"),
+    ("TQ-YENSON-MTTQ", "Ủy ban MTTQ huyện Yên Sơn", A, YENSON, "mttq.yenson"),
+    ("TQ-YENSON-VPHU", "Văn phòng Huyện ủy Yên Sơn", A, YENSON, None),
+    ("TQ-YENSON-UBKT", "Ủy ban Kiểm tra Huyện ủy Yên Sơn", A, YENSON, None),
 ]
+
+#: heads named at the reform (units created at set-up without one)
+REFORM_HEADS = {"TQ-SXD-QHKT": "truongphong.ktht"}
+
+#: once its year is decided, each closed unit is merged into its successor (``admin.merge_units``): the
+#: district's agencies into the province's, then the district into the province, which takes its unfinished
+#: work (a carried-over task goes to the committee its old one was merged into)
+SUCCESSORS = {
+    "HN-TAYHO-VPQU": "HN-VPTU", "HN-TAYHO-UBKT": "HN-UBKT", "HN-TAYHO-MTTQ": "HN-MTTQ", "HN-TAYHO-BDV": "HN-BDV",
+    "HN-TAYHO-HLHPN": "HN-HLHPN", TAYHO: HN,
+    "TQ-YENSON-VPHU": "TQ-VPTU", "TQ-YENSON-UBKT": "TQ-UBKT", "TQ-YENSON-MTTQ": "TQ-MTTQ", "TQ-YENSON-KTHT": "TQ-SXD",
+    YENSON: TQ,
+}
 
 O, M, S, SEC, INS = Role.OWNER, Role.MONITOR, Role.STANDING, Role.SECRETARIAT, Role.INSPECTOR
 
-#: (username, full name, position, unit code, roles) — names are invented
-PEOPLE: list[tuple[str, str, str, str, tuple[Role, ...]]] = [
+Grants = tuple[tuple[Role, str], ...]
+
+#: (username, full name, position, unit code, grants as (role, unit code)) at set-up, before the reform — the
+#: names are invented
+PEOPLE: list[tuple[str, str, str, str, Grants]] = [
+    # the province offices: secretariat of the top units (the Hà Nội office opens the years)
+    ("vanphong.hanoi", "Trương Thị Kim Oanh", "Chánh Văn phòng Thành ủy Hà Nội", "HN-VPTU", ((SEC, HN),)),
+    ("vanphong.tuyenquang", "Hoàng Văn Tuấn", "Chánh Văn phòng Tỉnh ủy Tuyên Quang", "TQ-VPTU", ((SEC, TQ),)),
     # Quận Tây Hồ: Standing Committee
-    ("bithu.tayho", "Nguyễn Thị Minh Hằng", "Bí thư Quận ủy Tây Hồ", "HN-TAYHO", (S,)),
-    ("pbt.tayho", "Trần Quốc Hùng", "Phó Bí thư Thường trực Quận ủy", "HN-TAYHO", (S, O)),
-    ("chutich.tayho", "Lê Mạnh Cường", "Phó Bí thư Quận ủy, Chủ tịch UBND quận", "HN-TAYHO", (S, O)),
-    ("btv.danvan", "Phạm Thị Thu Hà", "Ủy viên BTV Quận ủy, Trưởng Ban Dân vận Quận ủy", "HN-TAYHO-BDV", (S, O)),
-    ("btv.tochuc", "Đỗ Văn Long", "Ủy viên BTV Quận ủy, Trưởng Ban Tổ chức Quận ủy", "HN-TAYHO", (S,)),
-    ("bithu.phuthuong", "Vũ Xuân Đạt", "Ủy viên BTV Quận ủy, Bí thư Đảng ủy phường Phú Thượng",
-     "HN-TAYHO-PHUTHUONG", (O, S)),
-    # Tây Hồ: wards, Party cell, socio-political organisations
-    ("chutich.phuthuong", "Nguyễn Văn Bình", "Phó Bí thư Đảng ủy, Chủ tịch UBND phường Phú Thượng",
-     "HN-TAYHO-PHUTHUONG", (O,)),
-    ("bithu.thuykhue", "Hoàng Thị Lan", "Bí thư Đảng ủy phường Thụy Khuê", "HN-TAYHO-THUYKHUE", (O,)),
-    ("chutich.thuykhue", "Lê Văn Thịnh", "Phó Bí thư Đảng ủy, Chủ tịch UBND phường Thụy Khuê",
-     "HN-TAYHO-THUYKHUE", (O,)),
-    ("bithu.quangan", "Đặng Minh Tuấn", "Bí thư Đảng ủy phường Quảng An", "HN-TAYHO-QUANGAN", (O,)),
-    ("chutich.quangan", "Bùi Thị Ngọc Anh", "Chủ tịch UBND phường Quảng An", "HN-TAYHO-QUANGAN", (O,)),
-    ("bithu.yenphu", "Ngô Quang Huy", "Bí thư Đảng ủy phường Yên Phụ", "HN-TAYHO-YENPHU", (O,)),
-    ("chutich.yenphu", "Trịnh Thị Mai", "Chủ tịch UBND phường Yên Phụ", "HN-TAYHO-YENPHU", (O,)),
-    ("bithu.tdp9", "Nguyễn Hữu Phúc", "Bí thư Chi bộ Tổ dân phố số 9, phường Thụy Khuê", "HN-TAYHO-THUYKHUE-CB9",
-     (O,)),
-    ("hoilhpn.tayho", "Phan Thị Hồng Nhung", "Ủy viên BCH Đảng bộ quận, Chủ tịch Hội LHPN quận",
-     "HN-TAYHO-HLHPN", (O,)),
-    # Tây Hồ: Fatherland Front monitors
-    ("mttq.tayho", "Đinh Văn Sơn", "Chủ tịch Ủy ban MTTQ quận Tây Hồ", "HN-TAYHO-MTTQ", (M,)),
-    ("mttq.pho.tayho", "Lương Thị Thanh Hương", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ", "HN-TAYHO-MTTQ", (M,)),
-    ("mttq.thuykhue", "Tạ Quang Vinh", "Chủ tịch Ủy ban MTTQ phường Thụy Khuê", "HN-TAYHO-THUYKHUE", (M,)),
-    ("mttq.phuthuong", "Kiều Thị Bích Ngọc", "Chủ tịch Ủy ban MTTQ phường Phú Thượng", "HN-TAYHO-PHUTHUONG",
-     (M,)),
+    ("bithu.tayho", "Nguyễn Thị Minh Hằng", "Bí thư Quận ủy Tây Hồ", TAYHO, ((S, TAYHO),)),
+    ("pbt.tayho", "Trần Quốc Hùng", "Phó Bí thư Thường trực Quận ủy", TAYHO, ((S, TAYHO), (O, TAYHO))),
+    ("chutich.tayho", "Lê Mạnh Cường", "Phó Bí thư Quận ủy, Chủ tịch UBND quận", TAYHO, ((S, TAYHO), (O, TAYHO))),
+    ("btv.danvan", "Phạm Thị Thu Hà", "Ủy viên BTV Quận ủy, Trưởng Ban Dân vận Quận ủy", "HN-TAYHO-BDV",
+     ((S, TAYHO), (O, TAYHO))),
+    ("btv.tochuc", "Đỗ Văn Long", "Ủy viên BTV Quận ủy, Trưởng Ban Tổ chức Quận ủy", TAYHO, ((S, TAYHO),)),
+    ("bithu.phuthuong", "Vũ Xuân Đạt", "Ủy viên BTV Quận ủy, Bí thư Đảng ủy phường Phú Thượng", PHUTHUONG,
+     ((O, TAYHO), (S, TAYHO))),
+    # Tây Hồ: wards, Party cell, socio-political organisations (executive committee members of the district)
+    ("chutich.phuthuong", "Nguyễn Văn Bình", "Phó Bí thư Đảng ủy, Chủ tịch UBND phường Phú Thượng", PHUTHUONG,
+     ((O, TAYHO),)),
+    ("bithu.thuykhue", "Hoàng Thị Lan", "Bí thư Đảng ủy phường Thụy Khuê", THUYKHUE, ((O, TAYHO),)),
+    ("chutich.thuykhue", "Lê Văn Thịnh", "Phó Bí thư Đảng ủy, Chủ tịch UBND phường Thụy Khuê", THUYKHUE,
+     ((O, TAYHO),)),
+    ("bithu.quangan", "Đặng Minh Tuấn", "Bí thư Đảng ủy phường Quảng An", QUANGAN, ((O, TAYHO),)),
+    ("chutich.quangan", "Bùi Thị Ngọc Anh", "Chủ tịch UBND phường Quảng An", QUANGAN, ((O, TAYHO),)),
+    ("bithu.yenphu", "Ngô Quang Huy", "Bí thư Đảng ủy phường Yên Phụ", YENPHU, ((O, TAYHO),)),
+    ("chutich.yenphu", "Trịnh Thị Mai", "Chủ tịch UBND phường Yên Phụ", YENPHU, ((O, TAYHO),)),
+    ("bithu.tdp9", "Nguyễn Hữu Phúc", "Bí thư Chi bộ Tổ dân phố số 9, phường Thụy Khuê", "HN-THUYKHUE-CB9",
+     ((O, TAYHO),)),
+    ("hoilhpn.tayho", "Phan Thị Hồng Nhung", "Ủy viên BCH Đảng bộ quận, Chủ tịch Hội LHPN quận", "HN-TAYHO-HLHPN",
+     ((O, TAYHO),)),
+    # Tây Hồ: Fatherland Front monitors named by the district committee
+    ("mttq.tayho", "Đinh Văn Sơn", "Chủ tịch Ủy ban MTTQ quận Tây Hồ", "HN-TAYHO-MTTQ", ((M, TAYHO),)),
+    ("mttq.pho.tayho", "Lương Thị Thanh Hương", "Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ", "HN-TAYHO-MTTQ",
+     ((M, TAYHO),)),
+    ("mttq.thuykhue", "Tạ Quang Vinh", "Chủ tịch Ủy ban MTTQ phường Thụy Khuê", THUYKHUE, ((M, TAYHO),)),
+    ("mttq.phuthuong", "Kiều Thị Bích Ngọc", "Chủ tịch Ủy ban MTTQ phường Phú Thượng", PHUTHUONG, ((M, TAYHO),)),
     # Tây Hồ: office and inspection
     ("vanphong.tayho", "Mai Văn Khánh", "Ủy viên BCH Đảng bộ quận, Chánh Văn phòng Quận ủy", "HN-TAYHO-VPQU",
-     (SEC, O)),
-    ("ubkt.tayho", "Cao Thị Thanh Thủy", "Ủy viên Ủy ban Kiểm tra Quận ủy", "HN-TAYHO-UBKT", (INS,)),
+     ((SEC, TAYHO), (O, TAYHO))),
+    ("ubkt.tayho", "Cao Thị Thanh Thủy", "Ủy viên Ủy ban Kiểm tra Quận ủy", "HN-TAYHO-UBKT", ((INS, TAYHO),)),
     # Huyện Yên Sơn
-    ("bithu.yenson", "Hà Văn Quang", "Bí thư Huyện ủy Yên Sơn", "TQ-YENSON", (S,)),
-    ("pbt.yenson", "Ma Văn Kiên", "Phó Bí thư Thường trực Huyện ủy, Chủ tịch HĐND huyện", "TQ-YENSON", (S, O)),
-    ("btv.yenson", "Nông Thị Hạnh", "Ủy viên BTV Huyện ủy, Trưởng Ban Tuyên giáo Huyện ủy", "TQ-YENSON", (S,)),
-    ("bithu.mybang", "Hoàng Minh Tiến", "Bí thư Đảng ủy xã Mỹ Bằng", "TQ-YENSON-MYBANG", (O,)),
-    ("chutich.mybang", "Lý Văn Hòa", "Phó Bí thư Đảng ủy, Chủ tịch UBND xã Mỹ Bằng", "TQ-YENSON-MYBANG", (O,)),
-    ("bithu.daovien", "Quan Thị Dung", "Bí thư Đảng ủy xã Đạo Viện", "TQ-YENSON-DAOVIEN", (O,)),
-    ("chutich.daovien", "Triệu Đức Mạnh", "Chủ tịch UBND xã Đạo Viện", "TQ-YENSON-DAOVIEN", (O,)),
-    ("bithu.trungmon", "Chu Văn Thắng", "Bí thư Đảng ủy xã Trung Môn", "TQ-YENSON-TRUNGMON", (O,)),
-    ("chutich.trungmon", "Lã Thị Thu", "Chủ tịch UBND xã Trung Môn", "TQ-YENSON-TRUNGMON", (O,)),
-    ("truongphong.ktht", "Vương Đình Nam", "Trưởng phòng Kinh tế - Hạ tầng huyện Yên Sơn", "TQ-YENSON-KTHT", (O,)),
-    ("mttq.yenson", "Sầm Văn Lực", "Chủ tịch Ủy ban MTTQ huyện Yên Sơn", "TQ-YENSON-MTTQ", (M,)),
-    ("mttq.pho.yenson", "Âu Thị Phương", "Phó Chủ tịch Ủy ban MTTQ huyện Yên Sơn", "TQ-YENSON-MTTQ", (M,)),
-    ("mttq.mybang", "Hà Thị Xuân", "Chủ tịch Ủy ban MTTQ xã Mỹ Bằng", "TQ-YENSON-MYBANG", (M,)),
-    ("vanphong.yenson", "Lò Thị Huyền", "Phó Chánh Văn phòng Huyện ủy Yên Sơn", "TQ-YENSON-VPHU", (SEC,)),
+    ("bithu.yenson", "Hà Văn Quang", "Bí thư Huyện ủy Yên Sơn", YENSON, ((S, YENSON),)),
+    ("pbt.yenson", "Ma Văn Kiên", "Phó Bí thư Thường trực Huyện ủy, Chủ tịch HĐND huyện", YENSON,
+     ((S, YENSON), (O, YENSON))),
+    ("btv.yenson", "Nông Thị Hạnh", "Ủy viên BTV Huyện ủy, Trưởng Ban Tuyên giáo Huyện ủy", YENSON, ((S, YENSON),)),
+    ("bithu.mybang", "Hoàng Minh Tiến", "Bí thư Đảng ủy xã Mỹ Bằng", MYBANG, ((O, YENSON),)),
+    ("chutich.mybang", "Lý Văn Hòa", "Phó Bí thư Đảng ủy, Chủ tịch UBND xã Mỹ Bằng", MYBANG, ((O, YENSON),)),
+    ("bithu.daovien", "Quan Thị Dung", "Bí thư Đảng ủy xã Đạo Viện", DAOVIEN, ((O, YENSON),)),
+    ("chutich.daovien", "Triệu Đức Mạnh", "Chủ tịch UBND xã Đạo Viện", DAOVIEN, ((O, YENSON),)),
+    ("bithu.trungmon", "Chu Văn Thắng", "Bí thư Đảng ủy xã Trung Môn", TRUNGMON, ((O, YENSON),)),
+    ("chutich.trungmon", "Lã Thị Thu", "Chủ tịch UBND xã Trung Môn", TRUNGMON, ((O, YENSON),)),
+    ("truongphong.ktht", "Vương Đình Nam", "Trưởng phòng Kinh tế - Hạ tầng huyện Yên Sơn", "TQ-YENSON-KTHT",
+     ((O, YENSON),)),
+    ("mttq.yenson", "Sầm Văn Lực", "Chủ tịch Ủy ban MTTQ huyện Yên Sơn", "TQ-YENSON-MTTQ", ((M, YENSON),)),
+    ("mttq.pho.yenson", "Âu Thị Phương", "Phó Chủ tịch Ủy ban MTTQ huyện Yên Sơn", "TQ-YENSON-MTTQ",
+     ((M, YENSON),)),
+    ("mttq.mybang", "Hà Thị Xuân", "Chủ tịch Ủy ban MTTQ xã Mỹ Bằng", MYBANG, ((M, YENSON),)),
+    ("vanphong.yenson", "Lò Thị Huyền", "Phó Chánh Văn phòng Huyện ủy Yên Sơn", "TQ-YENSON-VPHU", ((SEC, YENSON),)),
+    ("ubkt.yenson", "Nguyễn Đức Thọ", "Ủy viên Ủy ban Kiểm tra Huyện ủy Yên Sơn", "TQ-YENSON-UBKT",
+     ((INS, YENSON),)),
 ]
 
-#: reference documents every registration of the area cites ({y} is the task's year)
-AREA_REFERENCES = {
-    "HN": "Kết luận số 03-KL/QU ngày 28/10/{y1} của Ban Thường vụ Quận ủy Tây Hồ về đăng ký, giải quyết việc "
-          "khó năm {y}",
-    "TQ": "Kế hoạch số 09-KH/HU ngày 30/10/{y1} của Ban Thường vụ Huyện ủy Yên Sơn về giao việc đột phá, đổi mới "
-          "năm {y}",
+#: each person's post from the reform on: (position, unit code, grants) — None keeps the position. The grants
+#: are added to those held in the district, which go at YEAR_CLOSE_DAY
+AFTER_REFORM: dict[str, tuple[str | None, str, Grants]] = {
+    # Hà Nội: the city committee (Thành ủy)
+    "bithu.tayho": ("Ủy viên Ban Thường vụ Thành ủy Hà Nội, nguyên Bí thư Quận ủy Tây Hồ", HN, ((S, HN),)),
+    "vanphong.tayho": ("Phó Chánh Văn phòng Thành ủy Hà Nội, nguyên Chánh Văn phòng Quận ủy Tây Hồ", "HN-VPTU",
+                       ((SEC, HN), (O, HN))),
+    "ubkt.tayho": ("Ủy viên Ủy ban Kiểm tra Thành ủy Hà Nội", "HN-UBKT", ((INS, HN),)),
+    "mttq.tayho": ("Phó Chủ tịch Ủy ban MTTQ Việt Nam thành phố Hà Nội, nguyên Chủ tịch Ủy ban MTTQ quận Tây Hồ",
+                   "HN-MTTQ", ((M, HN),)),
+    "btv.danvan": ("Phó Trưởng Ban Dân vận Thành ủy Hà Nội, nguyên Trưởng Ban Dân vận Quận ủy Tây Hồ", "HN-BDV",
+                   ((O, HN),)),
+    # Phường Thụy Khuê
+    "bithu.thuykhue": (None, THUYKHUE, ((S, THUYKHUE), (O, THUYKHUE))),
+    "pbt.tayho": ("Phó Bí thư Thường trực Đảng ủy phường Thụy Khuê, nguyên Phó Bí thư Thường trực Quận ủy Tây Hồ",
+                  THUYKHUE, ((S, THUYKHUE),)),
+    "chutich.thuykhue": (None, THUYKHUE, ((O, THUYKHUE),)),
+    "bithu.tdp9": (None, "HN-THUYKHUE-CB9", ((O, THUYKHUE),)),
+    "mttq.thuykhue": (None, THUYKHUE, ((M, THUYKHUE),)),
+    # Phường Phú Thượng; its Party secretary also sits on the city's executive committee
+    "bithu.phuthuong": ("Ủy viên BCH Đảng bộ Thành phố, Bí thư Đảng ủy phường Phú Thượng", PHUTHUONG,
+                        ((S, PHUTHUONG), (O, PHUTHUONG), (O, HN))),
+    "chutich.tayho": ("Phó Bí thư Thường trực Đảng ủy phường Phú Thượng, nguyên Chủ tịch UBND quận Tây Hồ",
+                      PHUTHUONG, ((S, PHUTHUONG),)),
+    "chutich.phuthuong": (None, PHUTHUONG, ((O, PHUTHUONG),)),
+    "hoilhpn.tayho": ("Ủy viên BCH Đảng bộ phường, Chủ tịch Hội LHPN phường Phú Thượng", PHUTHUONG,
+                      ((O, PHUTHUONG),)),
+    "mttq.phuthuong": (None, PHUTHUONG, ((M, PHUTHUONG),)),
+    # Phường Quảng An, Phường Yên Phụ
+    "bithu.quangan": (None, QUANGAN, ((S, QUANGAN), (O, QUANGAN))),
+    "chutich.quangan": ("Phó Bí thư Đảng ủy, Chủ tịch UBND phường Quảng An", QUANGAN, ((S, QUANGAN), (O, QUANGAN))),
+    "bithu.yenphu": (None, YENPHU, ((S, YENPHU), (O, YENPHU))),
+    "btv.tochuc": ("Phó Bí thư Thường trực Đảng ủy phường Yên Phụ, nguyên Trưởng Ban Tổ chức Quận ủy Tây Hồ",
+                   YENPHU, ((S, YENPHU),)),
+    "chutich.yenphu": (None, YENPHU, ((O, YENPHU),)),
+    "mttq.pho.tayho": ("Chủ tịch Ủy ban MTTQ phường Yên Phụ, nguyên Phó Chủ tịch Ủy ban MTTQ quận Tây Hồ", YENPHU,
+                       ((M, YENPHU),)),
+    # Tuyên Quang: the province committee (Tỉnh ủy)
+    "bithu.yenson": ("Ủy viên Ban Thường vụ Tỉnh ủy Tuyên Quang, nguyên Bí thư Huyện ủy Yên Sơn", TQ, ((S, TQ),)),
+    "vanphong.yenson": ("Phó Chánh Văn phòng Tỉnh ủy Tuyên Quang", "TQ-VPTU", ((SEC, TQ),)),
+    "ubkt.yenson": ("Ủy viên Ủy ban Kiểm tra Tỉnh ủy Tuyên Quang", "TQ-UBKT", ((INS, TQ),)),
+    "mttq.yenson": ("Phó Chủ tịch Ủy ban MTTQ Việt Nam tỉnh Tuyên Quang, nguyên Chủ tịch Ủy ban MTTQ huyện Yên Sơn",
+                    "TQ-MTTQ", ((M, TQ),)),
+    "pbt.yenson": ("Ủy viên BCH Đảng bộ tỉnh, Phó Trưởng Ban Quản lý dự án đầu tư xây dựng tỉnh, nguyên Phó Bí thư "
+                   "Thường trực Huyện ủy Yên Sơn", TQ, ((O, TQ),)),
+    "truongphong.ktht": ("Trưởng phòng Quy hoạch – Kiến trúc, Sở Xây dựng tỉnh Tuyên Quang, nguyên Trưởng phòng "
+                         "Kinh tế - Hạ tầng huyện Yên Sơn", "TQ-SXD-QHKT", ((O, TQ),)),
+    # Xã Mỹ Bằng
+    "bithu.mybang": (None, MYBANG, ((S, MYBANG), (O, MYBANG))),
+    "btv.yenson": ("Phó Bí thư Thường trực Đảng ủy xã Mỹ Bằng, nguyên Ủy viên BTV Huyện ủy Yên Sơn", MYBANG,
+                   ((S, MYBANG),)),
+    "chutich.mybang": (None, MYBANG, ((O, MYBANG),)),
+    "mttq.mybang": (None, MYBANG, ((M, MYBANG),)),
+    # Xã Đạo Viện; its Party secretary also sits on the province's executive committee
+    "bithu.daovien": ("Ủy viên BCH Đảng bộ tỉnh, Bí thư Đảng ủy xã Đạo Viện", DAOVIEN,
+                      ((S, DAOVIEN), (O, DAOVIEN), (O, TQ))),
+    "chutich.daovien": (None, DAOVIEN, ((O, DAOVIEN),)),
+    "mttq.pho.yenson": ("Chủ tịch Ủy ban MTTQ xã Đạo Viện, nguyên Phó Chủ tịch Ủy ban MTTQ huyện Yên Sơn", DAOVIEN,
+                        ((M, DAOVIEN),)),
+    # Xã Trung Môn
+    "bithu.trungmon": (None, TRUNGMON, ((S, TRUNGMON), (O, TRUNGMON))),
+    "chutich.trungmon": (None, TRUNGMON, ((O, TRUNGMON),)),
 }
 
-QD_TAYHO_PREV, QD_TAYHO_CURR = "Quyết định số 25-QĐ/QU", "Quyết định số 112-QĐ/QU"
-QD_YENSON_PREV, QD_YENSON_CURR = "Quyết định số 1520-QĐ/HU", "Quyết định số 1684-QĐ/HU"
+#: accounts the province offices create at the reform, for the new ward and commune committees
+NEW_AT_REFORM: list[tuple[str, str, str, str, Grants]] = [
+    ("vanphong.thuykhue", "Đỗ Thị Thu Trang", "Chánh Văn phòng Đảng ủy phường Thụy Khuê", THUYKHUE,
+     ((SEC, THUYKHUE),)),
+    ("ubkt.thuykhue", "Phùng Văn Hải", "Chủ nhiệm Ủy ban Kiểm tra Đảng ủy phường Thụy Khuê", THUYKHUE,
+     ((INS, THUYKHUE),)),
+    ("vanphong.phuthuong", "Lại Thị Hoa", "Chánh Văn phòng Đảng ủy phường Phú Thượng", PHUTHUONG,
+     ((SEC, PHUTHUONG),)),
+    ("ubkt.phuthuong", "Khúc Minh Đức", "Chủ nhiệm Ủy ban Kiểm tra Đảng ủy phường Phú Thượng", PHUTHUONG,
+     ((INS, PHUTHUONG),)),
+    ("vanphong.mybang", "Ma Thị Liên", "Chánh Văn phòng Đảng ủy xã Mỹ Bằng", MYBANG, ((SEC, MYBANG),)),
+    ("ubkt.mybang", "Nông Văn Chiến", "Chủ nhiệm Ủy ban Kiểm tra Đảng ủy xã Mỹ Bằng", MYBANG, ((INS, MYBANG),)),
+]
+
+#: the reform takes effect (month, day of the previous year); the district committees close their year
+REFORM_DAY, YEAR_CLOSE_DAY = (7, 1), (12, 27)
+
+#: the secretariat of each province's top unit, who carries the reform out and runs its mid-year reviews
+PROVINCE_OFFICES = {HN: "vanphong.hanoi", TQ: "vanphong.tuyenquang"}
+
+#: reference documents every registration with a committee cites ({y} is the task's year); a ward or commune
+#: committee not listed cites its own plan (``_references``)
+COMMITTEE_REFERENCES = {
+    TAYHO: "Kết luận số 03-KL/QU ngày 28/10/{y1} của Ban Thường vụ Quận ủy Tây Hồ về đăng ký, giải quyết việc "
+           "khó năm {y}",
+    YENSON: "Kế hoạch số 09-KH/HU ngày 30/10/{y1} của Ban Thường vụ Huyện ủy Yên Sơn về giao việc đột phá, đổi mới "
+            "năm {y}",
+    HN: "Kế hoạch số 21-KH/TU ngày 30/10/{y1} của Ban Thường vụ Thành ủy Hà Nội về đăng ký, giải quyết việc khó "
+        "năm {y}",
+    TQ: "Kế hoạch số 14-KH/TU ngày 31/10/{y1} của Ban Thường vụ Tỉnh ủy Tuyên Quang về giao việc đột phá, đổi mới "
+        "năm {y}",
+}
+
+QD_TAYHO_PREV, QD_YENSON_PREV = "Quyết định số 25-QĐ/QU", "Quyết định số 1520-QĐ/HU"
+QD_HANOI, QD_TUYENQUANG = "Quyết định số 1125-QĐ/TU", "Quyết định số 864-QĐ/TU"
+QD_THUYKHUE, QD_PHUTHUONG, QD_YENPHU = "Quyết định số 12-QĐ/ĐU", "Quyết định số 09-QĐ/ĐU", "Quyết định số 07-QĐ/ĐU"
+QD_MYBANG, QD_DAOVIEN = "Quyết định số 05-QĐ/ĐU", "Quyết định số 06-QĐ/ĐU"
 
 PREVIOUS, CURRENT = -1, 0
 
@@ -185,9 +359,10 @@ class On(NamedTuple):
     day: int
 
 
-# Each task: "key" (to refer to it), "year" (PREVIOUS or CURRENT), "owner" (username), "unit" (a unit code for a
-# collective registration, registered by its head), the Form A fields, "deadline" and milestones as (month, day),
-# indicators as (name, unit, baseline, target), and "steps" replayed through the services after creation:
+# Each task: "key" (to refer to it), "year" (PREVIOUS or CURRENT), "committee" (the code of the committee it is
+# registered with), "owner" (username), "unit" (a unit code for a collective registration, registered by its
+# head), the Form A fields, "deadline" and milestones as (month, day), indicators as (name, unit, baseline,
+# target), and "steps" replayed through the services after creation:
 #   ("submit",)  ("withdraw", reason)  ("return", standing, comment)  ("update", {changes})
 #   ("adjust", standing, reason, {changes})  ("approve", standing, monitor, decision ref, On(month, day))
 # A task is registered in January of its year (a day set by its place in the list), each step one day after the
@@ -197,7 +372,7 @@ class On(NamedTuple):
 TASKS: list[dict[str, Any]] = [
     # ---------------------------------------------------------------- previous year: decided
     {
-        "key": "canal",
+        "key": "canal", "committee": TAYHO,
         "year": PREVIOUS, "owner": "chutich.thuykhue", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Giải phóng mặt bằng dự án cải tạo môi trường khu dân cư quanh mương thoát nước Thụy Khuê",
         "situation": "Dự án khởi động từ năm 2012 nhưng vướng giải phóng mặt bằng suốt hơn mười năm; hết năm "
@@ -224,7 +399,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "pbt.tayho", "mttq.thuykhue", QD_TAYHO_PREV, On(1, 22))],
     },
     {
-        "key": "nam_thang_long",
+        "key": "nam_thang_long", "committee": TAYHO,
         "year": PREVIOUS, "owner": "bithu.phuthuong", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Chỉ đạo giải phóng mặt bằng 104 ha dự án khu đô thị Nam Thăng Long giai đoạn 3",
         "situation": "Dự án triển khai từ đầu những năm 2000; qua gần hai mươi năm mới giải phóng được khoảng 30% "
@@ -247,8 +422,8 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "bithu.tayho", "mttq.phuthuong", QD_TAYHO_PREV, On(1, 22))],
     },
     {
-        "key": "tam_da",
-        "year": PREVIOUS, "owner": "bithu.thuykhue", "unit": "HN-TAYHO-THUYKHUE", "kind": "hard",
+        "key": "tam_da", "committee": TAYHO,
+        "year": PREVIOUS, "owner": "bithu.thuykhue", "unit": THUYKHUE, "kind": "hard",
         "field": "Trật tự đô thị",
         "title": "Thu hồi 120 m² đất tại số 18 phố Tam Đa để xây nhà sinh hoạt cộng đồng tổ dân phố số 9 và 11",
         "situation": "Vụ việc tồn đọng gần hai mươi năm: diện tích đất công tại số 18 Tam Đa bị sử dụng không "
@@ -277,7 +452,7 @@ TASKS: list[dict[str, Any]] = [
         ],
     },
     {
-        "key": "my_bang_plan",
+        "key": "my_bang_plan", "committee": YENSON,
         "year": PREVIOUS, "owner": "truongphong.ktht", "unit": "TQ-YENSON-KTHT", "kind": "breakthrough",
         "field": "Kinh tế",
         "title": "Tham mưu lập, thẩm định, trình phê duyệt quy hoạch chi tiết khu trung tâm xã Mỹ Bằng theo tiêu "
@@ -307,7 +482,7 @@ TASKS: list[dict[str, Any]] = [
         ],
     },
     {
-        "key": "dao_vien_land",
+        "key": "dao_vien_land", "committee": YENSON,
         "year": PREVIOUS, "owner": "chutich.daovien", "kind": "breakthrough", "field": "Khác",
         "title": "Rà soát, xử lý dứt điểm tồn tại trong quản lý quỹ đất công ích 5% của xã Đạo Viện",
         "situation": "Quỹ đất công ích 5% của xã theo sổ sách là 44.000 m²; qua nhiều thời kỳ quản lý lỏng lẻo, "
@@ -329,8 +504,8 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "pbt.yenson", "mttq.pho.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
-        "key": "dao_vien_mining",
-        "year": PREVIOUS, "owner": "bithu.daovien", "unit": "TQ-YENSON-DAOVIEN", "kind": "hard",
+        "key": "dao_vien_mining", "committee": YENSON,
+        "year": PREVIOUS, "owner": "bithu.daovien", "unit": DAOVIEN, "kind": "hard",
         "field": "Quốc phòng – an ninh",
         "title": "Chấm dứt tình trạng khai thác khoáng sản trái phép trên địa bàn xã Đạo Viện",
         "situation": "Nhiều năm khai thác khoáng sản trái phép diễn ra công khai; cấp ủy, chính quyền đã vào cuộc "
@@ -348,7 +523,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
-        "key": "dam_bay",
+        "key": "dam_bay", "committee": TAYHO,
         "year": PREVIOUS, "owner": "pbt.tayho", "kind": "hard", "field": "Môi trường",
         "title": "Di dời các phương tiện thủy nội địa neo đậu tại khu vực đầm Bảy ra khỏi hồ Tây",
         "situation": "Nhiều phương tiện thủy nội địa neo đậu lâu năm tại đầm Bảy gây ô nhiễm mặt nước, mất mỹ "
@@ -367,7 +542,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "bithu.tayho", "mttq.pho.tayho", QD_TAYHO_PREV, On(1, 22))],
     },
     {
-        "key": "quang_an_violations",
+        "key": "quang_an_violations", "committee": TAYHO,
         "year": PREVIOUS, "owner": "chutich.quangan", "kind": "hard", "field": "Trật tự đô thị",
         "title": "Xử lý công trình vi phạm trật tự xây dựng trên đất nông nghiệp ven hồ Tây",
         "situation": "Một số công trình xây dựng trái phép trên đất nông nghiệp ven hồ tồn tại nhiều năm.",
@@ -381,7 +556,7 @@ TASKS: list[dict[str, Any]] = [
                                             "trì; xin rút để đăng ký việc khó khác đúng thẩm quyền của phường.")],
     },
     {
-        "key": "yen_son_gpmb",
+        "key": "yen_son_gpmb", "committee": YENSON,
         "year": PREVIOUS, "owner": "pbt.yenson", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Lãnh đạo, chỉ đạo bảo đảm tiến độ bồi thường, giải phóng mặt bằng các công trình trọng điểm của "
                  "huyện",
@@ -403,7 +578,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",), ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_PREV, On(1, 24))],
     },
     {
-        "key": "my_bang_urban",
+        "key": "my_bang_urban", "committee": YENSON,
         "year": PREVIOUS, "owner": "bithu.mybang", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Chỉ đạo thực hiện các tiêu chí xây dựng đô thị loại V tại xã Mỹ Bằng",
         "situation": "Đô thị loại V là việc mới, việc khó của xã; thu nhập bình quân đầu người mới đạt 46 triệu "
@@ -422,21 +597,22 @@ TASKS: list[dict[str, Any]] = [
     },
     # ---------------------------------------------------------------- current year: every state
     {
-        "key": "canal_rest",
+        "key": "canal_rest", "committee": HN,  # the district's successor takes its unfinished work
         "year": CURRENT, "owner": "chutich.thuykhue", "kind": "hard", "field": "GPMB – tái định cư",
         "carry": "canal",
         "carry_reason": "Việc chưa hoàn thành năm {y1} (36/44 hộ đã bàn giao mặt bằng); Ban Thường vụ Quận ủy kết "
-                        "luận chuyển sang năm {y} để vận động 8 hộ còn lại khi có quỹ nhà tái định cư.",
+                        "luận chuyển sang năm {y} để vận động 8 hộ còn lại khi có quỹ nhà tái định cư; Quận ủy kết "
+                        "thúc hoạt động, Ban Thường vụ Thành ủy tiếp nhận, tiếp tục chỉ đạo.",
         "title": "Hoàn thành bàn giao mặt bằng 8 hộ còn lại của dự án mương thoát nước Thụy Khuê",
         "situation": "Năm {y1} đã vận động được 36/44 hộ bàn giao mặt bằng; 8 hộ còn lại cam kết đồng thuận khi "
                      "có quỹ nhà tái định cư.",
         "goal": "8 hộ còn lại bàn giao mặt bằng, hoàn thành giải phóng mặt bằng toàn dự án.",
         "deliverable": "Biên bản bàn giao mặt bằng của 8 hộ; mặt bằng sạch bàn giao cho chủ đầu tư.",
-        "measures": "Phối hợp quận hoàn thiện hồ sơ tái định cư cho từng hộ; tiếp tục gặp gỡ, giữ cam kết với các "
+        "measures": "Phối hợp Sở Xây dựng hoàn thiện hồ sơ tái định cư cho từng hộ; tiếp tục gặp gỡ, giữ cam kết với các "
                     "hộ; công khai tiến độ bố trí nhà.",
-        "coordinating_units": "Ban Bồi thường GPMB quận; UB MTTQ phường Thụy Khuê",
+        "coordinating_units": "Ban Quản lý dự án đầu tư xây dựng khu vực phường; UB MTTQ phường Thụy Khuê",
         "authority": "superior",
-        "support_requested": "Đề nghị Thành phố sớm bàn giao quỹ nhà tái định cư cho quận.",
+        "support_requested": "Đề nghị Thành phố sớm bàn giao quỹ nhà tái định cư cho phường.",
         "deadline": (10, 31),
         "indicators": [("Hộ chưa bàn giao mặt bằng", "hộ", 8, 0)],
         "milestones": [(5, 31, "Hoàn thành hồ sơ đề nghị bố trí tái định cư cho 8 hộ"),
@@ -444,7 +620,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [
             ("update", {}),
             ("submit",),
-            ("adjust", "pbt.tayho", "Quỹ nhà tái định cư của Thành phố dự kiến bàn giao trong quý IV: điều chỉnh "
+            ("adjust", "bithu.tayho", "Quỹ nhà tái định cư của Thành phố dự kiến bàn giao trong quý IV: điều chỉnh "
                                     "thời hạn và bổ sung chỉ tiêu bố trí nhà tái định cư.", {
                 "deadline": (12, 15),
                 "indicators": [("Hộ chưa bàn giao mặt bằng", "hộ", 8, 0),
@@ -452,12 +628,12 @@ TASKS: list[dict[str, Any]] = [
                 "milestones": [(5, 31, "Hoàn thành hồ sơ đề nghị bố trí tái định cư cho 8 hộ"),
                                (11, 30, "Bố trí nhà tái định cư và nhận bàn giao mặt bằng")],
             }),
-            ("approve", "pbt.tayho", "mttq.thuykhue", QD_TAYHO_CURR, On(1, 27)),
+            ("approve", "bithu.tayho", "mttq.tayho", QD_HANOI, On(1, 27)),
         ],
     },
     {
-        "key": "tam_da_house",
-        "year": CURRENT, "owner": "bithu.tdp9", "unit": "HN-TAYHO-THUYKHUE-CB9", "kind": "mass_mobilisation",
+        "key": "tam_da_house", "committee": THUYKHUE,
+        "year": CURRENT, "owner": "bithu.tdp9", "unit": "HN-THUYKHUE-CB9", "kind": "mass_mobilisation",
         "field": "Văn hóa – xã hội",
         "title": "Dân vận khéo: Nhân dân tổ dân phố số 9 và 11 cùng góp ý, giám sát xây dựng nhà sinh hoạt cộng "
                  "đồng tại số 18 Tam Đa",
@@ -473,10 +649,10 @@ TASKS: list[dict[str, Any]] = [
                        ("Nhà sinh hoạt cộng đồng đưa vào sử dụng", "công trình", 0, 1)],
         "milestones": [(3, 31, "Lấy ý kiến Nhân dân về phương án thiết kế"),
                        (8, 15, "Nghiệm thu, đưa công trình vào sử dụng")],
-        "steps": [("submit",), ("approve", "btv.danvan", "mttq.thuykhue", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "bithu.thuykhue", "mttq.thuykhue", QD_THUYKHUE, On(1, 27))],
     },
     {
-        "key": "phu_thuong_jobs",
+        "key": "phu_thuong_jobs", "committee": PHUTHUONG,
         "year": CURRENT, "owner": "chutich.phuthuong", "kind": "hard", "field": "Văn hóa – xã hội",
         "title": "Ổn định đời sống, chuyển đổi nghề cho lao động các hộ bị thu hồi đất dự án Nam Thăng Long giai "
                  "đoạn 3",
@@ -486,16 +662,16 @@ TASKS: list[dict[str, Any]] = [
         "deliverable": "Danh sách lao động đã được đào tạo nghề, giới thiệu việc làm; báo cáo kết quả.",
         "measures": "Khảo sát nhu cầu từng hộ; phối hợp trung tâm dịch vụ việc làm mở lớp nghề; kết nối doanh "
                     "nghiệp trên địa bàn tuyển dụng.",
-        "coordinating_units": "Phòng Lao động – Thương binh và Xã hội quận; Hội Nông dân phường",
+        "coordinating_units": "Phòng Văn hóa – Xã hội phường; Trung tâm Dịch vụ việc làm Hà Nội; Hội Nông dân phường",
         "deadline": (11, 30),
         "indicators": [("Lao động được hỗ trợ chuyển đổi nghề", "người", 0, 120)],
         "milestones": [(4, 30, "Khảo sát nhu cầu chuyển đổi nghề"),
                        (10, 31, "Hoàn thành các lớp đào tạo nghề")],
-        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "bithu.phuthuong", "mttq.phuthuong", QD_PHUTHUONG, On(1, 27))],
     },
     {
-        "key": "quang_an_waste",
-        "year": CURRENT, "owner": "bithu.quangan", "unit": "HN-TAYHO-QUANGAN", "kind": "mass_mobilisation",
+        "key": "quang_an_waste", "committee": QUANGAN,
+        "year": CURRENT, "owner": "bithu.quangan", "unit": QUANGAN, "kind": "mass_mobilisation",
         "field": "Môi trường",
         "title": "Xóa các điểm tập kết rác tự phát ven hồ Tây, cải tạo thành bồn hoa, sân chơi",
         "situation": "Ven hồ còn nhiều điểm đổ rác tự phát, tái diễn sau mỗi đợt ra quân.",
@@ -506,11 +682,11 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Điểm tập kết rác tự phát", "điểm", None, 0)],
         "milestones": [(11, 30, "Xóa toàn bộ điểm rác")],
         "steps": [("submit",),
-                  ("return", "btv.danvan", "Chỉ tiêu chưa lượng hóa: đề nghị ghi rõ số điểm rác tự phát hiện có "
+                  ("return", "chutich.quangan", "Chỉ tiêu chưa lượng hóa: đề nghị ghi rõ số điểm rác tự phát hiện có "
                                            "(giá trị ban đầu) và bổ sung mốc tiến độ theo quý.")],
     },
     {
-        "key": "yen_phu_stoves",
+        "key": "yen_phu_stoves", "committee": YENPHU,
         "year": CURRENT, "owner": "chutich.yenphu", "kind": "mass_mobilisation", "field": "Môi trường",
         "title": "Vận động hộ gia đình, hộ kinh doanh chấm dứt sử dụng bếp than tổ ong",
         "situation": "Trên địa bàn phường còn 54 hộ dùng bếp than tổ ong, gây ô nhiễm không khí trong khu dân cư.",
@@ -521,11 +697,11 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (9, 30),
         "indicators": [("Hộ còn sử dụng bếp than tổ ong", "hộ", 54, 0)],
         "milestones": [(6, 30, "Giảm còn dưới 20 hộ"), (9, 30, "Không còn hộ sử dụng")],
-        "steps": [("submit",), ("approve", "btv.tochuc", "mttq.pho.tayho", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "btv.tochuc", "mttq.pho.tayho", QD_YENPHU, On(1, 27))],
     },
     {
-        "key": "yen_phu_online",
-        "year": CURRENT, "owner": "bithu.yenphu", "unit": "HN-TAYHO-YENPHU", "kind": "breakthrough",
+        "key": "yen_phu_online", "committee": YENPHU,
+        "year": CURRENT, "owner": "bithu.yenphu", "unit": YENPHU, "kind": "breakthrough",
         "field": "Cải cách hành chính – chuyển đổi số",
         "title": "Tiếp nhận, giải quyết thủ tục hành chính cấp phường hoàn toàn trên môi trường điện tử",
         "situation": "Tỷ lệ hồ sơ nộp trực tuyến mới đạt khoảng 45%; người cao tuổi còn ngại dùng dịch vụ công.",
@@ -538,16 +714,18 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
-        "key": "archives",
-        "year": CURRENT, "owner": "vanphong.tayho", "unit": "HN-TAYHO-VPQU", "kind": "breakthrough",
+        "key": "archives", "committee": HN,
+        "year": CURRENT, "owner": "vanphong.tayho", "kind": "breakthrough",
         "field": "Cải cách hành chính – chuyển đổi số",
-        "title": "Số hóa hồ sơ, tài liệu lưu trữ của Quận ủy giai đoạn 2010–2020",
-        "situation": "Tài liệu giấy lưu trữ nhiều năm, tra cứu chậm, có nguy cơ hư hỏng.",
-        "goal": "Toàn bộ hồ sơ giai đoạn 2010–2020 được số hóa, tra cứu được trên hệ thống.",
+        "title": "Tiếp nhận, số hóa hồ sơ, tài liệu lưu trữ của Quận ủy Tây Hồ giai đoạn 2010–2025",
+        "situation": "Quận ủy Tây Hồ kết thúc hoạt động từ ngày 01/7/{y1}; tài liệu giấy lưu trữ nhiều năm chuyển về Văn "
+                     "phòng Thành ủy, tra cứu chậm, có nguy cơ hư hỏng.",
+        "goal": "Toàn bộ hồ sơ của Quận ủy giai đoạn 2010–2025 được tiếp nhận, số hóa, tra cứu được trên hệ thống.",
         "deliverable": "Cơ sở dữ liệu tài liệu lưu trữ số hóa, có biên bản nghiệm thu.",
         "measures": "Phân loại, chỉnh lý hồ sơ; thuê đơn vị số hóa; kiểm tra chất lượng từng đợt.",
-        "coordinating_units": "Trung tâm Lưu trữ lịch sử Thành phố",
-        "resources": "Kinh phí chi thường xuyên của Văn phòng Quận ủy",
+        "coordinating_units": "Trung tâm Lưu trữ lịch sử Thành phố; Đảng ủy các phường Thụy Khuê, Phú Thượng, "
+                              "Quảng An, Yên Phụ",
+        "resources": "Kinh phí chi thường xuyên của Văn phòng Thành ủy",
         "deadline": (12, 15),
         "indicators": [("Trang tài liệu được số hóa", "trang", 0, 250000),
                        ("Hồ sơ tra cứu được trên hệ thống", "%", 0, 100)],
@@ -555,25 +733,25 @@ TASKS: list[dict[str, Any]] = [
         "steps": [("submit",)],
     },
     {
-        "key": "handbook",
+        "key": "handbook", "committee": HN,
         "year": CURRENT, "owner": "btv.danvan", "kind": "mass_mobilisation", "field": "Xây dựng Đảng",
         "title": "Biên soạn Cẩm nang \"Dân vận khéo\" trong giải phóng mặt bằng và tập huấn cho cán bộ cơ sở",
         "situation": "Cách làm hay trong vận động Nhân dân bàn giao mặt bằng chưa được tổng hợp, nhân rộng; đội "
-                     "ngũ bí thư chi bộ, tổ trưởng tổ dân phố thay đổi nhiều.",
+                     "ngũ bí thư chi bộ, tổ trưởng tổ dân phố thay đổi nhiều sau khi sắp xếp đơn vị hành chính.",
         "goal": "Có cẩm nang thống nhất và 100% bí thư chi bộ, tổ trưởng tổ dân phố được tập huấn.",
         "deliverable": "Cẩm nang \"Dân vận khéo\" trong giải phóng mặt bằng được phát hành.",
         "measures": "Tổ chức hội thảo tổng hợp kinh nghiệm các phường; biên soạn, xin ý kiến; tập huấn theo cụm.",
-        "coordinating_units": "UB MTTQ quận; Đảng ủy các phường",
+        "coordinating_units": "Ủy ban MTTQ Việt Nam thành phố; Đảng ủy các phường, xã",
         "reference_documents": "Kế hoạch số 18-KH/QU ngày 30/12/2020 về chủ đề \"Năm Dân vận khéo\"",
         "deadline": (10, 31),
         "indicators": [("Cẩm nang được phát hành", "cuốn", 0, 1),
                        ("Bí thư chi bộ, tổ trưởng tổ dân phố được tập huấn", "người", 0, 400)],
         "milestones": [(4, 30, "Hội thảo tổng hợp kinh nghiệm"), (7, 31, "Phát hành cẩm nang"),
                        (10, 15, "Hoàn thành tập huấn")],
-        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.tayho", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.tayho", QD_HANOI, On(1, 27))],
     },
     {
-        "key": "women_union",
+        "key": "women_union", "committee": PHUTHUONG,
         "year": CURRENT, "owner": "hoilhpn.tayho", "kind": "mass_mobilisation", "field": "GPMB – tái định cư",
         "title": "Vận động hội viên phụ nữ có đất trong diện giải phóng mặt bằng gương mẫu bàn giao",
         "situation": "Nhiều hộ trong diện giải phóng mặt bằng có hội viên phụ nữ là người quyết định trong gia "
@@ -587,22 +765,22 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
-        "key": "quang_an_land",
+        "key": "quang_an_land", "committee": QUANGAN,
         "year": CURRENT, "owner": "chutich.quangan", "kind": "hard", "field": "Trật tự đô thị",
         "title": "Khắc phục dứt điểm vi phạm trong sử dụng đất công, đất nông nghiệp theo kết luận thanh tra",
         "situation": "Kết luận thanh tra chỉ ra nhiều trường hợp sử dụng đất công, đất nông nghiệp sai mục đích; "
                      "việc khắc phục kéo dài.",
         "goal": "Khắc phục dứt điểm các vi phạm theo kết luận thanh tra, không để phát sinh vi phạm mới.",
-        "deliverable": "Báo cáo kết quả khắc phục từng trường hợp gửi Ban Thường vụ Quận ủy.",
+        "deliverable": "Báo cáo kết quả khắc phục từng trường hợp gửi Ban Thường vụ Đảng ủy phường.",
         "measures": "Phân nhóm vi phạm; giao cán bộ theo dõi từng trường hợp; vận động tự khắc phục, xử lý theo "
                     "quy định.",
-        "coordinating_units": "Phòng Tài nguyên và Môi trường quận; Thanh tra quận",
+        "coordinating_units": "Phòng Kinh tế, Hạ tầng và Đô thị phường; Thanh tra Thành phố",
         "deadline": (12, 15),
         "indicators": [("Vi phạm chưa khắc phục", "trường hợp", None, 0)],
         "milestones": [(12, 15, "Khắc phục xong các vi phạm")],
         "steps": [
             ("submit",),
-            ("return", "chutich.tayho", "Đề nghị nêu rõ số trường hợp vi phạm còn tồn tại theo kết luận thanh tra "
+            ("return", "bithu.quangan", "Đề nghị nêu rõ số trường hợp vi phạm còn tồn tại theo kết luận thanh tra "
                                         "và lộ trình xử lý từng nhóm."),
             ("update", {
                 "indicators": [("Vi phạm chưa khắc phục", "trường hợp", 23, 0),
@@ -615,23 +793,24 @@ TASKS: list[dict[str, Any]] = [
         ],
     },
     {
-        "key": "tay_ho_tay_roads",
-        "year": CURRENT, "owner": "chutich.tayho", "kind": "hard", "field": "GPMB – tái định cư",
+        "key": "tay_ho_tay_roads", "committee": HN,
+        "year": CURRENT, "owner": "bithu.phuthuong", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Tháo gỡ vướng mắc giải phóng mặt bằng các tuyến đường khu đô thị Tây Hồ Tây",
         "situation": "Một số tuyến đường khu đô thị Tây Hồ Tây còn vướng mặt bằng, làm chậm kết nối giao thông.",
         "goal": "Bàn giao toàn bộ mặt bằng còn vướng cho chủ đầu tư.",
         "deliverable": "Biên bản bàn giao mặt bằng các tuyến đường.",
         "measures": "Họp định kỳ hằng tháng với chủ đầu tư và các phường; giải quyết dứt điểm đơn thư; đối thoại.",
-        "coordinating_units": "UBND phường Phú Thượng; Ban Bồi thường GPMB quận",
+        "coordinating_units": "UBND các phường Phú Thượng, Xuân Đỉnh; Ban Quản lý dự án đầu tư xây dựng công "
+                              "trình giao thông Thành phố",
         "authority": "superior",
-        "locality": "Quận Tây Hồ",
+        "locality": "Khu đô thị Tây Hồ Tây, phường Phú Thượng",
         "deadline": (12, 15),
         "indicators": [("Diện tích còn vướng mắc", "m²", 3500, 0)],
         "milestones": [(6, 30, "Giải quyết xong đơn thư tồn đọng"), (11, 30, "Bàn giao mặt bằng")],
-        "steps": [("submit",), ("approve", "pbt.tayho", "mttq.tayho", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "bithu.tayho", "mttq.tayho", QD_HANOI, On(1, 27))],
     },
     {
-        "key": "my_bang_investment",
+        "key": "my_bang_investment", "committee": MYBANG,
         "year": CURRENT, "owner": "chutich.mybang", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Thu hút đầu tư hạ tầng thương mại – dịch vụ khu trung tâm xã Mỹ Bằng theo quy hoạch đô thị "
                  "loại V",
@@ -640,23 +819,23 @@ TASKS: list[dict[str, Any]] = [
         "goal": "Thu hút ít nhất hai dự án hạ tầng thương mại – dịch vụ vào khu trung tâm.",
         "deliverable": "Chủ trương đầu tư được chấp thuận cho các dự án.",
         "measures": "Công khai quy hoạch; làm việc với nhà đầu tư; chuẩn bị mặt bằng sạch.",
-        "coordinating_units": "Phòng Tài chính – Kế hoạch huyện; Phòng Kinh tế - Hạ tầng huyện",
+        "coordinating_units": "Sở Tài chính tỉnh; Phòng Kinh tế UBND xã",
         "authority": "superior",
         "deadline": (12, 15),
         "indicators": [("Dự án được chấp thuận chủ trương đầu tư", "dự án", 0, 2)],
         "milestones": [(6, 30, "Tổ chức hội nghị xúc tiến đầu tư")],
-        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.mybang", QD_YENSON_CURR, On(1, 28))],
+        "steps": [("submit",), ("approve", "bithu.mybang", "mttq.mybang", QD_MYBANG, On(1, 28))],
     },
     {
-        "key": "my_bang_drainage",
-        "year": CURRENT, "owner": "bithu.mybang", "unit": "TQ-YENSON-MYBANG", "kind": "hard",
+        "key": "my_bang_drainage", "committee": MYBANG,
+        "year": CURRENT, "owner": "bithu.mybang", "unit": MYBANG, "kind": "hard",
         "field": "Môi trường",
         "title": "Cải tạo hệ thống thoát nước, chỉnh trang tuyến phố chính khu trung tâm xã Mỹ Bằng",
         "situation": "Hệ thống thoát nước khu trung tâm chưa đạt tiêu chí đô thị loại V; ngập cục bộ mùa mưa.",
         "goal": "Hoàn thành cải tạo thoát nước và chỉnh trang tuyến phố chính.",
         "deliverable": "Công trình thoát nước được nghiệm thu; tuyến phố chính có vỉa hè, cây xanh, chiếu sáng.",
         "measures": "Vận động Nhân dân hiến đất mở rộng vỉa hè; lồng ghép nguồn vốn nông thôn mới.",
-        "coordinating_units": "Ban Quản lý dự án huyện; UB MTTQ xã",
+        "coordinating_units": "Ban Quản lý dự án đầu tư xây dựng khu vực; UB MTTQ xã",
         "deadline": (11, 30),
         "indicators": [("Tuyến thoát nước được cải tạo", "m", 0, 1800),
                        ("Điểm ngập cục bộ", "điểm", 4, 0)],
@@ -670,32 +849,32 @@ TASKS: list[dict[str, Any]] = [
                   })],
     },
     {
-        "key": "dao_vien_recovery",
+        "key": "dao_vien_recovery", "committee": DAOVIEN,
         "year": CURRENT, "owner": "chutich.daovien", "kind": "hard", "field": "Khác",
         "title": "Thu hồi, đưa vào quản lý phần quỹ đất công ích 5% bị lấn chiếm",
         "situation": "Kết quả rà soát năm {y1} đã xác định hiện trạng toàn bộ 44.000 m² quỹ đất 5%; một phần bị "
                      "lấn chiếm, sử dụng sai mục đích.",
         "goal": "Thu hồi hoặc hợp thức hóa đúng pháp luật toàn bộ diện tích bị lấn chiếm.",
         "deliverable": "Quyết định xử lý từng trường hợp; sổ theo dõi quỹ đất 5% cập nhật.",
-        "measures": "Công khai kết quả rà soát; vận động hộ tự nguyện trả lại đất; xử lý theo phương án được huyện "
-                    "chấp thuận.",
-        "coordinating_units": "Phòng Tài nguyên và Môi trường huyện; UB MTTQ xã",
+        "measures": "Công khai kết quả rà soát; vận động hộ tự nguyện trả lại đất; xử lý theo phương án được cấp "
+                    "có thẩm quyền chấp thuận.",
+        "coordinating_units": "Sở Nông nghiệp và Môi trường tỉnh; UB MTTQ xã",
         "authority": "superior",
         "deadline": (12, 15),
         "indicators": [("Trường hợp lấn chiếm đã xử lý", "%", 0, 100)],
         "milestones": [(6, 30, "Công khai kết quả rà soát tại các thôn"), (12, 1, "Xử lý xong các trường hợp")],
         "steps": [
             ("submit",),
-            ("adjust", "pbt.yenson", "Bổ sung chỉ tiêu diện tích thu hồi theo kết quả rà soát năm {y1} để đo được "
+            ("adjust", "bithu.daovien", "Bổ sung chỉ tiêu diện tích thu hồi theo kết quả rà soát năm {y1} để đo được "
                                      "kết quả.", {
                 "indicators": [("Trường hợp lấn chiếm đã xử lý", "%", 0, 100),
                                ("Diện tích đất 5% bị lấn chiếm được thu hồi", "m²", 0, 6200)],
             }),
-            ("approve", "bithu.yenson", "mttq.pho.yenson", QD_YENSON_CURR, On(1, 28)),
+            ("approve", "bithu.daovien", "mttq.pho.yenson", QD_DAOVIEN, On(1, 28)),
         ],
     },
     {
-        "key": "dao_vien_farms",
+        "key": "dao_vien_farms", "committee": TQ,
         "year": CURRENT, "owner": "bithu.daovien", "kind": "breakthrough", "field": "Kinh tế",
         "title": "Phát triển kinh tế vùng đồng bào dân tộc thiểu số: nhân rộng mô hình kinh tế trang trại",
         "situation": "Đã có hộ ở thôn 4 mở rộng mô hình kinh tế thành trang trại cho thu nhập ổn định; cần nhân "
@@ -703,15 +882,15 @@ TASKS: list[dict[str, Any]] = [
         "goal": "Hình thành thêm các trang trại mới, tăng thu nhập cho hộ đồng bào dân tộc thiểu số.",
         "deliverable": "Các trang trại mới được công nhận; báo cáo hiệu quả kinh tế.",
         "measures": "Tham quan mô hình điểm; hỗ trợ vay vốn, kỹ thuật; Đảng viên đi đầu làm trước.",
-        "coordinating_units": "Hội Nông dân xã; Ngân hàng Chính sách xã hội huyện",
+        "coordinating_units": "Hội Nông dân tỉnh; Ngân hàng Chính sách xã hội tỉnh",
         "deadline": (12, 15),
         "indicators": [("Trang trại đang hoạt động", "trang trại", 1, 6)],
         "milestones": [(4, 30, "Tham quan mô hình điểm"), (11, 30, "Công nhận trang trại mới")],
-        "steps": [("submit",), ("approve", "btv.yenson", "mttq.yenson", QD_YENSON_CURR, On(1, 28))],
+        "steps": [("submit",), ("approve", "bithu.yenson", "mttq.yenson", QD_TUYENQUANG, On(1, 28))],
     },
     {
-        "key": "trung_mon_zalo",
-        "year": CURRENT, "owner": "bithu.trungmon", "unit": "TQ-YENSON-TRUNGMON", "kind": "mass_mobilisation",
+        "key": "trung_mon_zalo", "committee": TRUNGMON,
+        "year": CURRENT, "owner": "bithu.trungmon", "unit": TRUNGMON, "kind": "mass_mobilisation",
         "field": "GPMB – tái định cư",
         "title": "Nhóm Zalo nắm tình hình Nhân dân trong thu hồi đất các dự án trên địa bàn xã",
         "situation": "Thông tin về tâm tư của hộ có đất bị thu hồi đến cấp ủy chậm, có lúc phát sinh bức xúc.",
@@ -725,7 +904,7 @@ TASKS: list[dict[str, Any]] = [
         "steps": [],
     },
     {
-        "key": "trung_mon_grave",
+        "key": "trung_mon_grave", "committee": TRUNGMON,
         "year": CURRENT, "owner": "chutich.trungmon", "kind": "mass_mobilisation", "field": "Trật tự đô thị",
         "title": "Vận động dòng họ di chuyển ngôi mộ nằm trên tuyến đường liên thôn",
         "situation": "Một ngôi mộ nằm giữa tuyến đường liên thôn gây mất an toàn giao thông.",
@@ -739,33 +918,34 @@ TASKS: list[dict[str, Any]] = [
                                "việc khó.")],
     },
     {
-        "key": "yen_son_compensation",
+        "key": "yen_son_compensation", "committee": TQ,
         "year": CURRENT, "owner": "pbt.yenson", "kind": "hard", "field": "GPMB – tái định cư",
         "title": "Hoàn thiện phương án bồi thường, hỗ trợ, tái định cư và đối thoại với các hộ chưa nhận kinh phí "
                  "bồi thường",
         "carry": "yen_son_gpmb",
         "carry_reason": "Năm {y1} không hoàn thành: còn 11/37 hộ chưa nhận kinh phí bồi thường; Ban Thường vụ Huyện "
-                        "ủy kết luận tiếp tục thực hiện trong năm {y}.",
+                        "ủy kết luận tiếp tục thực hiện trong năm {y}; Huyện ủy kết thúc hoạt động, Ban Thường vụ "
+                        "Tỉnh ủy tiếp nhận.",
         "situation": "Năm {y1} còn 11 hộ chưa nhận kinh phí bồi thường; phương án tái định cư một số công trình phải "
                      "điều chỉnh.",
         "goal": "Phê duyệt xong phương án điều chỉnh và không còn hộ chưa nhận kinh phí bồi thường.",
         "deliverable": "Quyết định phê duyệt phương án điều chỉnh; biên bản đối thoại với từng hộ.",
         "measures": "Công khai lấy ý kiến Nhân dân; tổ chức đối thoại; xử lý dứt điểm vướng mắc.",
-        "coordinating_units": "UBND huyện; UB MTTQ huyện; UBND các xã có dự án",
+        "coordinating_units": "Ban Quản lý dự án đầu tư xây dựng tỉnh; Ủy ban MTTQ tỉnh; UBND các xã có dự án",
         "authority": "superior",
-        "locality": "Huyện Yên Sơn",
+        "locality": "Các xã thuộc huyện Yên Sơn (cũ), tỉnh Tuyên Quang",
         "deadline": (11, 30),
         "indicators": [("Hộ chưa nhận kinh phí bồi thường", "hộ", 11, 0)],
         "milestones": [(5, 31, "Công khai lấy ý kiến phương án điều chỉnh"), (10, 31, "Đối thoại xong với các hộ")],
         "steps": [("update", {}), ("submit",),
-                  ("approve", "bithu.yenson", "mttq.yenson", QD_YENSON_CURR, On(1, 28))],
+                  ("approve", "bithu.yenson", "mttq.yenson", QD_TUYENQUANG, On(1, 28))],
     },
     {
-        "key": "trung_mon_plan",
-        "year": CURRENT, "owner": "truongphong.ktht", "unit": "TQ-YENSON-KTHT", "kind": "breakthrough",
+        "key": "trung_mon_plan", "committee": TQ,
+        "year": CURRENT, "owner": "truongphong.ktht", "unit": "TQ-SXD-QHKT", "kind": "breakthrough",
         "field": "Kinh tế",
         "title": "Tham mưu lập quy hoạch chung xây dựng xã Trung Môn",
-        "situation": "Xã Trung Môn chưa có quy hoạch chung phù hợp với định hướng phát triển mới của huyện.",
+        "situation": "Xã Trung Môn chưa có quy hoạch chung phù hợp với định hướng phát triển mới của tỉnh.",
         "goal": "Có quy hoạch chung xây dựng xã Trung Môn.",
         "deliverable": "Hồ sơ quy hoạch.",
         "measures": "Khảo sát hiện trạng; lấy ý kiến Nhân dân.",
@@ -778,18 +958,18 @@ TASKS: list[dict[str, Any]] = [
                   # resubmitted once the province has decided, and approved as a supplement (bổ sung)
                   ("update", {
                       "situation": "Xã Trung Môn chưa có quy hoạch chung phù hợp với định hướng phát triển mới của "
-                                   "huyện; tháng 9/{y} UBND tỉnh đã cho chủ trương lập quy hoạch.",
-                      "deliverable": "Đồ án quy hoạch chung xây dựng xã Trung Môn trình UBND huyện thẩm định trước "
+                                   "tỉnh; tháng 9/{y} UBND tỉnh đã cho chủ trương lập quy hoạch.",
+                      "deliverable": "Đồ án quy hoạch chung xây dựng xã Trung Môn trình Sở Xây dựng thẩm định trước "
                                      "ngày 15/12/{y}.",
                       "milestones": [(11, 15, "Hoàn thành khảo sát hiện trạng, lấy ý kiến Nhân dân"),
-                                     (12, 10, "Trình UBND huyện thẩm định đồ án")],
+                                     (12, 10, "Trình Sở Xây dựng thẩm định đồ án")],
                   }, On(9, 22)),
                   ("submit", On(9, 23)),
-                  ("approve", "bithu.yenson", "mttq.yenson", "Quyết định số 1795-QĐ/HU", On(10, 20))],
+                  ("approve", "bithu.yenson", "mttq.yenson", "Quyết định số 1795-QĐ/TU", On(10, 20))],
     },
     {
-        "key": "nam_thang_long_land",
-        "year": CURRENT, "owner": "bithu.phuthuong", "unit": "HN-TAYHO-PHUTHUONG", "kind": "hard",
+        "key": "nam_thang_long_land", "committee": PHUTHUONG,
+        "year": CURRENT, "owner": "bithu.phuthuong", "unit": PHUTHUONG, "kind": "hard",
         "field": "Trật tự đô thị",
         "title": "Quản lý chặt quỹ đất đã giải phóng của dự án Nam Thăng Long giai đoạn 3, không để tái lấn chiếm",
         "situation": "104 ha đã bàn giao cho chủ đầu tư nhưng chưa thi công đồng loạt; xuất hiện nguy cơ tái lấn "
@@ -802,10 +982,10 @@ TASKS: list[dict[str, Any]] = [
         "indicators": [("Vi phạm phát sinh được xử lý ngay từ đầu", "%", None, 100),
                        ("Lượt tuần tra hiện trường", "lượt", 0, 48)],
         "milestones": [(2, 28, "Ký quy chế phối hợp với chủ đầu tư"), (12, 15, "Tổng kết")],
-        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_TAYHO_CURR, On(1, 27))],
+        "steps": [("submit",), ("approve", "chutich.tayho", "mttq.phuthuong", QD_PHUTHUONG, On(1, 27))],
     },
     {
-        "key": "party_cells",
+        "key": "party_cells", "committee": THUYKHUE,
         "year": CURRENT, "owner": "bithu.thuykhue", "kind": "breakthrough", "field": "Xây dựng Đảng",
         "title": "Đổi mới sinh hoạt chi bộ tổ dân phố: sinh hoạt chuyên đề hằng quý gắn với việc khó của địa bàn",
         "situation": "Sinh hoạt chi bộ tổ dân phố còn nặng thủ tục; mới khoảng 40% chi bộ sinh hoạt chuyên đề "
@@ -816,15 +996,16 @@ TASKS: list[dict[str, Any]] = [
         "deadline": (12, 15),
         "indicators": [("Chi bộ tổ dân phố sinh hoạt chuyên đề hằng quý", "%", 40, 100)],
         "milestones": [(3, 31, "Ban hành định hướng chủ đề sinh hoạt cả năm")],
-        "steps": [],
+        "steps": [("submit",)],
     },
 ]
 
 
 # -- how the years unfold ---------------------------------------------------------------------------------------
 
-#: the secretariat member who opens the years and extends the window
-SECRETARY = "vanphong.tayho"
+#: the secretariat member who opens the years and extends the window (years are installation-wide: only the
+#: secretariat of a top unit sets them)
+SECRETARY = "vanphong.hanoi"
 
 #: quarterly note deadlines (month, day) of every demo year
 QUARTER_DEADLINES = ((4, 5), (7, 5), (10, 5), (12, 20))
@@ -907,8 +1088,9 @@ YEAR_END: dict[str, dict[str, Any]] = {
 #: how fast a task moves compared with its deadline, by verdict level (1: it reaches its end share on time)
 SLOWNESS = {"exceeded": 0.9, "late": 1.15}
 
-#: the Standing Committee's year-end meeting of each area: its day (month, day) and the conclusion it issues
-VERDICT_MEETINGS = {"HN": ((12, 18), "Kết luận số 45-KL/QU"), "TQ": ((12, 19), "Kết luận số 61-KL/HU")}
+#: the year-end meeting of each district committee (the previous year's): its day (month, day) and the
+#: conclusion it issues
+VERDICT_MEETINGS = {TAYHO: ((12, 18), "Kết luận số 45-KL/QU"), YENSON: ((12, 19), "Kết luận số 61-KL/HU")}
 REOPEN_DAY, REDECIDE_DAY = (12, 23), (12, 26)
 
 #: per verdict level: the monitor's final judgement, what the owner reports of the deliverable ({d}), their
@@ -999,10 +1181,18 @@ def _text(value: Any, year: int) -> Any:
     return value.format(y=year, y1=year - 1) if isinstance(value, str) else value
 
 
-def _area(spec: dict[str, Any]) -> str:
-    """"HN" or "TQ": the province of the registering unit."""
-    unit = spec.get("unit") or next(code for username, _n, _p, code, _r in PEOPLE if username == spec["owner"])
-    return unit.split("-")[0]
+def _province(code: str) -> str:
+    """"HN" or "TQ": the province of a unit, by its code."""
+    return code.split("-")[0]
+
+
+def _references(committee: OrgUnit, year: int) -> str:
+    """The plan of the committee a registration cites: its own entry, or a ward's or commune's plan."""
+    text = COMMITTEE_REFERENCES.get(committee.code)
+    if text is None:
+        text = (f"Kế hoạch số 02-KH/ĐU ngày 30/10/{{y1}} của Ban Thường vụ Đảng ủy {committee.name[0].lower()}"
+                f"{committee.name[1:]} về đăng ký, giải quyết việc khó năm {{y}}")
+    return _text(text, year)
 
 
 def _form_data(spec: dict[str, Any], year: Year, fields: dict[str, Field]) -> dict[str, Any]:
@@ -1028,7 +1218,7 @@ def _full_form(spec: dict[str, Any], year: Year, fields: dict[str, Field], owner
                units: dict[str, OrgUnit]) -> dict[str, Any]:
     data = _form_data(spec, year, fields)
     data.setdefault("locality", _locality(units[spec["unit"]] if spec.get("unit") else owner.org_unit))
-    refs = [_text(AREA_REFERENCES[_area(spec)], year.year)]
+    refs = [_references(units[spec["committee"]], year.year)]
     refs += [data["reference_documents"]] if data.get("reference_documents") else []
     data["reference_documents"] = "; ".join(refs)
     data["is_committed"] = True
@@ -1036,11 +1226,14 @@ def _full_form(spec: dict[str, Any], year: Year, fields: dict[str, Field], owner
 
 
 def _locality(unit: OrgUnit | None) -> str:
-    """The unit and its district, e.g. "Phường Thụy Khuê, Quận Tây Hồ" (a cell names its ward instead)."""
+    """The commune and the district above it, e.g. "Phường Thụy Khuê, Quận Tây Hồ" before the reform; once there
+    is no district, the province: "Phường Thụy Khuê, Thành phố Hà Nội" (a cell names its ward instead)."""
     names = []
-    while unit is not None and unit.level != OrgLevel.PROVINCE:
-        if unit.level in (OrgLevel.COMMUNE, OrgLevel.DISTRICT):
+    while unit is not None:
+        if unit.level in (OrgLevel.COMMUNE, OrgLevel.DISTRICT, OrgLevel.PROVINCE):
             names.append(unit.name)
+        if unit.level in (OrgLevel.DISTRICT, OrgLevel.PROVINCE):
+            break
         unit = unit.parent
     return ", ".join(names)
 
@@ -1064,9 +1257,25 @@ def _load_fields() -> dict[str, Field]:
     return out
 
 
-def _unit_data(code: str, name: str, level: OrgLevel, parent: OrgUnit | None, head: Person | None) -> dict:
+def _unit_data(code: str, name: str, level: OrgLevel, parent: OrgUnit | None, head: Person | None,
+               is_active: bool = True) -> dict:
     return {"code": code, "name": name, "level": level, "parent_id": parent.id if parent else None,
-            "head_id": head.id if head else None, "is_active": True}
+            "head_id": head.id if head else None, "is_active": is_active}
+
+
+def _unit_changes(unit: OrgUnit, **changes: Any) -> dict:
+    """The unit's data for ``admin.save_org_unit`` with ``changes`` (parent, head, is_active) applied."""
+    data = {"parent": db.session.get(OrgUnit, unit.parent_id) if unit.parent_id else None,
+            "head": db.session.get(Person, unit.head_id) if unit.head_id else None, "is_active": unit.is_active,
+            **changes}
+    return _unit_data(unit.code, unit.name, unit.level, data["parent"], data["head"], data["is_active"])
+
+
+def _person_data(person: Person, position: str | None, unit: OrgUnit, grants: list[tuple[Role, OrgUnit]]) -> dict:
+    """A person's data for ``people.update_person``: the new post and the whole set of grants."""
+    return {"username": person.username, "full_name": person.full_name, "email": person.email,
+            "position": position if position is not None else person.position, "org_unit_id": unit.id,
+            "grants": [{"role": role, "unit_id": where.id} for role, where in grants]}
 
 
 def _at(day: date, minutes: int = 0) -> datetime:
@@ -1192,6 +1401,8 @@ class _Story:
     def plan(self) -> None:
         previous = self.numbers[PREVIOUS]
         self.at(_at(date(previous - 1, 11, 1)), self.set_up)
+        self.at(_at(date(previous, *REFORM_DAY)), self.reform)
+        self.at(_at(date(previous, *YEAR_CLOSE_DAY)), self.close_districts)
         self.at(_at(date(previous, 11, 1)), self.open_year, CURRENT)
         for index, spec in enumerate(TASKS):
             self.plan_registration(index, spec)
@@ -1305,7 +1516,7 @@ class _Story:
             final = _at(date(number, 12, 10 + n % 4), 120)
             self.at(final, self.final_assessment, key, n)
             self.at(final + timedelta(days=1), self.acknowledge, key, "final")
-            meeting, ref = VERDICT_MEETINGS[_area(spec)]
+            meeting, ref = VERDICT_MEETINGS[spec["committee"]]
             self.at(_at(date(number, *meeting), 360 + n), self.verdict, key, end, ref)
             if "reopen" in end:
                 self.at(_at(date(number, *REOPEN_DAY), 120), self.reopen, key)
@@ -1321,15 +1532,14 @@ class _Story:
     # -- the events
 
     def set_up(self) -> None:
-        """Fields, units, people, unit heads and the verdict scale; the secretariat opens the previous year."""
+        """Fields, units (the districts with their wards and communes), people with the grants they hold before
+        the reform, unit heads and the verdict scale; the secretariat opens the previous year."""
         self.fields = _load_fields()
         for code, name, level, parent, _head in UNITS:
             self.units[code] = admin.save_org_unit(None, None, _unit_data(code, name, level, self.units.get(parent),
                                                                           None))
-        for username, full_name, position, unit, roles in PEOPLE:
-            self.persons[username] = people.create_person(
-                None, {"username": username, "full_name": full_name, "position": position,
-                       "org_unit_id": self.units[unit].id, "roles": list(roles)}, password=DEMO_PASSWORD)
+        for row in PEOPLE:
+            self.create_person(None, *row)
         for code, name, level, parent, head in UNITS:
             if head:
                 admin.save_org_unit(None, self.units[code], _unit_data(code, name, level, self.units.get(parent),
@@ -1337,6 +1547,56 @@ class _Story:
         for level in reversed(review.ensure_default_levels()):  # the first level of each outcome wins
             self.levels[level.outcome.value] = level
         self.open_year(PREVIOUS)
+
+    def create_person(self, actor: Person | None, username: str, full_name: str, position: str, unit: str,
+                      grants: Grants) -> None:
+        self.persons[username] = people.create_person(
+            actor, {"username": username, "full_name": full_name, "position": position,
+                    "org_unit_id": self.units[unit].id,
+                    "grants": [{"role": role, "unit_id": self.units[code].id} for role, code in grants]},
+            password=DEMO_PASSWORD)
+
+    def office(self, code: str) -> Person:
+        """The secretariat of the province of unit ``code``."""
+        return self.persons[PROVINCE_OFFICES[_province(code)]]
+
+    def reform(self) -> None:
+        """1 July of the previous year: each province office moves its districts' wards and communes up under
+        the province and closes the districts and their agencies (inactive, kept in the tree under the
+        province); the people take their new posts, keeping their district grants until the district's year is
+        decided; the new ward and commune committees get their office and inspection accounts."""
+        districts = [code for code, _n, level, _p, _h in UNITS if level is D]
+        for district in districts:
+            office, province = self.office(district), self.units[district].parent
+            for code, _n, level, parent, _h in UNITS:
+                if parent == district and level is C:
+                    admin.save_org_unit(office, self.units[code], _unit_changes(self.units[code], parent=province))
+            for code, _n, level, parent, _h in UNITS:
+                if code == district or (parent == district and level is not C):
+                    admin.save_org_unit(office, self.units[code], _unit_changes(self.units[code], is_active=False))
+        for username, (position, unit, grants) in AFTER_REFORM.items():
+            person = self.persons[username]
+            held = [(g.role, g.unit) for g in person.grants]
+            added = [(role, self.units[code]) for role, code in grants]
+            people.update_person(self.office(unit), person,
+                                 _person_data(person, position, self.units[unit], held + added))
+        for code, head in REFORM_HEADS.items():
+            admin.save_org_unit(self.office(code), self.units[code],
+                                _unit_changes(self.units[code], head=self.persons[head]))
+        for row in NEW_AT_REFORM:
+            self.create_person(self.office(row[3]), *row)
+
+    def close_districts(self) -> None:
+        """Once the district committees have decided their year, the province offices end every grant held in
+        an inactive unit and merge each closed unit into its successor. The previous year's tasks, all decided,
+        stay registered with the districts, for the history."""
+        for person in self.persons.values():
+            kept = [(g.role, g.unit) for g in person.grants if g.unit.is_active]
+            if len(kept) < len(person.grants):
+                home = db.session.get(OrgUnit, person.org_unit_id)  # ``person.org_unit`` may predate the reform
+                people.update_person(self.office(home.code), person, _person_data(person, None, home, kept))
+        for code, successor in SUCCESSORS.items():
+            admin.merge_units(self.office(code), self.units[code], self.units[successor])
 
     def open_year(self, which: int) -> None:
         """The secretariat opens a year: registration from 1/11 of the year before to the end of January."""
@@ -1352,11 +1612,14 @@ class _Story:
     def register(self, spec: dict[str, Any]) -> None:
         year, owner = self.years[spec["year"]], self.persons[spec["owner"]]
         form = _full_form(spec, year, self.fields, owner, self.units)
-        if spec.get("carry"):
+        committee = self.units[spec["committee"]]
+        if spec.get("carry"):  # into the one committee the owner now registers with
             task = review.carry_over(owner, self.tasks[spec["carry"]], year, _text(spec["carry_reason"], year.year))
+            if task.committee_id != committee.id:  # pragma: no cover - a mistake in TASKS or AFTER_REFORM
+                raise ValueError(f"demo task {spec['key']} was carried over into the wrong committee")
         else:
             unit_id = self.units[spec["unit"]].id if spec.get("unit") else None
-            task = tasks.create_task(owner, year, form, owner_unit_id=unit_id)
+            task = tasks.create_task(owner, year, form, owner_unit_id=unit_id, committee_id=committee.id)
         self.tasks[spec["key"]], self.forms[spec["key"]] = task, form
 
     def step(self, key: str, step: tuple) -> None:
@@ -1417,7 +1680,9 @@ class _Story:
         monitoring.reply_to_recommendation(self.tasks[key].owner, assessment.recommendations[0], reply)
 
     def snapshot(self, which: int) -> None:
-        monitoring.take_mid_year_snapshots(self.persons[SECRETARY], self.years[which])
+        """Each province office takes the mid-year snapshots of the committees in its province."""
+        for office in PROVINCE_OFFICES.values():
+            monitoring.take_mid_year_snapshots(self.persons[office], self.years[which])
 
     def conclude_mid_year(self, which: int) -> None:
         """The Standing Committee concludes on the tasks behind at mid-year, and praises the first on track."""

@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
-from registry import labels, permissions
+from registry import labels, policy
 from registry.api import is_api_request
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
@@ -168,8 +168,13 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["dmy"] = format_date
     app.jinja_env.filters["num"] = format_number
-    app.jinja_env.globals.update(labels=labels, perm=permissions)
+    app.jinja_env.globals.update(labels=labels, policy=policy, is_locked=policy.is_locked)
 
     @app.context_processor
     def inject_locale():
         return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"]}
+
+    @app.context_processor
+    def inject_policy():
+        """``can(action, obj)`` in templates: the policy table asked for the signed-in person."""
+        return {"can": lambda action, obj=None: policy.can(current_user, action, obj)}

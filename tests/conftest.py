@@ -31,6 +31,7 @@ from registry.models import (
     Year,
 )
 from registry.models.audit import SQLITE_DROP_TRIGGERS, SQLITE_TRIGGERS
+from registry.models.org import place
 from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
 from tests.helpers import PASSWORD  # noqa: E402  - one password for every factory account
@@ -133,27 +134,48 @@ def frozen_now(monkeypatch):
 
 # -- factories ---------------------------------------------------------------------------------------------
 
+_UNDER_COMMITTEE = object()
+
+
 @pytest.fixture
-def make_unit(db):
-    def make(name: str | None = None, level: OrgLevel = OrgLevel.COMMUNE, parent: OrgUnit | None = None,
-             head: Person | None = None) -> OrgUnit:
+def make_unit(db, request):
+    def make(name: str | None = None, level: OrgLevel = OrgLevel.COMMUNE, parent=_UNDER_COMMITTEE,
+             head: Person | None = None, code: str | None = None) -> OrgUnit:
+        """A unit; by default below the world's committee (``parent=None`` for a top unit)."""
+        if parent is _UNDER_COMMITTEE:
+            parent = request.getfixturevalue("committee")
         n = next(_counter)
-        unit = OrgUnit(name=name or f"Phường số {n}", code=f"U{n}", level=level, parent=parent, head=head)
+        unit = OrgUnit(name=name or f"Phường số {n}", code=code or f"U{n}", level=level, parent=parent, head=head)
         db.session.add(unit)
+        db.session.flush()
+        place(unit)
         db.session.flush()
         return unit
     return make
 
 
 @pytest.fixture
-def make_person(db, password_hash):
+def committee(make_unit):
+    """The committee of the small world: every factory account holds its roles here unless told otherwise."""
+    return make_unit("Phường Thụy Khuê", parent=None)
+
+
+@pytest.fixture
+def make_person(db, password_hash, request):
     def make(*roles: Role, username: str | None = None, full_name: str | None = None,
-             unit: OrgUnit | None = None, is_active: bool = True) -> Person:
+             unit: OrgUnit | None = None, is_active: bool = True, committee: OrgUnit | None = None,
+             grants: list[tuple[Role, OrgUnit]] | None = None) -> Person:
+        """An account; ``roles`` are held in ``committee`` (default: the world's committee). ``grants`` gives
+        (role, unit) pairs instead."""
         n = next(_counter)
         person = Person(username=username or f"user{n}", full_name=full_name or f"Nguyễn Văn {n}",
                         position="Ủy viên BCH", org_unit=unit, password_hash=password_hash,
                         is_active_account=is_active)
-        person.set_roles(set(roles) or {Role.OWNER})
+        if grants is None:
+            where = committee or request.getfixturevalue("committee")
+            grants = [(role, where) for role in (roles or (Role.OWNER,))]
+        for role, where in grants:
+            person.grant(role, where)
         db.session.add(person)
         db.session.flush()
         return person
@@ -208,10 +230,10 @@ def task_input(field: Field, year: Year, **overrides) -> dict:
 
 
 @pytest.fixture
-def world(make_person, make_year, make_field, make_unit):
-    """A small world: one unit, one open year, a field and one person per role."""
+def world(make_person, make_year, make_field, committee):
+    """A small world: one committee (unit), one open year, a field and one person per role in it."""
     class World:
-        unit = make_unit("Phường Thụy Khuê")
+        unit = committee
         year = make_year()
         field = make_field("GPMB – tái định cư")
         owner = make_person(Role.OWNER, username="owner", full_name="Trần Thị Chủ", unit=unit)

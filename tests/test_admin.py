@@ -45,16 +45,29 @@ def _listed(response) -> str:
     return body[body.find("<tbody>"):body.find("</tbody>")] if "<tbody>" in body else ""
 
 
-def _new_person_form(**overrides) -> dict:
+def _grants(unit, *roles) -> dict:
+    """Form fields of grant rows: each role in ``unit``."""
+    out = {}
+    for i, role in enumerate(roles):
+        out[f"grants-{i}-role"] = role
+        out[f"grants-{i}-unit_id"] = str(unit.id) if unit is not None else "0"
+    return out
+
+
+def _new_person_form(unit=None, **overrides) -> dict:
     data = {
         "username": "tran.binh",
         "full_name": "Trần Văn Bình",
         "position": "Bí thư Chi bộ",
         "email": "binh@example.vn",
         "org_unit_id": "0",
-        "roles": ["owner", "monitor"],
         "password": "mat-khau-ban-dau",
+        **_grants(unit, "owner", "monitor"),
     }
+    if "grants" in overrides:
+        for key in [k for k in data if k.startswith("grants-")]:
+            del data[key]
+        data.update(overrides.pop("grants"))
     data.update(overrides)
     return data
 
@@ -120,7 +133,7 @@ def test_other_roles_cannot_post(world, login_as, db, path):
 
 def test_create_person_with_roles_and_audit(world, login_as, db):
     client = login_as(world.secretariat)
-    response = client.post("/admin/people/new", data=_new_person_form(org_unit_id=str(world.unit.id)))
+    response = client.post("/admin/people/new", data=_new_person_form(world.unit, org_unit_id=str(world.unit.id)))
     assert response.status_code == 302
     person = _fresh(db, Person, username="tran.binh")
     assert person is not None
@@ -135,24 +148,23 @@ def test_create_person_with_roles_and_audit(world, login_as, db):
 
 def test_duplicate_username_is_refused_and_input_kept(world, login_as, db):
     client = login_as(world.secretariat)
-    response = client.post("/admin/people/new", data=_new_person_form(username="owner"))
+    response = client.post("/admin/people/new", data=_new_person_form(world.unit, username="owner"))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Tên đăng nhập này đã được sử dụng." in body
     assert 'value="Trần Văn Bình"' in body
     assert 'value="binh@example.vn"' in body
     assert 'value="owner"' in body  # the username typed stays, to be corrected
-    assert '<input checked id="roles-1" name="roles" type="checkbox" value="monitor">' in body
-    assert '<input id="roles-2" name="roles" type="checkbox" value="standing">' in body
+    assert '<option selected value="monitor">' in body  # the grant rows typed stay too
     db.session.expire_all()
     assert db.session.scalars(select(Person).where(Person.full_name == "Trần Văn Bình")).first() is None
 
 
 def test_person_without_role_is_refused(world, login_as, db):
     client = login_as(world.secretariat)
-    response = client.post("/admin/people/new", data=_new_person_form(roles=[]))
+    response = client.post("/admin/people/new", data=_new_person_form(grants={}))
     assert response.status_code == 422
-    assert "Chọn ít nhất một vai trò." in response.get_data(as_text=True)
+    assert "Hãy giao cho người này ít nhất một vai trò trong một đơn vị." in response.get_data(as_text=True)
     assert _fresh(db, Person, username="tran.binh") is None
 
 
@@ -160,7 +172,7 @@ def test_edit_person_changes_roles(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post(f"/admin/people/{world.owner.id}/edit", data={
         "username": "owner", "full_name": "Trần Thị Chủ", "position": "Chủ tịch UBND phường", "email": "",
-        "org_unit_id": str(world.unit.id), "roles": ["owner", "standing"],
+        "org_unit_id": str(world.unit.id), **_grants(world.unit, "owner", "standing"),
     })
     assert response.status_code == 302
     owner = _fresh(db, Person, id=world.owner.id)
@@ -321,7 +333,7 @@ def test_create_year_and_bad_date(world, login_as, db):
 # -- org units and fields ----------------------------------------------------------------------------------
 
 def test_unit_cannot_sit_under_its_own_descendant(world, login_as, make_unit, db):
-    top = make_unit("Đảng bộ phường", level=OrgLevel.COMMUNE)
+    top = make_unit("Đảng bộ phường", level=OrgLevel.COMMUNE, parent=world.unit)
     cell = make_unit("Chi bộ khu dân cư số 1", level=OrgLevel.PARTY_CELL, parent=top)
     client = login_as(world.secretariat)
     response = client.post(f"/admin/units/{top.id}/edit", data={
@@ -331,7 +343,7 @@ def test_unit_cannot_sit_under_its_own_descendant(world, login_as, make_unit, db
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Đơn vị không thể trực thuộc chính nó hoặc đơn vị cấp dưới của nó." in body
-    assert _fresh(db, OrgUnit, id=top.id).parent_id is None
+    assert _fresh(db, OrgUnit, id=top.id).parent_id == world.unit.id
 
     units = client.get("/admin/units").get_data(as_text=True)
     assert units.index("Đảng bộ phường") < units.index("Chi bộ khu dân cư số 1")

@@ -117,7 +117,7 @@ def test_token_acts_as_its_person(api_as, world):
     me = response.get_json()
     assert me == {"id": world.owner.id, "username": "owner", "full_name": "Trần Thị Chủ",
                   "position": "Ủy viên BCH", "email": None, "org_unit_id": world.unit.id, "roles": ["owner"],
-                  "is_active": True}
+                  "grants": [{"role": "owner", "unit_id": world.unit.id}], "is_active": True}
 
 
 def test_revoked_token_and_deactivated_person_get_401(api_as, world, db, token_for):
@@ -171,14 +171,18 @@ def test_people_show_email_only_to_secretariat_and_self(api_as, world, db):
     world.owner.email = "chu@example.vn"
     db.session.commit()
     listed = {p["id"]: p for p in api_as(world.owner).get("people?per_page=100").get_json()["items"]}
+    assert set(listed) == {world.owner.id}, "an owner's directory is themself only"
     assert listed[world.owner.id]["email"] == "chu@example.vn"
-    assert "email" not in listed[world.other_owner.id]
-    assert set(listed[world.other_owner.id]) == {"id", "full_name", "position", "org_unit_id", "roles"}
-    assert "khac@example.vn" not in api_as(world.owner).get("people?per_page=100").get_data(as_text=True)
+    assert_problem(api_as(world.owner).get(f"people/{world.other_owner.id}"), 404)
+    by_standing = {p["id"]: p for p in api_as(world.standing).get("people?per_page=100").get_json()["items"]}
+    assert "email" not in by_standing[world.other_owner.id]
+    assert set(by_standing[world.other_owner.id]) == {"id", "full_name", "position", "org_unit_id", "roles",
+                                                      "grants"}
+    assert "khac@example.vn" not in api_as(world.standing).get("people?per_page=100").get_data(as_text=True)
     assert "email" not in api_as(world.standing).get(f"people/{world.other_owner.id}").get_json()
     secretariat = api_as(world.secretariat)
     assert secretariat.get(f"people/{world.other_owner.id}").get_json()["email"] == "khac@example.vn"
-    assert listed[world.standing.id]["roles"] == ["owner", "standing"]
+    assert by_standing[world.standing.id]["roles"] == ["owner", "standing"]
 
 
 # -- task list -------------------------------------------------------------------------------------------------
@@ -592,6 +596,6 @@ def test_token_last_used_is_touched_at_most_once_a_minute(world, db, frozen_now)
 
 
 def test_roles_are_public(api_as, world):
-    cards = api_as(world.monitor).get("people?per_page=100").get_json()["items"]
+    cards = api_as(world.inspector).get("people?per_page=100").get_json()["items"]
     assert {tuple(c["roles"]) for c in cards} >= {("monitor",), ("secretariat",), ("inspector",)}
     assert all(Role(r) for c in cards for r in c["roles"])

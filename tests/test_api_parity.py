@@ -128,7 +128,7 @@ def test_token_never_shows_another_persons_private_data(world, make_task, api_as
 #: action → the roles that may take it, tried on a subject in the right state
 YEAR_ACTIONS = {"add_note": {"owner"}, "amend_note": {"owner"}, "assess": {"monitor"}, "acknowledge": {"owner"},
                 "reply": {"owner"}, "self_assess": {"owner"}, "final_assess": {"monitor"},
-                "verdict": {"standing"}, "reopen": {"standing"}, "carry_over": {"owner"}}
+                "verdict": {"standing"}, "reopen": {"standing"}, "carry_over": {"owner", "standing"}}
 
 
 @pytest.fixture

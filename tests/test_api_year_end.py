@@ -180,7 +180,7 @@ def test_carry_over_refusals(api_as, world, make_reviewed_task, make_year, db):
     owner = api_as(world.owner)
     path = f"tasks/{unfinished.id}/carry-over"
     body = {"year_id": closed.id, "reason": "Chưa xong"}
-    assert_problem(api_as(world.standing).post(path, json=body), 403)
+    assert_problem(api_as(world.monitor).post(path, json=body), 403)
     assert_problem(api_as(world.other_owner).post(path, json=body), 403)
     assert_problem(owner.post(f"tasks/{done.id}/carry-over", json=body), 409)
     assert_problem(owner.post(path, json=body), 409)  # the later year's registration is closed

@@ -1,7 +1,9 @@
-"""The demo loader: a rich, rule-abiding data set, replayed in date order and loaded once."""
+"""The demo loader: a rich, rule-abiding data set, replayed in date order and loaded once, across the 2025 reform
+(the previous year with district committees, the current one with province → wards and communes)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from registry import clock
+from registry import clock, policy
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.models import (
     UNFINISHED,
@@ -19,6 +21,7 @@ from registry.models import (
     EvidenceFile,
     Field,
     MidYearReview,
+    OrgLevel,
     OrgUnit,
     Outcome,
     Ownership,
@@ -28,6 +31,7 @@ from registry.models import (
     Recommendation,
     RecommendationStatus,
     Role,
+    RoleGrant,
     Task,
     TaskAdjustment,
     TaskState,
@@ -35,10 +39,10 @@ from registry.models import (
     VerdictLevel,
     Year,
 )
+from registry.policy import is_locked
 from registry.services import evidence, monitoring, queries, review
 from registry.services.people import authenticate
 from registry.services.progress import quarter_window
-from registry.services.tasks import is_locked
 from registry.services.verify import verify_all
 
 MODELS = (Year, Field, OrgUnit, Person, Task, TaskAdjustment, AuditEvent)
@@ -47,9 +51,18 @@ UNDER_WAY = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED,
 
 @pytest.fixture(autouse=True)
 def quick_passwords(monkeypatch):
-    """The demo's 35 accounts hashed with a cheap method, so that each load takes seconds, not a minute."""
+    """The demo's 44 accounts hashed with a cheap method, so that each load takes seconds, not a minute."""
     monkeypatch.setattr("registry.models.person.generate_password_hash",
                         partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+
+
+def person(db, username: str) -> Person:
+    return db.session.scalar(select(Person).where(Person.username == username))
+
+
+def province_of(unit: OrgUnit) -> int:
+    """The id of the top unit above ``unit`` (read from its path)."""
+    return unit.ancestor_ids[0]
 
 
 def counts(db) -> dict[str, int]:
@@ -186,9 +199,14 @@ def test_late_november_shows_the_whole_lifecycle(app, db, frozen_now):
     open_ = [r for r in recommendations if r.status is RecommendationStatus.OPEN]
     assert any(r.reply_deadline > today for r in open_)
     assert any(monitoring.is_reply_overdue(r) for r in open_)
-    # the Standing Committee has something to look at: a missing note or a task at risk
-    chair = db.session.scalar(select(Person).where(Person.username == "bithu.tayho"))
-    assert queries.count(queries.late_or_at_risk(chair, queries.current_year())) >= 2
+    # the Standing Committees have something to look at in their own committee: a missing note, a task at risk
+    worrying = set()
+    for username in ("bithu.tayho", "chutich.tayho"):  # the city's and Phú Thượng ward's
+        member = person(db, username)
+        found = db.session.scalars(queries.late_or_at_risk(member, queries.current_year())).all()
+        assert found and all(policy.holds(member, Role.STANDING, t.committee_id) for t in found)
+        worrying |= {t.id for t in found}
+    assert len(worrying) >= 2
 
 
 @pytest.mark.parametrize("moment", [
@@ -212,6 +230,89 @@ def test_the_demo_loads_whatever_the_date(app, db, frozen_now, moment):
     before = counts(db)
     assert load_demo() is False
     assert counts(db) == before
+
+
+def test_the_demo_follows_the_two_level_administration(app, db):
+    """Previous year: district committees; since the reform, province → wards and communes, each committee with
+    its own authorities, and the two provinces apart."""
+    assert load_demo() is True
+    today = clock.today()
+    units = db.session.scalars(select(OrgUnit)).all()
+    provinces = [u for u in units if u.level is OrgLevel.PROVINCE]
+    assert len(provinces) == 2 and all(u.parent_id is None and u.is_active for u in provinces)
+    # the districts stay in the tree, inactive, merged into their province; the communes sit right under it
+    districts = [u for u in units if u.level is OrgLevel.DISTRICT]
+    assert districts and all(not u.is_active and u.parent.level is OrgLevel.PROVINCE for u in districts)
+    assert all(u.merged_into_id == u.parent_id for u in districts)
+    assert not any(u.parent in districts for u in units)  # their agencies went to their successors
+    assert all(u.merged_into is not None and u.merged_into.is_active for u in units if not u.is_active)
+    communes = [u for u in units if u.level is OrgLevel.COMMUNE]
+    assert len(communes) >= 6 and all(u.is_active and u.parent.level is OrgLevel.PROVINCE for u in communes)
+    assert {u.code for u in units if u.parent is not None and u.parent.level is OrgLevel.COMMUNE}  # a Party cell
+
+    # the previous year's tasks are registered with the districts, the current year's with none of them
+    all_tasks = db.session.scalars(select(Task)).all()
+    previous = [t for t in all_tasks if t.year.year == today.year - 1]
+    current = [t for t in all_tasks if t.year.year == today.year]
+    assert previous and all(t.committee.level is OrgLevel.DISTRICT for t in previous)
+    assert current and not any(t.committee.level is OrgLevel.DISTRICT for t in current)
+    assert all(t.committee.is_active for t in current)
+    carried = [t for t in current if t.carried_from is not None]  # with the district's successor
+    assert carried and all(t.committee_id == t.carried_from.committee.merged_into_id for t in carried)
+    with_commune = {t.committee_id for t in current if t.committee.level is OrgLevel.COMMUNE}
+    with_province = {t.committee_id for t in current if t.committee.level is OrgLevel.PROVINCE}
+    assert len(with_commune) >= 4 and with_province == {u.id for u in provinces}
+    assert sum(t.committee.level is OrgLevel.COMMUNE for t in current) > len(current) // 2
+
+    # nobody holds a role in a closed unit; two communes and both provinces have every authority of their own
+    grants = db.session.scalars(select(RoleGrant)).all()
+    assert all(g.unit.is_active for g in grants)
+    assert all(p.org_unit.is_active for p in db.session.scalars(select(Person)))
+    roles_in: dict[int, set[Role]] = {}
+    for grant in grants:
+        roles_in.setdefault(grant.unit_id, set()).add(grant.role)
+    assert all(roles_in.get(u.id) == set(Role) for u in provinces)
+    full_communes = [u for u in communes if roles_in.get(u.id) == set(Role)]
+    assert len(full_communes) >= 3 and len({province_of(u) for u in full_communes}) == 2
+
+    # someone holds roles in two units: a ward's Party secretary on the ward's Standing Committee, who also
+    # registers with the city committee
+    persons = db.session.scalars(select(Person)).all()
+    assert any(len({g.unit_id for g in p.grants}) >= 2 for p in persons)
+    secretary = person(db, "bithu.phuthuong")
+    ward, city = secretary.org_unit, secretary.org_unit.parent
+    assert {(g.role, g.unit_id) for g in secretary.grants} == {
+        (Role.STANDING, ward.id), (Role.OWNER, ward.id), (Role.OWNER, city.id)}
+    assert {t.committee_id for t in current if t.owner_id == secretary.id} == {ward.id, city.id}
+
+    # every current-year decision is taken inside the task's committee
+    decided = [t for t in current if t.approved_by_id is not None]
+    assert len(decided) >= 10
+    for task in decided:
+        assert policy.holds(task.approved_by, Role.STANDING, task.committee_id), task.title
+        assert policy.holds(task.monitor, Role.MONITOR, task.committee_id), task.title
+        review_ = task.mid_year_review
+        assert review_ is None or review_.concluded_by is None or policy.holds(
+            review_.concluded_by, Role.STANDING, task.committee_id)
+
+    # nobody sees across provinces; a ward's Standing Committee sees its ward's tasks and its members' own
+    for someone in persons:
+        mine = {province_of(g.unit) for g in someone.grants}
+        seen = db.session.scalars(queries.visible_tasks(someone)).all()
+        assert all(province_of(t.committee) in mine for t in seen), someone.username
+    for username in ("pbt.tayho", "chutich.tayho", "btv.yenson"):
+        member = person(db, username)
+        committee = next(g.unit for g in member.grants if g.role is Role.STANDING)
+        seen = db.session.scalars(queries.visible_tasks(member)).all()
+        assert {t.committee_id for t in seen if t.owner_id != member.id} == {committee.id}
+        assert {t.id for t in seen} >= {t.id for t in current if t.committee_id == committee.id}
+    # the city's Standing Committee reads every Hà Nội task, the previous year's district ones included
+    city_member = person(db, "bithu.tayho")
+    seen = {t.id for t in db.session.scalars(queries.visible_tasks(city_member))}
+    hanoi = province_of(city_member.grants[0].unit)
+    assert seen == {t.id for t in all_tasks if province_of(t.committee) == hanoi}
+
+    assert_replayed_in_order(app, db)
 
 
 def test_the_demo_attaches_evidence_when_given_a_store(app, db, tmp_path):
@@ -244,3 +345,13 @@ def test_cli_demo_command_runs_twice(app, db):
 
     logins = runner.invoke(args=["demo-logins"])
     assert logins.exit_code == 0 and DEMO_PASSWORD in logins.output
+    assert all(username in logins.output for username, _ in DEMO_LOGINS)
+
+    listed = runner.invoke(args=["demo-logins", "--json"])
+    assert listed.exit_code == 0, listed.output
+    accounts = {row["username"]: row for row in json.loads(listed.output)}
+    assert len(accounts) == loaded["Person"]
+    assert all(row["grants"] for row in accounts.values())
+    codes = {u.code: u for u in db.session.scalars(select(OrgUnit))}
+    assert all(codes[g["unit_code"]].is_active for row in accounts.values() for g in row["grants"])
+    assert {g["unit_code"] for g in accounts["bithu.phuthuong"]["grants"]} == {"HN", "HN-PHUTHUONG"}

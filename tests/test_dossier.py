@@ -88,7 +88,7 @@ def zero(**counts) -> dict[Outcome, int]:
 
 def test_counts_per_year_match_the_hand_computed_history(history, world):
     tasks, unit, this_year, last_year = history
-    dossier = dossier_service.person_dossier(world.owner)
+    dossier = dossier_service.person_dossier(None, world.owner)
     assert [r.year.year for r in dossier.years] == [this_year.year, last_year.year]
     now, before = dossier.years
     assert now.counts == zero(exceeded=2, late=1, partial=1)
@@ -99,7 +99,7 @@ def test_counts_per_year_match_the_hand_computed_history(history, world):
     assert dossier.totals == zero(exceeded=2, late=1, partial=1, not_done=1, stopped=1, on_time=1)
     assert tasks["other"].id not in {t.id for t in dossier.tasks}
 
-    collective = dossier_service.unit_dossier(unit)
+    collective = dossier_service.unit_dossier(None, unit)
     assert [r.year.year for r in collective.years] == [this_year.year]
     assert collective.years[0].counts == zero(exceeded=1)
     assert [t.id for t in collective.years[0].tasks] == [tasks["collective"].id]
@@ -252,6 +252,6 @@ def test_unit_dossier_counts_collective_tasks_only(world, levels, make_unit, db)
     bring_to_verdict(world, levels, approved(world, world.owner, world.year, "Quy hoạch đô thị loại V",
                                              owner_unit_id=unit.id), "on_time")
     db.session.commit()
-    person = dossier_service.person_dossier(world.owner)
+    person = dossier_service.person_dossier(None, world.owner)
     assert person.years[0].counts == zero() and len(person.years[0].others) == 1
-    assert dossier_service.unit_dossier(unit).years[0].counts == zero(on_time=1)
+    assert dossier_service.unit_dossier(None, unit).years[0].counts == zero(on_time=1)

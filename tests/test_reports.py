@@ -126,11 +126,11 @@ def expected_district(world, history) -> dict:
 # -- the service -------------------------------------------------------------------------------------------------
 
 def test_figures_of_a_unit_and_its_sub_units(world, history):
-    assert report_figures(history["district"].id, 2026) == expected_district(world, history)
+    assert report_figures(None, history["district"].id, 2026) == expected_district(world, history)
 
 
 def test_figures_of_a_ward(world, history):
-    assert report_figures(history["ward"].id, 2026) == {
+    assert report_figures(None, history["ward"].id, 2026) == {
         "year": 2026, "unit_id": history["ward"].id,
         "tasks": {"total": 5, "registered": 3},
         "by_state": {**STATES, "draft": 1, "submitted": 1, "reviewed": 2, "withdrawn": 1},
@@ -144,7 +144,7 @@ def test_figures_of_a_ward(world, history):
 
 
 def test_figures_of_every_unit(world, history):
-    figures = report_figures(None, 2026)
+    figures = report_figures(None, None, 2026)
     expected = expected_district(world, history)
     expected.update(unit_id=None, tasks={"total": 8, "registered": 6},
                     by_state={**expected["by_state"], "in_progress": 2}, by_kind={**KINDS, "hard": 4,
@@ -155,11 +155,11 @@ def test_figures_of_every_unit(world, history):
 
 
 def test_figures_of_another_year_and_of_no_year(world, history):
-    later = report_figures(None, 2027)
+    later = report_figures(None, None, 2027)
     assert later["tasks"] == {"total": 1, "registered": 0} and later["by_state"] == {**STATES, "draft": 1}
     assert later["by_field"] == [] and later["by_kind"] == KINDS
-    assert report_figures(history["group"].id, 2027)["tasks"]["total"] == 0
-    empty = report_figures(history["district"].id, 1999)
+    assert report_figures(None, history["group"].id, 2027)["tasks"]["total"] == 0
+    empty = report_figures(None, history["district"].id, 1999)
     assert empty == {"year": 1999, "unit_id": history["district"].id, "tasks": {"total": 0, "registered": 0},
                      "by_state": STATES, "by_kind": KINDS, "by_field": [], "by_outcome": OUTCOMES,
                      "notes": {"total": 0, "late": 0}, "recommendations": {"open": 0, "overdue": 0}}
@@ -180,7 +180,7 @@ def count_statements(db, call) -> int:
 
 
 def test_a_fixed_number_of_queries(world, history, make_task, make_reviewed_task, db, may_2026):
-    small = {scope: count_statements(db, lambda s=scope: report_figures(s, 2026))
+    small = {scope: count_statements(db, lambda s=scope: report_figures(None, s, 2026))
              for scope in (None, history["district"].id)}
     assert small[None] <= 5 and small[history["district"].id] <= 6, small
     may_2026(at(2, 5))
@@ -194,10 +194,10 @@ def test_a_fixed_number_of_queries(world, history, make_task, make_reviewed_task
             {"content": "Kiến nghị", "addressee": "Tổ dân phố", "reply_deadline": date(2026, 5, 5 + n)}])
     db.session.commit()
     may_2026(at(1, 6))
-    large = {scope: count_statements(db, lambda s=scope: report_figures(s, 2026))
+    large = {scope: count_statements(db, lambda s=scope: report_figures(None, s, 2026))
              for scope in (None, history["district"].id)}
     assert large == small
-    assert report_figures(history["district"].id, 2026)["recommendations"] == {"open": 8, "overdue": 7}
+    assert report_figures(None, history["district"].id, 2026)["recommendations"] == {"open": 8, "overdue": 7}
 
 
 # -- the API ---------------------------------------------------------------------------------------------------------

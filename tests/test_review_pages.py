@@ -77,7 +77,7 @@ def subjects(world, make_task, make_reviewed_task, make_year, levels, db):
 
 
 ALLOWED = {"self-assessment": {"owner"}, "final-assessment": {"monitor"}, "verdict": {"standing", "standing2"},
-           "reopen": {"standing", "standing2"}, "carry-over": {"owner"}}
+           "reopen": {"standing", "standing2"}, "carry-over": {"owner", "standing", "standing2"}}
 CASES = [(page, who) for page in ALLOWED for who in ROLES]
 
 

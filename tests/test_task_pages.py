@@ -323,7 +323,7 @@ def test_owner_sees_only_own_tasks(world, login_as, make_task):
 
 
 def test_unit_filter_includes_sub_units(world, login_as, make_task, make_unit, make_person, db):
-    district = make_unit("Quận Tây Hồ")
+    district = make_unit("Quận Tây Hồ", parent=world.unit)
     ward = make_unit("Phường Quảng An", parent=district)
     person = make_person(unit=ward)
     make_task(S.SUBMITTED, owner=person, title="Việc ở Quảng An")

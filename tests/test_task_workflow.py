@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from registry import policy
 from registry import clock
 from registry.models import AuditEvent, Role, Task, TaskState
 from registry.services import tasks as svc
@@ -66,7 +67,7 @@ def test_state_action_matrix(state, action, make_task, world, db):
     if EXPECTED[state][action]:
         perform(action, task, world)
         assert event_count(db) == before_events + 1, "every change writes exactly one audit event"
-        assert task.state == (svc.LEADS_TO[action] or before_state)
+        assert task.state == (policy.rule(action).to_state or before_state)
     else:
         with pytest.raises(Conflict):
             perform(action, task, world)

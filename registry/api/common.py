@@ -3,21 +3,23 @@ preconditions."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import request
 from flask.typing import ResponseReturnValue
 
-from registry import permissions
+from registry import policy
 from registry.api.auth import api_actor
 from registry.api.errors import problem
 from registry.extensions import db
 from registry.models import Task
 
 
-def visible_task(task_id: int) -> Task:
-    """The task, if the token's person may see it (else 403, as on the pages), or 404."""
+def visible_task(task_id: int, action: str = "view") -> Task:
+    """The task, if the token's person may read it and is a party of ``action`` (else 403 with the policy row's
+    message, as on the pages), or 404."""
     task = db.get_or_404(Task, task_id)
-    if not permissions.can_view_task(api_actor(), task):
-        abort(403)
+    policy.require_party(api_actor(), "view", task)
+    if action != "view":
+        policy.require_party(api_actor(), action, task)
     return task
 
 

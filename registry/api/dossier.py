@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
-from flask import abort, current_app
+from flask import current_app
 from flask_smorest import Blueprint
 
-from registry import permissions
+from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
 from registry.api.common import visible_task
@@ -44,9 +44,8 @@ def person_dossier(person_id: int):
     `others`. For the person themself, the Standing Committee, the secretariat and inspectors.
     """
     person = db.get_or_404(Person, person_id)
-    if not permissions.can_view_person_dossier(api_actor(), person):
-        abort(403)
-    return schemas.dossier_data(dossier_service.person_dossier(person), person=person)
+    policy.require_can(api_actor(), "view_person_dossier", person)
+    return schemas.dossier_data(dossier_service.person_dossier(api_actor(), person), person=person)
 
 
 @blp.route("/org-units/<id:unit_id>/dossier")
@@ -58,16 +57,14 @@ def unit_dossier(unit_id: int):
     For those who read every task, the unit's head, and whoever answered for one of its tasks.
     """
     unit = db.get_or_404(OrgUnit, unit_id)
-    if not permissions.can_view_unit_dossier(api_actor(), unit):
-        abort(403)
-    return schemas.dossier_data(dossier_service.unit_dossier(unit), org_unit=unit)
+    policy.require_can(api_actor(), "view_unit_dossier", unit)
+    return schemas.dossier_data(dossier_service.unit_dossier(api_actor(), unit), org_unit=unit)
 
 
 # -- the audit trail --------------------------------------------------------------------------------------------
 
 def _require_audit_reader() -> None:
-    if not permissions.can_read_audit_log(api_actor()):
-        abort(403)
+    policy.require_can(api_actor(), "read_audit")
 
 
 @blp.route("/audit-events")
@@ -80,7 +77,7 @@ def audit_events(args: dict[str, Any]):
     filters = dossier_service.AuditFilters(action=args.get("action") or "", actor=args.get("actor") or "",
                                            since=args.get("since"), until=args.get("until"),
                                            task_id=args.get("task"))
-    return paginate(dossier_service.audit_events(filters), args)
+    return paginate(dossier_service.audit_events(api_actor(), filters), args)
 
 
 @blp.route("/tasks/<id:task_id>/audit-events")

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from registry import permissions
+from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
 from registry.api.common import visible_task
@@ -56,8 +55,7 @@ def create_assessment(data: dict[str, Any], task_id: int):
     """
     task = visible_task(task_id)
     actor = api_actor()
-    if not permissions.can_assess(actor, task):
-        abort(403)
+    policy.require_party(actor, "assess", task)
     period = data.pop("period")
     recommendations = data.pop("recommendations")
     if period == Period.FINAL:

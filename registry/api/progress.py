@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.http import quote_etag
 
-from registry import permissions
+from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
 from registry.api.common import precondition, visible_task
@@ -29,7 +29,7 @@ from registry.models import EvidenceFile, ProgressNote, Task
 from registry.services import progress as progress_service
 from registry.services.audit import canonical_json
 from registry.services.evidence import ALLOWED_TYPES, EvidenceStore, attach_evidence
-from registry.services.tasks import require_unlocked
+from registry.policy import require_unlocked
 
 blp = Blueprint("api_progress", __name__, url_prefix="/api/v1",
                 description="Quarterly progress notes (Form B), their amendments and evidence files.")
@@ -62,16 +62,14 @@ def _done(note: ProgressNote, status: int = 200, **headers: str):
 def _visible_note(note_id: int) -> ProgressNote:
     """The note, if the token's person may see its task (else 403), or 404."""
     note = db.get_or_404(ProgressNote, note_id)
-    if not permissions.can_view_task(api_actor(), note.task):
-        abort(403)
+    policy.require_party(api_actor(), "view", note.task)
     return note
 
 
 def _own_note(note_id: int) -> ProgressNote:
     """The note, if the token's person writes its task's notes (else 403), or 404: as the pages check."""
     note = db.get_or_404(ProgressNote, note_id)
-    if not permissions.can_report(api_actor(), note.task):
-        abort(403)
+    policy.require_party(api_actor(), "amend_note", note.task)
     return note
 
 
@@ -100,9 +98,7 @@ def _changed(note: ProgressNote, data: dict[str, Any]) -> dict[str, Any]:
 def _visible_file(file_id: int) -> EvidenceFile:
     """The file, if the token's person may see its task (else 403), or 404: the page's download check."""
     evidence = db.get_or_404(EvidenceFile, file_id)
-    task = db.get_or_404(Task, evidence.task_id)
-    if not permissions.can_view_task(api_actor(), task):
-        abort(403)
+    policy.require_party(api_actor(), "view", db.get_or_404(Task, evidence.task_id))
     return evidence
 
 
@@ -132,8 +128,7 @@ def create_note(data: dict[str, Any], task_id: int):
     under way. The first note puts an approved task in progress.
     """
     task = db.get_or_404(Task, task_id)
-    if not permissions.can_report(api_actor(), task):
-        abort(403)
+    policy.require_party(api_actor(), "report", task)
     progress_service.require_reporting(task)
     quarter = data.pop("quarter")
     note = progress_service.add_progress_note(api_actor(), task, quarter, data)

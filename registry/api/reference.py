@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import abort
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -13,12 +14,26 @@ from registry.api.auth import api_actor, protect
 from registry.api.errors import documented, install
 from registry.api.pagination import paginate
 from registry.extensions import db
-from registry.models import Field, OrgUnit, Person, Year
+from registry import policy
+from registry.models import Field, OrgUnit, Person, Role, Year
 
 blp = Blueprint("api_reference", __name__, url_prefix="/api/v1",
                 description="Org units, people, years and fields (read-only), and the token's own account.")
 protect(blp)
 install(blp)
+
+
+def _units(viewer: Person):
+    """SQL: the units inside the subtree of a unit where the viewer holds any role."""
+    return policy.units_in_scope(viewer, list(Role))
+
+
+def _in_scope(model, ident: int, condition):
+    """The row when it is inside the viewer's scope, else 404 (as if it did not exist)."""
+    row = db.session.scalar(select(model).where(model.id == ident, condition))
+    if row is None:
+        abort(404)
+    return row
 
 
 @blp.route("/me")
@@ -36,7 +51,7 @@ def me():
 def list_people(args: dict[str, Any]):
     """People, by id; e-mail addresses only for the secretariat (and one's own)"""
     viewer = api_actor()
-    return paginate(select(Person).order_by(Person.id), args,
+    return paginate(select(Person).where(policy.people_in_scope(viewer)).order_by(Person.id), args,
                     transform=lambda person: schemas.person_card(viewer, person))
 
 
@@ -45,7 +60,7 @@ def list_people(args: dict[str, Any]):
 @documented(blp, 404)
 def get_person(person_id: int):
     """One person's public card (e-mail only for the secretariat and the person themselves)"""
-    return schemas.person_card(api_actor(), db.get_or_404(Person, person_id))
+    return schemas.person_card(api_actor(), _in_scope(Person, person_id, policy.people_in_scope(api_actor())))
 
 
 @blp.route("/org-units")
@@ -54,7 +69,7 @@ def get_person(person_id: int):
 @documented(blp)
 def list_org_units(args: dict[str, Any]):
     """Org units, by id (`parent_id` gives the tree)"""
-    return paginate(select(OrgUnit).order_by(OrgUnit.id), args)
+    return paginate(select(OrgUnit).where(_units(api_actor())).order_by(OrgUnit.id), args)
 
 
 @blp.route("/org-units/<id:unit_id>")
@@ -62,7 +77,7 @@ def list_org_units(args: dict[str, Any]):
 @documented(blp, 404)
 def get_org_unit(unit_id: int):
     """One org unit"""
-    return db.get_or_404(OrgUnit, unit_id)
+    return _in_scope(OrgUnit, unit_id, _units(api_actor()))
 
 
 @blp.route("/years")

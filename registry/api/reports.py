@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import abort
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from registry import permissions
+from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
 from registry.api.errors import documented, install
@@ -35,9 +34,9 @@ def figures(args: dict[str, Any]):
     Counts by state, kind, field and current verdict outcome, late progress notes, and open or overdue
     recommendations, for a unit and its sub-units or for every unit.
     """
-    if not permissions.can_view_reports(api_actor()):
-        abort(403)
+    policy.require_can(api_actor(), "view_reports")
     unit_id = args.get("unit")
-    if unit_id is not None and db.session.get(OrgUnit, unit_id) is None:
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit_id is not None and (unit is None or not policy.can(api_actor(), "view_reports", unit)):
         raise ValidationFailed({"unit": [_("There is no such org unit.")]})
-    return report_figures(unit_id, args["year"])
+    return report_figures(api_actor(), unit_id, args["year"])

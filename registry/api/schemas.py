@@ -13,7 +13,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from registry import permissions
+from registry import policy
 from registry.models import (
     Authority,
     Commendation,
@@ -177,6 +177,9 @@ class TaskCreateInput(TaskUpdateInput):
                           metadata={"description": "Calendar year of the registration; its window must be open"})
     owner_unit_id = RowId(allow_none=True, metadata={
         "description": "Register for this unit (collective registration; only its head may)"})
+    committee_id = RowId(allow_none=True, metadata={
+        "description": "The committee the task is registered with (one where the person holds the owner role; "
+                       "needed only when there are several)"})
 
 
 class WithdrawInput(InputSchema):
@@ -303,6 +306,11 @@ class PersonRefSchema(ma.Schema):
 ROLE_VALUES = [r.value for r in Role]
 
 
+class GrantSchema(ma.Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLE_VALUES))
+    unit_id = fields.Integer(required=True)
+
+
 class PersonSchema(ma.Schema):
     """A person's public card; ``email`` only for the secretariat and the person themselves."""
 
@@ -310,7 +318,9 @@ class PersonSchema(ma.Schema):
     full_name = fields.String(required=True)
     position = fields.String(required=True)
     org_unit_id = fields.Integer(allow_none=True, required=True)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)), required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)), required=True,
+                        metadata={"description": "The roles held in any unit (see grants)"})
+    grants = fields.List(fields.Nested(GrantSchema), required=True)
     email = fields.String(allow_none=True)
 
 
@@ -322,8 +332,9 @@ class MeSchema(PersonSchema):
 def person_card(viewer: Person, person: Person, *, me: bool = False) -> dict[str, Any]:
     """The fields of ``person`` that ``viewer`` may read, as plain data."""
     card: dict[str, Any] = {"id": person.id, "full_name": person.full_name, "position": person.position,
-                            "org_unit_id": person.org_unit_id, "roles": sorted(r.value for r in person.roles)}
-    if permissions.can_administer(viewer) or viewer.id == person.id:
+                            "org_unit_id": person.org_unit_id, "roles": sorted(r.value for r in person.roles),
+                            "grants": [{"role": g.role.value, "unit_id": g.unit_id} for g in person.grants]}
+    if viewer.id == person.id or policy.can(viewer, "administer", person):
         card["email"] = person.email
     if me:
         card.update(username=person.username, is_active=person.is_active)
@@ -407,6 +418,8 @@ class TaskSummarySchema(ma.Schema):
     owner = fields.Nested(PersonRefSchema, required=True)
     owner_unit_id = fields.Integer(allow_none=True, required=True)
     org_unit_id = fields.Integer(allow_none=True, required=True)
+    committee_id = fields.Integer(required=True, metadata={
+        "description": "The committee the task is registered with; its Standing Committee decides it"})
     field_id = fields.Integer(required=True)
     monitor_id = fields.Integer(allow_none=True, required=True)
     deadline = fields.Date(allow_none=True, required=True)

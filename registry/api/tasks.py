@@ -10,13 +10,13 @@ import hashlib
 from typing import Any
 
 import marshmallow as ma
-from flask import abort, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from werkzeug.http import quote_etag
 
-from registry import permissions
+from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
 from registry.api.common import precondition, visible_task
@@ -77,20 +77,11 @@ def _done(task: Task, status: int = 200):
     return task, status, task_headers(task)
 
 
-#: action → who may take it: the predicates the pages check before the service does
-ACTORS = {"edit": permissions.can_edit_task, "submit": permissions.can_edit_task,
-          "withdraw": permissions.can_edit_task, "approve": permissions.can_decide,
-          "return": permissions.can_decide, "adjust": permissions.can_decide,
-          "assign_monitor": permissions.can_decide}
-
-
 def _action(task_id: int, action: str, *, if_match_required: bool = False) -> tuple[Task, Any]:
     """The task for ``action``, checked as the pages check it: visible (else 403), the person may take the
     action (403), the state allows it (409); then the If-Match precondition (428, 412)."""
     task = visible_task(task_id)
-    if not ACTORS[action](api_actor(), task):
-        abort(403)
-    task_service.require_state(task, action)
+    policy.require(api_actor(), action, task)
     return task, check_if_match(task, required=if_match_required)
 
 
@@ -134,10 +125,12 @@ def create_task(data: dict[str, Any]):
     """Register a new task as a draft (409 when the year's registration window is closed)"""
     number = data.pop("year")
     owner_unit_id = data.pop("owner_unit_id", None)
+    committee_id = data.pop("committee_id", None)
     year = db.session.scalar(select(Year).where(Year.year == number))
     if year is None:
         raise ValidationFailed({"year": [_("There is no such year.")]})
-    task = task_service.create_task(api_actor(), year, data, owner_unit_id=owner_unit_id)
+    task = task_service.create_task(api_actor(), year, data, owner_unit_id=owner_unit_id,
+                                    committee_id=committee_id)
     return task, 201, {**task_headers(task), "Location": url_for("api_tasks.get_task", task_id=task.id)}
 
 

@@ -7,11 +7,14 @@ from datetime import datetime
 from flask import abort, g
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField
 from wtforms.widgets import TextInput
 
+from registry import policy
 from registry.extensions import db
+from registry.models import Task
 from registry.services.errors import ValidationFailed
 
 
@@ -93,13 +96,13 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
             if target is None:
                 break
         if target is not None and isinstance(getattr(target, "errors", None), list):
-            target.errors.extend(messages)
+            target.errors.extend(str(m) for m in messages)
         else:
-            form.form_errors.extend(messages)
+            form.form_errors.extend(str(m) for m in messages)
     for field in form:
         if isinstance(field, FieldList):  # its error list was computed at validation time
             row_errors = [entry.errors for entry in field.entries]
-            field.errors = [e for e in field.errors if isinstance(e, str)] + (
+            field.errors = [e for e in field.errors if not isinstance(e, (list, dict))] + (
                 row_errors if any(row_errors) else [])
 
 
@@ -109,6 +112,22 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def load(model, ident, action: str = "view"):
+    """The row, or a 404 page; then 403 (logged, with the policy row's message) unless the signed-in person may
+    take ``action`` on it (for a task, only who may: the service checks the state and answers 409)."""
+    obj = get_or_404(model, ident)
+    if isinstance(obj, Task) and action in policy.RULES:
+        policy.require_party(current_user, action, obj)
+    else:
+        policy.require_can(current_user, action, obj)
+    return obj
+
+
+def allow(action: str, obj=None) -> None:
+    """403 (logged) unless the signed-in person may take ``action`` (on ``obj``) by the policy table."""
+    policy.require_can(current_user, action, obj)
 
 
 def read_only(view):

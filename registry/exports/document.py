@@ -235,7 +235,7 @@ def _task_rows(tasks: list[Task], with_unit: bool = False) -> list[list[str]]:
     for n, task in enumerate((t for t in tasks if t.state != TaskState.DRAFT), start=1):
         title = f"{task.title}\n{task.code} · {labels.KIND[task.kind]}"
         if with_unit and task.owner_unit is not None:
-            title += f"\n{task.owner_unit.name}"
+            title += f"\n{task.owner_unit.name_in(task.year.year)}"
         self_level = task.self_assessment.self_level.name if task.self_assessment else ""
         final = final_assessment(task)
         rows.append([str(n), title, str(labels.STATE[task.state]), self_level,

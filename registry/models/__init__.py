@@ -12,8 +12,8 @@ from registry.models.monitoring import (
     SupervisionForm,
 )
 from registry.models.notification import Notification
-from registry.models.org import OrgLevel, OrgUnit
-from registry.models.person import Person, PersonRole, Role
+from registry.models.org import OrgLevel, OrgUnit, OrgUnitName
+from registry.models.person import Person, Role, RoleGrant
 from registry.models.progress import (
     EvidenceFile,
     IndicatorValue,
@@ -48,5 +48,5 @@ __all__ = [
     "Assessment", "EvidenceFile", "IndicatorValue", "Judgement", "MidYearReview", "NoteAmendment", "Notification",
     "Period", "ProgressNote", "ProgressStatus", "Recommendation", "RecommendationStatus", "SupervisionForm",
     "AuditEvent", "AuditHead", "Authority", "Field", "Indicator", "Milestone", "OrgLevel", "OrgUnit",
-    "Ownership", "Person", "PersonRole", "Role", "Task", "TaskAdjustment", "TaskKind", "TaskState", "Year", "db",
+    "OrgUnitName", "Ownership", "Person", "Role", "RoleGrant", "Task", "TaskAdjustment", "TaskKind", "TaskState", "Year", "db",
 ]

@@ -39,6 +39,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         Index("ix_audit_events_task_seq", "task_id", "seq"),
         Index("ix_audit_events_subject_seq", "subject_person_id", "seq"),
+        Index("ix_audit_events_unit_seq", "unit_id", "seq"),
     )
 
     #: gapless sequence number over the whole chain
@@ -48,6 +49,9 @@ class AuditEvent(db.Model):
     #: the person the event is about (the task owner), for the per-person trail
     subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    #: the org unit whose authorities may read the event (the task's committee, the person's or unit's own
+    #: unit); None for installation-wide settings, read only at the root (``registry.policy.audit_scope``)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(60), index=True)

@@ -1,4 +1,4 @@
-"""People (user accounts) and their roles."""
+"""People (user accounts) and the roles they hold in org units."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,11 +26,28 @@ class Role(enum.Enum):
     INSPECTOR = "inspector"  #: Ủy ban Kiểm tra: reads everything, changes nothing
 
 
-class PersonRole(db.Model):
-    __tablename__ = "person_roles"
+class RoleGrant(db.Model):
+    """A role held *in* an org unit: "Ủy viên BTV Đảng ủy phường Thụy Khuê" is STANDING in that ward's unit.
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True, index=True)
+    A person may hold several grants in different units (a commune secretary who also sits on the province
+    committee). What a grant lets its holder do is written once, in ``registry.policy``.
+    """
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("person_id", "role", "unit_id", name="one_grant"),
+        Index("ix_role_grants_unit_role", "unit_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+
+    unit: Mapped[OrgUnit] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<RoleGrant {self.role.value} in {self.unit_id}>"
 
 
 class Person(UserMixin, db.Model):
@@ -50,7 +67,8 @@ class Person(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
-    role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                   order_by="RoleGrant.id")
 
     @validates("full_name")
     def _keep_search_name(self, key: str, value: str) -> str:
@@ -60,18 +78,17 @@ class Person(UserMixin, db.Model):
     # -- roles -------------------------------------------------------------
     @property
     def roles(self) -> set[Role]:
-        return {row.role for row in self.role_rows}
+        """The roles held in any unit (for display; what they allow is ``registry.policy``'s business)."""
+        return {grant.role for grant in self.grants}
 
-    def set_roles(self, roles: set[Role]) -> None:
-        current = {row.role: row for row in self.role_rows}
-        for role, row in current.items():
-            if role not in roles:
-                self.role_rows.remove(row)
-        for role in roles - current.keys():
-            self.role_rows.append(PersonRole(role=role))
-
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
+    def grant(self, role: Role, unit: OrgUnit) -> RoleGrant:
+        """Add the grant of ``role`` in ``unit`` unless it is held already."""
+        for existing in self.grants:
+            if existing.role == role and (existing.unit_id == unit.id or existing.unit is unit):
+                return existing
+        row = RoleGrant(role=role, unit=unit)
+        self.grants.append(row)
+        return row
 
     # -- passwords and Flask-Login ------------------------------------------
     def set_password(self, password: str) -> None:

@@ -76,6 +76,7 @@ class Task(db.Model):
         CheckConstraint("(carried_from_id IS NULL) = (carry_reason IS NULL)", name="carry_has_reason"),
         Index("ix_tasks_year_state", "year_id", "state"),
         Index("ix_tasks_year_unit", "year_id", "org_unit_id"),
+        Index("ix_tasks_committee_year_state", "committee_id", "year_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +89,8 @@ class Task(db.Model):
     owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     #: the unit the task belongs to (the collective, or the owner's unit when registered); used for filters
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    #: the Party committee the task is registered with: its Standing Committee decides it (registry.policy)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     field_id: Mapped[int] = mapped_column(ForeignKey("fields.id"), index=True)
     state: Mapped[TaskState] = mapped_column(enum_column(TaskState, "task_state"), default=TaskState.DRAFT)
 
@@ -128,6 +131,8 @@ class Task(db.Model):
     owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
     owner_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[owner_unit_id])
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
+    #: loaded with the task: every permission question about it reads the committee's path
+    committee: Mapped[OrgUnit] = relationship(foreign_keys=[committee_id], lazy="joined", innerjoin=True)
     field: Mapped[Field] = relationship()
     approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
     monitor: Mapped[Person | None] = relationship(foreign_keys=[monitor_id])
@@ -169,8 +174,8 @@ class Task(db.Model):
     @property
     def owner_label(self) -> str:
         """The owner as printed: the person, or the collective with its head."""
-        if self.owner_unit is not None:
-            return f"{self.owner_unit.name} ({self.owner.full_name})"
+        if self.owner_unit is not None:  # the unit's name in the task's year (a renamed unit keeps its old one)
+            return f"{self.owner_unit.name_in(self.year.year)} ({self.owner.full_name})"
         return self.owner.full_name
 
     def __repr__(self) -> str:

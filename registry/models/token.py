@@ -30,9 +30,5 @@ class ApiToken(db.Model):
 
     person: Mapped[Person] = relationship()
 
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of person {self.person_id}>"

@@ -1,4 +1,5 @@
-"""Reference data the secretariat manages: org units, years (windows and deadlines) and fields."""
+"""Reference data the secretariat manages: org units of its subtree (created, edited, renamed, merged), and, at
+the top committee, years (windows and deadlines) and fields."""
 
 from __future__ import annotations
 
@@ -8,19 +9,30 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from registry import permissions
-from registry.models import Field, OrgLevel, OrgUnit, Person, Role, Year, db
+from registry import clock, policy
+from registry.models import Field, OrgLevel, OrgUnit, OrgUnitName, Person, RoleGrant, Task, TaskState, Year, db
+from registry.models.org import place
 from registry.services.audit import record_event
-from registry.services.errors import FieldErrors, PermissionDenied
+from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.queries import descendant_ids
 
 YEAR_DATES = ("registration_opens_on", "registration_closes_on", "q1_deadline", "q2_deadline", "q3_deadline",
               "q4_deadline")
 
 
-def _require_admin(actor: Person | None) -> None:
-    if actor is not None and not permissions.can_administer(actor):
-        raise PermissionDenied(_l("Only the secretariat manages reference data."))
+def _require_settings(actor: Person | None) -> None:
+    """Years and fields are the installation's: only the top committee's secretariat (or the CLI) sets them."""
+    if actor is not None:
+        policy.require_can(actor, "administer_settings")
+
+
+def _require_unit_admin(actor: Person | None, parent: OrgUnit | None) -> None:
+    """A unit is created, moved, edited or merged only by a secretariat above it (or the CLI for a top unit)."""
+    if actor is None:
+        return
+    if parent is None:
+        raise PermissionDenied(_l("Only the command line creates a top unit."))
+    policy.require_can(actor, "administer", parent)
 
 
 def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -38,10 +50,13 @@ def _save(actor: Person | None, obj: Any, values: dict[str, Any], names: tuple[s
         setattr(obj, key, value)
     db.session.add(obj)
     db.session.flush()
+    if isinstance(obj, OrgUnit):
+        place(obj)
+        db.session.flush()
     after = _snapshot(obj, names)
     if before != after:
         record_event(actor, f"{kind}.{'create' if is_new else 'update'}", object_type=kind, object_id=obj.id,
-                     before=before, after=after)
+                     before=before, after=after, unit_id=obj.id if isinstance(obj, OrgUnit) else None)
     return obj
 
 
@@ -51,8 +66,10 @@ ORG_FIELDS = ("name", "code", "level", "parent_id", "head_id", "is_active")
 
 
 def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, Any]) -> OrgUnit:
-    """Create (``unit`` None) or update an org unit, refusing cycles in the tree."""
-    _require_admin(actor)
+    """Create (``unit`` None) or update an org unit inside the actor's subtree, refusing cycles in the tree.
+    A new name keeps the former one for the years before this one (dossiers of old years show it)."""
+    if unit is not None:
+        _require_unit_admin(actor, unit.parent)
     unit = unit or OrgUnit()
     errors = FieldErrors()
     name = str(data.get("name") or "").strip()
@@ -74,11 +91,14 @@ def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, An
         errors.add("level", _l("Choose a level."))
         level = None
     parent_id = data.get("parent_id") or None
+    parent = db.session.get(OrgUnit, parent_id) if isinstance(parent_id, int) else None
     if parent_id is not None:
-        if db.session.get(OrgUnit, parent_id) is None:
-            errors.add("parent_id", _l("Choose a unit."))
+        if parent is None or (actor is not None and not policy.can(actor, "administer", parent)):
+            errors.add("parent_id", _l("Choose a unit inside the ones you administer."))
         elif unit.id is not None and (parent_id == unit.id or parent_id in descendant_ids(unit.id)):
             errors.add("parent_id", _l("A unit cannot sit under itself or its own sub-units."))
+    elif actor is not None:
+        errors.add("parent_id", _l("Choose the unit above this one."))
     head_id = data.get("head_id") or None
     if head_id is not None:
         head = db.session.get(Person, head_id)
@@ -87,7 +107,63 @@ def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, An
     errors.raise_if_any()
     values = {"name": name, "code": code, "level": level, "parent_id": parent_id, "head_id": head_id,
               "is_active": bool(data.get("is_active", True))}
+    if unit.id is not None and unit.name != name:
+        unit.former_names.append(OrgUnitName(name=unit.name, until_year=clock.today().year - 1))
+    if unit.id is not None and unit.parent_id != parent_id:
+        unit.parent = parent
     return _save(actor, unit, values, ORG_FIELDS, "org_unit")
+
+
+#: states of a task that is finished with: it stays with the unit it was registered with
+CLOSED_STATES = (TaskState.REVIEWED, TaskState.WITHDRAWN)
+
+
+def merge_units(actor: Person | None, old: OrgUnit, into: OrgUnit) -> OrgUnit:
+    """Merge ``old`` into ``into`` (sáp nhập): its sub-units, people, role grants and open tasks move to
+    ``into``; closed tasks stay with ``old``, which becomes an inactive unit under ``into`` so its history
+    (and its name on old years' dossiers) stays readable by ``into``'s authorities."""
+    _require_unit_admin(actor, old.parent)
+    if actor is not None:
+        policy.require_can(actor, "administer", into)
+    old_parent_id = old.parent_id
+    if old.id == into.id or into.is_within(old):
+        errors = FieldErrors()
+        errors.add("into_id", _l("A unit cannot be merged into itself or one of its own sub-units."))
+        errors.raise_if_any()
+    if old.merged_into_id is not None:
+        raise Conflict(_l("This unit has been merged already."))
+    moved = {"children": [], "people": [], "grants": 0, "tasks": []}
+    for child in list(old.children):
+        child.parent = into
+        moved["children"].append(child.id)
+    for person in db.session.scalars(select(Person).where(Person.org_unit_id == old.id)):
+        person.org_unit_id = into.id
+        moved["people"].append(person.id)
+    for grant in db.session.scalars(select(RoleGrant).where(RoleGrant.unit_id == old.id)).all():
+        duplicate = db.session.scalar(select(RoleGrant.id).where(
+            RoleGrant.person_id == grant.person_id, RoleGrant.role == grant.role, RoleGrant.unit_id == into.id))
+        if duplicate is None:
+            grant.unit_id = into.id
+        else:
+            db.session.delete(grant)
+        moved["grants"] += 1
+    for task in db.session.scalars(select(Task).where(Task.committee_id == old.id,
+                                                      Task.state.not_in(CLOSED_STATES))):
+        task.committee_id = into.id
+        if task.org_unit_id == old.id:
+            task.org_unit_id = into.id
+        moved["tasks"].append(task.id)
+    old.merged_into = into
+    old.is_active = False
+    old.parent = into
+    db.session.flush()
+    for child in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(moved["children"] + [old.id]))):
+        place(child)
+    db.session.flush()
+    db.session.expire_all()
+    record_event(actor, "org_unit.merge", object_type="org_unit", object_id=old.id, unit_id=into.id,
+                 before={"parent_id": old_parent_id}, after={"merged_into_id": into.id, **moved})
+    return into
 
 
 # -- years ---------------------------------------------------------------------------------------------
@@ -97,7 +173,7 @@ YEAR_FIELDS = ("year",) + YEAR_DATES + ("grace_days", "rating_regulation")
 
 def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> Year:
     """Create or update a year: its registration window (which extends it) and quarterly deadlines."""
-    _require_admin(actor)
+    _require_settings(actor)
     year = year or Year()
     errors = FieldErrors()
     number = data.get("year")
@@ -140,7 +216,7 @@ FIELD_FIELDS = ("name", "sort_order", "is_active")
 
 def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) -> Field:
     """Create or update a field of work (lĩnh vực)."""
-    _require_admin(actor)
+    _require_settings(actor)
     field = field or Field()
     errors = FieldErrors()
     name = str(data.get("name") or "").strip()
@@ -158,9 +234,6 @@ def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) 
     return _save(actor, field, values, FIELD_FIELDS, "field")
 
 
-def active_monitors() -> list[Person]:
-    """Active people with the monitor role, by name (for monitor pickers)."""
-    return list(db.session.scalars(
-        select(Person).where(Person.is_active_account.is_(True), Person.role_rows.any(role=Role.MONITOR))
-        .order_by(Person.full_name)
-    ))
+def active_monitors(committee: OrgUnit) -> list[Person]:
+    """Active Fatherland Front monitors of ``committee``, by name (for monitor pickers)."""
+    return list(db.session.scalars(select(Person).where(policy.monitors_for(committee)).order_by(Person.full_name)))

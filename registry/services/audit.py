@@ -50,6 +50,15 @@ def _advance_head() -> AuditHead:
     return head
 
 
+def _home_unit(person: Person | None) -> int | None:
+    """The unit an event about a person is filed under: their unit, else the unit of their first grant."""
+    if person is None:
+        return None
+    if person.org_unit_id is not None:
+        return person.org_unit_id
+    return person.grants[0].unit_id if person.grants else None
+
+
 def record_event(
     actor: Person | None,
     action: str,
@@ -60,6 +69,7 @@ def record_event(
     subject: Person | None = None,
     before: Any = None,
     after: Any = None,
+    unit_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event (who, when, action, before → after) in the current transaction."""
     session = db.session
@@ -69,12 +79,15 @@ def record_event(
     occurred_at = clock.now()
     if subject is None and task is not None:
         subject = task.owner
+    if unit_id is None:
+        unit_id = task.committee_id if task is not None else _home_unit(subject)
     body = {
         "seq": seq,
         "occurred_at": occurred_at.isoformat(),
         "actor": {"id": actor.id, "username": actor.username} if actor else None,
         "subject_person_id": subject.id if subject else None,
         "task_id": task.id if task else None,
+        "unit_id": unit_id,
         "object": {"type": object_type, "id": object_id},
         "action": action,
         "before": before,
@@ -89,6 +102,7 @@ def record_event(
         actor_id=actor.id if actor else None,
         subject_person_id=subject.id if subject else None,
         task_id=task.id if task else None,
+        unit_id=unit_id,
         object_type=object_type,
         object_id=object_id,
         action=action,

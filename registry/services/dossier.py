@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from registry import policy
 from registry.clock import LOCAL_TZ
 from registry.models import (
     Assessment,
@@ -132,20 +133,24 @@ def _build(tasks: list[Task], counted: ColumnElement[bool], is_counted) -> Dossi
     return Dossier(years=list(by_year.values()))
 
 
-def person_dossier(person: Person) -> Dossier:
-    """The person's registrations across all years. Their individual tasks are counted; collective tasks they
-    answered for as a unit's head are listed too but counted in the unit's dossier."""
-    tasks = list(db.session.scalars(select(Task).where(Task.owner_id == person.id).options(*_dossier_options()))
-                 .unique())
-    counted = (Task.owner_id == person.id) & (Task.ownership == Ownership.INDIVIDUAL)
+def person_dossier(viewer: Person | None, person: Person) -> Dossier:
+    """The person's registrations across all years that ``viewer`` may read (all when None). Their individual
+    tasks are counted; collective tasks they answered for as a unit's head are listed too but counted in the
+    unit's dossier."""
+    scope = policy.visible(viewer) if viewer is not None else true()
+    tasks = list(db.session.scalars(select(Task).where(Task.owner_id == person.id, scope)
+                                    .options(*_dossier_options())).unique())
+    counted = (Task.owner_id == person.id) & (Task.ownership == Ownership.INDIVIDUAL) & scope
     return _build(tasks, counted, lambda task: task.ownership == Ownership.INDIVIDUAL)
 
 
-def unit_dossier(unit: OrgUnit) -> Dossier:
-    """The collective's registrations (``owner_unit_id`` is the unit) across all years, all counted."""
-    tasks = list(db.session.scalars(select(Task).where(Task.owner_unit_id == unit.id).options(*_dossier_options()))
-                 .unique())
-    return _build(tasks, Task.owner_unit_id == unit.id, lambda task: True)
+def unit_dossier(viewer: Person | None, unit: OrgUnit) -> Dossier:
+    """The collective's registrations (``owner_unit_id`` is the unit) across all years that ``viewer`` may
+    read (all when None), all counted."""
+    scope = policy.visible(viewer) if viewer is not None else true()
+    tasks = list(db.session.scalars(select(Task).where(Task.owner_unit_id == unit.id, scope)
+                                    .options(*_dossier_options())).unique())
+    return _build(tasks, (Task.owner_unit_id == unit.id) & scope, lambda task: True)
 
 
 def review_task(task_id: int) -> Task | None:
@@ -169,9 +174,9 @@ def local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
 
 
-def audit_events(filters: AuditFilters) -> Select:
-    """The whole trail, newest first, filtered."""
-    stmt = select(AuditEvent)
+def audit_events(viewer: Person | None, filters: AuditFilters) -> Select:
+    """The trail inside ``viewer``'s audit scope (the whole trail when None), newest first, filtered."""
+    stmt = select(AuditEvent).where(policy.audit_scope(viewer)) if viewer is not None else select(AuditEvent)
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
     if fold(filters.actor):
@@ -192,9 +197,15 @@ def task_audit(task: Task) -> Select:
     return _newest_first(select(AuditEvent).where(AuditEvent.task_id == task.id))
 
 
-def person_audit(person: Person) -> Select:
-    """Every event whose subject is the person (their tasks and their account), newest first."""
-    return _newest_first(select(AuditEvent).where(AuditEvent.subject_person_id == person.id))
+def person_audit(viewer: Person | None, person: Person) -> Select:
+    """Every event whose subject is the person (their tasks and their account) that ``viewer`` may read:
+    inside their audit scope, or about a task they may read; newest first."""
+    stmt = select(AuditEvent).where(AuditEvent.subject_person_id == person.id)
+    if viewer is not None:
+        readable = AuditEvent.task_id.in_(select(Task.id).where(Task.owner_id == person.id, policy.visible(viewer)))
+        own = AuditEvent.subject_person_id == viewer.id
+        stmt = stmt.where(or_(policy.audit_scope(viewer), readable, own))
+    return _newest_first(stmt)
 
 
 def _newest_first(stmt: Select) -> Select:

@@ -16,11 +16,10 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import EvidenceFile, Person, ProgressNote, db
 from registry.services.audit import record_event
-from registry.services.errors import FieldErrors, PermissionDenied, ServiceError
-from registry.services.tasks import require_unlocked
+from registry.services.errors import FieldErrors, ServiceError
 
 CHUNK = 64 * 1024
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -91,9 +90,7 @@ def attach_evidence(actor: Person, note: ProgressNote, stream: BinaryIO, filenam
                     store: EvidenceStore) -> EvidenceFile:
     """The owner attaches a file to a progress note. The content decides the type; the size is capped."""
     task = note.task
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner attaches evidence."))
-    require_unlocked(task)
+    policy.require(actor, "attach", task)
     store.folder.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
     target = store.folder / stored_name

@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import (
     Assessment,
     Judgement,
@@ -31,9 +31,8 @@ from registry.models import (
     db,
 )
 from registry.services.audit import record_event
-from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
-from registry.services.tasks import require_unlocked
 
 #: states in which a task is monitored during the year
 MONITORED_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
@@ -88,11 +87,7 @@ def periods_left(task: Task) -> list[Period]:
 
 def require_assessable(actor: Person, task: Task) -> list[Period]:
     """Check that ``actor`` may assess ``task`` now (the form page); returns the periods left to assess."""
-    if not permissions.can_assess(actor, task):
-        raise PermissionDenied(_l("Only the monitor assigned to this task assesses it."))
-    require_unlocked(task)
-    if task.state not in MONITORED_STATES:
-        raise Conflict(_l("Only approved tasks are assessed during the year."))
+    policy.require(actor, "assess", task)
     left = periods_left(task)
     if not left:
         raise Conflict(_l("Every period of the year has been assessed already."))
@@ -107,16 +102,11 @@ def is_reply_overdue(recommendation: Recommendation) -> bool:
 def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[str, Any],
                    recommendations: list[dict[str, Any]] | None = None) -> Assessment:
     """The assigned monitor assesses a task for a period, raising any recommendations."""
-    if not permissions.can_assess(actor, task):
-        raise PermissionDenied(_l("Only the monitor assigned to this task assesses it."))
-    require_unlocked(task)
+    policy.require_party(actor, "assess", task)
     errors = FieldErrors()
     period = _enum(Period, period, "period", _l("Choose the period."), errors)
     errors.raise_if_any()
-    allowed_states = (TaskState.SELF_ASSESSED,) if period == Period.FINAL else MONITORED_STATES
-    if task.state not in allowed_states:
-        raise Conflict(_l("The final assessment follows the owner's self-assessment.") if period == Period.FINAL
-                       else _l("Only approved tasks are assessed during the year."))
+    policy.require(actor, "final_assess" if period == Period.FINAL else "assess", task)
     if db.session.scalar(select(Assessment.id).where(Assessment.task_id == task.id, Assessment.period == period)):
         raise Conflict(_l("This period has been assessed already."))
     form = _enum(SupervisionForm, data.get("supervision_form"), "supervision_form",
@@ -154,9 +144,7 @@ def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[s
 def acknowledge_assessment(actor: Person, assessment: Assessment) -> Assessment:
     """The owner acknowledges that they have read an assessment."""
     task = assessment.task
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner acknowledges its assessments."))
-    require_unlocked(task)
+    policy.require(actor, "reply", task)
     if assessment.acknowledged_at is not None:
         raise Conflict(_l("This assessment has been acknowledged already."))
     assessment.acknowledged_at, assessment.acknowledged_by_id = clock.now(), actor.id
@@ -169,9 +157,7 @@ def acknowledge_assessment(actor: Person, assessment: Assessment) -> Assessment:
 def require_replyable(actor: Person, recommendation: Recommendation) -> None:
     """Check that ``actor`` may reply to the recommendation now: its owner, once, while the task is unlocked."""
     task = recommendation.assessment.task
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner replies to its recommendations."))
-    require_unlocked(task)
+    policy.require(actor, "reply", task)
     if recommendation.status == RecommendationStatus.REPLIED:
         raise Conflict(_l("This recommendation has been answered already."))
 
@@ -214,11 +200,12 @@ def task_progress_snapshot(task: Task) -> dict[str, Any]:
 
 def take_mid_year_snapshots(actor: Person | None, year: Year) -> int:
     """Snapshot every approved task of the year that has none yet; returns how many were taken."""
-    if actor is not None and not permissions.can_run_reviews(actor):
-        raise PermissionDenied(_l("Only the secretariat or the Standing Committee runs the mid-year review."))
+    if actor is not None:
+        policy.require_can(actor, "run_midyear")
+    scope = policy.committees_run_by(actor) if actor is not None else true()
     tasks = db.session.scalars(
         select(Task).where(Task.year_id == year.id, Task.state.in_(MONITORED_STATES),
-                           ~Task.mid_year_review.has())
+                           ~Task.mid_year_review.has(), scope)
         .options(selectinload(Task.notes).selectinload(ProgressNote.values), selectinload(Task.indicators))
     ).all()
     for task in tasks:
@@ -232,10 +219,7 @@ def take_mid_year_snapshots(actor: Person | None, year: Year) -> int:
 
 def require_concludable(actor: Person, task: Task) -> MidYearReview:
     """Check that ``actor`` may record the mid-year conclusion on ``task``; returns its review."""
-    if not permissions.can_decide(actor, task):
-        raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
-                                  "decides on a task."))
-    require_unlocked(task)
+    policy.require(actor, "midyear_conclude", task)
     if task.mid_year_review is None:
         raise Conflict(_l("The mid-year review of this task has not been taken yet."))
     return task.mid_year_review

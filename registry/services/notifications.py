@@ -10,10 +10,10 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
-from registry import clock
+from registry import clock, policy
 from registry.models import Notification, Person, Task, TaskState, Year, db
 from registry.services.errors import PermissionDenied
 
@@ -31,10 +31,15 @@ def notify(person: Person, kind: str, task: Task | None = None, params: dict[str
     return note
 
 
+def readable(person: Person):
+    """SQL condition on ``Notification``: about no task, or about a task the person may still read."""
+    return or_(Notification.task_id.is_(None), Notification.task_id.in_(select(Task.id).where(policy.visible(person))))
+
+
 def unread_count(person: Person) -> int:
     """How many unread notifications the person has."""
     return db.session.scalar(select(db.func.count(Notification.id)).where(
-        Notification.person_id == person.id, Notification.read_at.is_(None))) or 0
+        Notification.person_id == person.id, Notification.read_at.is_(None), readable(person))) or 0
 
 
 def mark_read(actor: Person, notification: Notification) -> None:

@@ -1,4 +1,5 @@
-"""Accounts: the secretariat creates, edits and deactivates people; everyone changes their own password."""
+"""Accounts: the secretariat creates, edits and deactivates people and grants roles in the units of its subtree;
+everyone changes their own password."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from registry import permissions
-from registry.models import OrgUnit, Person, Role, db
+from registry import policy
+from registry.models import OrgUnit, Person, Role, RoleGrant, db
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied
 
@@ -18,9 +19,12 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 
 
-def _require_admin(actor: Person) -> None:
-    if not permissions.can_administer(actor):
+def _require_admin(actor: Person, person: Person | None = None) -> None:
+    """The actor is a secretariat and, for an existing account, manages every unit the person belongs to."""
+    if not policy.can(actor, "administer"):
         raise PermissionDenied(_l("Only the secretariat manages accounts."))
+    if person is not None and not policy.manages_person(actor, person):
+        policy.require_can(actor, "administer", person)
 
 
 def _check_password(password: str, field: str, errors: FieldErrors) -> None:
@@ -34,11 +38,18 @@ def _person_snapshot(person: Person) -> dict[str, Any]:
     return {
         "username": person.username, "full_name": person.full_name, "position": person.position,
         "email": person.email, "org_unit_id": person.org_unit_id, "is_active": person.is_active_account,
-        "roles": sorted(r.value for r in person.roles),
+        "grants": grant_list(person),
     }
 
 
-def _clean_person(data: dict[str, Any], person: Person | None, errors: FieldErrors) -> dict[str, Any]:
+def grant_list(person: Person) -> list[dict[str, Any]]:
+    """The person's grants as plain data, in a stable order: ``[{"role", "unit_id"}]``."""
+    return sorted(({"role": g.role.value, "unit_id": g.unit_id} for g in person.grants),
+                  key=lambda g: (g["unit_id"], g["role"]))
+
+
+def _clean_person(actor: Person | None, data: dict[str, Any], person: Person | None,
+                  errors: FieldErrors) -> dict[str, Any]:
     out: dict[str, Any] = {}
     username = str(data.get("username") or "").strip().lower()
     if not USERNAME_RE.match(username):
@@ -60,19 +71,44 @@ def _clean_person(data: dict[str, Any], person: Person | None, errors: FieldErro
         errors.add("email", _l("Enter a valid e-mail address."))
     out["email"] = email
     unit_id = data.get("org_unit_id") or None
-    if unit_id is not None and db.session.get(OrgUnit, unit_id) is None:
+    home = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) else None
+    if unit_id is not None and (home is None or (actor is not None and not policy.can(actor, "administer", home))):
         errors.add("org_unit_id", _l("Choose a unit."))
     out["org_unit_id"] = unit_id
-    roles = set()
-    for value in data.get("roles") or []:
-        try:
-            roles.add(value if isinstance(value, Role) else Role(value))
-        except ValueError:
-            errors.add("roles", _l("Unknown role."))
-    if not roles:
-        errors.add("roles", _l("Give the person at least one role."))
-    out["roles"] = roles
+    out["grants"] = _clean_grants(actor, data.get("grants") or [], errors)
     return out
+
+
+def _clean_grants(actor: Person | None, rows: list[Any], errors: FieldErrors) -> set[tuple[Role, int]]:
+    """Role grants as (role, unit id) pairs: each unit must lie in the actor's subtree (never above it)."""
+    grants: set[tuple[Role, int]] = set()
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict) or not (row.get("role") or row.get("unit_id")):
+            continue
+        key = f"grants.{index}."
+        try:
+            role = row["role"] if isinstance(row.get("role"), Role) else Role(row.get("role"))
+        except ValueError:
+            errors.add(key + "role", _l("Unknown role."))
+            continue
+        unit_id = row.get("unit_id")
+        unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) else None
+        if unit is None or (actor is not None and not policy.can(actor, "administer", unit)):
+            errors.add(key + "unit_id", _l("Choose a unit inside the ones you administer."))
+            continue
+        grants.add((role, unit.id))
+    if not grants:
+        errors.add("grants", _l("Give the person at least one role in a unit."))
+    return grants
+
+
+def _set_grants(person: Person, wanted: set[tuple[Role, int]]) -> None:
+    for grant in list(person.grants):
+        if (grant.role, grant.unit_id) not in wanted:
+            person.grants.remove(grant)
+    held = {(g.role, g.unit_id) for g in person.grants}
+    for role, unit_id in sorted(wanted - held, key=lambda pair: (pair[1], pair[0].value)):
+        person.grants.append(RoleGrant(role=role, unit_id=unit_id))
 
 
 def create_person(actor: Person | None, data: dict[str, Any], *, password: str) -> Person:
@@ -80,13 +116,13 @@ def create_person(actor: Person | None, data: dict[str, Any], *, password: str) 
     if actor is not None:
         _require_admin(actor)
     errors = FieldErrors()
-    values = _clean_person(data, None, errors)
+    values = _clean_person(actor, data, None, errors)
     _check_password(password, "password", errors)
     errors.raise_if_any()
-    roles = values.pop("roles")
+    grants = values.pop("grants")
     person = Person(**values)
     person.set_password(password)
-    person.set_roles(roles)
+    _set_grants(person, grants)
     db.session.add(person)
     db.session.flush()
     record_event(actor, "person.create", object_type="person", object_id=person.id, subject=person,
@@ -95,18 +131,19 @@ def create_person(actor: Person | None, data: dict[str, Any], *, password: str) 
 
 
 def update_person(actor: Person, person: Person, data: dict[str, Any]) -> Person:
-    """The secretariat edits an account's details and roles."""
-    _require_admin(actor)
+    """The secretariat edits an account's details and role grants (inside its subtree)."""
+    _require_admin(actor, person)
     errors = FieldErrors()
-    values = _clean_person(data, person, errors)
-    if person.id == actor.id and Role.SECRETARIAT not in values["roles"]:
-        errors.add("roles", _l("You cannot remove your own secretariat role."))
+    values = _clean_person(actor, data, person, errors)
+    own = {(g.role, g.unit_id) for g in person.grants if g.role == Role.SECRETARIAT}
+    if person.id == actor.id and not own <= values["grants"]:
+        errors.add("grants", _l("You cannot remove your own secretariat role."))
     errors.raise_if_any()
     before = _person_snapshot(person)
-    roles = values.pop("roles")
+    grants = values.pop("grants")
     for key, value in values.items():
         setattr(person, key, value)
-    person.set_roles(roles)
+    _set_grants(person, grants)
     db.session.flush()
     after = _person_snapshot(person)
     if after != before:
@@ -117,7 +154,7 @@ def update_person(actor: Person, person: Person, data: dict[str, Any]) -> Person
 
 def set_person_active(actor: Person, person: Person, is_active: bool) -> Person:
     """The secretariat deactivates (or reactivates) an account; a deactivated person cannot sign in."""
-    _require_admin(actor)
+    _require_admin(actor, person)
     if person.id == actor.id and not is_active:
         errors = FieldErrors()
         errors.add("is_active", _l("You cannot deactivate your own account."))
@@ -134,7 +171,7 @@ def set_person_active(actor: Person, person: Person, is_active: bool) -> Person:
 
 def reset_password(actor: Person, person: Person, new_password: str) -> None:
     """The secretariat sets a new password for someone who lost theirs."""
-    _require_admin(actor)
+    _require_admin(actor, person)
     errors = FieldErrors()
     _check_password(new_password, "new_password", errors)
     errors.raise_if_any()

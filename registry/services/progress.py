@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import (
     IndicatorValue,
     NoteAmendment,
@@ -25,9 +25,9 @@ from registry.models import (
     db,
 )
 from registry.services.audit import record_event
-from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
-from registry.services.tasks import require_unlocked
+from registry.policy import require_unlocked
 
 #: states in which an owner reports progress
 REPORTING_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
@@ -204,8 +204,7 @@ def require_amendable(note: ProgressNote) -> None:
 
 
 def _require_owner(actor: Person, task: Task) -> None:
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner writes its progress notes."))
+    policy.require(actor, "amend_note", task)
 
 
 def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, Any]) -> ProgressNote:

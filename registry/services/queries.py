@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import (
     Assessment,
     OrgUnit,
@@ -18,12 +18,14 @@ from registry.models import (
     ProgressStatus,
     Recommendation,
     RecommendationStatus,
+    Role,
     Task,
     TaskKind,
     TaskState,
     Year,
     db,
 )
+from registry.models.org import subtree_clause
 from registry.text import fold
 
 #: states in which a task is under way and reported on
@@ -49,39 +51,32 @@ def contains(text: str) -> str:
     return f"%{escaped}%"
 
 
+def subtree_ids(unit_id: int) -> Select:
+    """SQL: ids of the unit and every unit below it (an indexed range on the materialised path)."""
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None:
+        return select(OrgUnit.id).where(false())
+    return select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [unit.path]))
+
+
 def descendant_ids(unit_id: int) -> set[int]:
-    """Ids of every unit below ``unit_id`` in the tree (one query for the whole tree)."""
-    rows = db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in rows:
-        children.setdefault(parent, []).append(uid)
-    found: set[int] = set()
-    stack = [unit_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
+    """Ids of every unit below ``unit_id`` in the tree (one query)."""
+    return set(db.session.scalars(subtree_ids(unit_id))) - {unit_id}
 
 
-def visible_tasks(viewer: Person) -> Select:
-    """Tasks the viewer may see: all for Standing Committee, secretariat and inspectors; otherwise their
-    own and the ones they monitor."""
-    stmt = select(Task)
-    if not permissions.can_list_all_tasks(viewer):
-        stmt = stmt.where(or_(Task.owner_id == viewer.id, Task.monitor_id == viewer.id))
-    return stmt
+def visible_tasks(viewer: Person, action: str = "view") -> Select:
+    """Tasks on which the viewer is one of the parties of ``action``'s policy row (by default: may read)."""
+    return select(Task).where(policy.visible(viewer, action))
 
 
-def task_list(viewer: Person, filters: TaskFilters) -> Select:
-    """The filtered, ordered task list, with what each row shows loaded up front (no query per row)."""
-    stmt = visible_tasks(viewer)
+def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Select:
+    """The filtered, ordered task list, with what each row shows loaded up front (no query per row): the tasks
+    on which the viewer is a party of ``action``'s policy row (by default, those they may read)."""
+    stmt = visible_tasks(viewer, action)
     if filters.year:
         stmt = stmt.join(Task.year).where(Year.year == filters.year)
     if filters.unit_id:
-        unit_ids = {filters.unit_id} | descendant_ids(filters.unit_id)
-        stmt = stmt.where(Task.org_unit_id.in_(unit_ids))
+        stmt = stmt.where(Task.org_unit_id.in_(subtree_ids(filters.unit_id)))
     if filters.field_id:
         stmt = stmt.where(Task.field_id == filters.field_id)
     if filters.kind:
@@ -102,16 +97,21 @@ def task_list(viewer: Person, filters: TaskFilters) -> Select:
     ).order_by(Task.id.desc())
 
 
-def org_units_tree() -> list[tuple[OrgUnit, int]]:
-    """All org units in tree order with their depth, for pickers and the admin page."""
-    units = list(db.session.scalars(select(OrgUnit).order_by(OrgUnit.name)))
+def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUnit, int]]:
+    """The org units in tree order with their depth, for pickers and the admin page: those in the viewer's
+    scope (the subtrees of the units where they hold one of ``roles``, any role by default); all when None."""
+    stmt = select(OrgUnit).order_by(OrgUnit.path)
+    if viewer is not None:
+        stmt = stmt.where(policy.units_in_scope(viewer, roles if roles is not None else list(Role)))
+    units = list(db.session.scalars(stmt))
+    present = {unit.id for unit in units}
     children: dict[int | None, list[OrgUnit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
+    for unit in units:  # a scope's top units are roots here
+        children.setdefault(unit.parent_id if unit.parent_id in present else None, []).append(unit)
     out: list[tuple[OrgUnit, int]] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
-        for unit in children.get(parent_id, []):
+        for unit in sorted(children.get(parent_id, []), key=lambda u: u.name):
             out.append((unit, depth))
             walk(unit.id, depth + 1)
 
@@ -189,7 +189,7 @@ def notes_to_assess(monitor: Person) -> Select:
     assessed = select(Assessment.id).where(Assessment.task_id == ProgressNote.task_id,
                                            Assessment.period == period_of_note).exists()
     return select(ProgressNote).join(ProgressNote.task).where(
-        Task.monitor_id == monitor.id, Task.state.in_(REPORTING), ~assessed
+        policy.visible(monitor, "assess"), Task.state.in_(REPORTING), ~assessed
     ).options(joinedload(ProgressNote.task)).order_by(ProgressNote.submitted_at)
 
 
@@ -207,7 +207,8 @@ def late_or_at_risk(viewer: Person, year: Year) -> Select:
         missing = ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
                                                  ProgressNote.quarter == passed).exists()
         conditions.append(missing)
-    return visible_tasks(viewer).where(Task.year_id == year.id, Task.state.in_(REPORTING), or_(*conditions)) \
+    return visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(REPORTING),
+                                                  or_(*conditions)) \
         .options(joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field), joinedload(Task.year)) \
         .order_by(Task.id)
 
@@ -215,7 +216,7 @@ def late_or_at_risk(viewer: Person, year: Year) -> Select:
 def unassessed_this_quarter(viewer: Person, year: Year) -> Select:
     """Tasks under way in ``year`` that have no assessment for the current quarter."""
     quarter = current_quarter(year, clock.today())
-    stmt = visible_tasks(viewer).where(Task.year_id == year.id, Task.state.in_(REPORTING))
+    stmt = visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(REPORTING))
     if quarter:
         period = Period(f"q{quarter}")
         stmt = stmt.where(~select(Assessment.id).where(Assessment.task_id == Task.id,
@@ -232,12 +233,12 @@ def count(stmt: Select) -> int:
 def attention_count(viewer: Person) -> int:
     """The number shown in the page header: what needs the viewer's attention across roles."""
     total = 0
-    if permissions.can_register(viewer):
+    if policy.can(viewer, "register"):
         total += len(notes_due(viewer)) + count(open_recommendations(viewer))
-    if permissions.is_monitor(viewer):
+    if policy.has_any(viewer, Role.MONITOR):
         total += count(notes_to_assess(viewer)) + count(open_recommendations(viewer, as_monitor=True,
                                                                              overdue_only=True))
-    if permissions.is_standing_committee(viewer):
+    if policy.can(viewer, "see_queue"):
         year = current_year()
         if year is not None:
             total += count(late_or_at_risk(viewer, year))

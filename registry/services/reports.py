@@ -24,16 +24,18 @@ from registry.models import (
     db,
 )
 from registry.services.dossier import NOT_REGISTERED, outcome_counts
-from registry.services.queries import descendant_ids
+from registry import policy
+from registry.models import Person
+from registry.services.queries import subtree_ids
 
 
 def _zero(enum) -> dict[str, int]:
     return {member.value: 0 for member in enum}
 
 
-def report_figures(unit_id: int | None, year: int) -> dict[str, Any]:
-    """Figures of the registrations of ``year`` (a calendar year) whose unit is ``unit_id`` or below it (every
-    unit when None):
+def report_figures(viewer: Person | None, unit_id: int | None, year: int) -> dict[str, Any]:
+    """Figures of the registrations of ``year`` (a calendar year) that ``viewer`` may read (every one when
+    None: the command line) and whose unit is ``unit_id`` or below it (every unit when None):
 
     - ``tasks``: ``total`` (drafts included) and ``registered`` (neither a draft nor withdrawn);
     - ``by_state``: every registration by state; ``by_kind`` and ``by_field``: registered ones;
@@ -52,8 +54,10 @@ def report_figures(unit_id: int | None, year: int) -> dict[str, Any]:
     if year_id is None:
         return figures
     scope = [Task.year_id == year_id]
+    if viewer is not None:
+        scope.append(policy.visible(viewer))
     if unit_id is not None:
-        scope.append(Task.org_unit_id.in_({unit_id} | descendant_ids(unit_id)))
+        scope.append(Task.org_unit_id.in_(subtree_ids(unit_id)))
 
     # registrations by state, kind and field, in one grouped query
     rows = db.session.execute(

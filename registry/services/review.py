@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import (
     UNFINISHED,
     Assessment,
@@ -29,16 +29,14 @@ from registry.models import (
     db,
 )
 from registry.services.audit import canonical_json, record_event
-from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 from registry.services.tasks import (
     SCALAR_FIELDS,
     check_window,
-    require_unlocked,
     task_snapshot,
 )
 
-SELF_ASSESSABLE = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 MAX_TEXT = 20000
 
 #: the default verdict scale (Form D); the secretariat may rename, reorder or add levels
@@ -88,11 +86,7 @@ def _level(level_id: Any, field: str, errors: FieldErrors) -> VerdictLevel | Non
 
 def require_self_assessable(actor: Person, task: Task) -> None:
     """Check that ``actor`` may self-assess ``task`` now (also the form page's check)."""
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner assesses it."))
-    require_unlocked(task)
-    if task.state not in SELF_ASSESSABLE:
-        raise Conflict(_l("Only an approved task under way can be self-assessed."))
+    policy.require(actor, "self_assess", task)
 
 
 def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
@@ -195,27 +189,14 @@ def final_assessment(task: Task) -> Assessment | None:
 def require_final_assessable(actor: Person, task: Task) -> None:
     """Check that ``actor`` may give the final assessment now (the form page's check; the monitoring service's
     ``add_assessment`` enforces the same rules when it is recorded)."""
-    if not permissions.can_assess(actor, task):
-        raise PermissionDenied(_l("Only the monitor assigned to this task assesses it."))
-    require_unlocked(task)
-    if task.state != TaskState.SELF_ASSESSED:
-        raise Conflict(_l("The final assessment follows the owner's self-assessment."))
+    policy.require(actor, "final_assess", task)
     if final_assessment(task) is not None:
         raise Conflict(_l("This period has been assessed already."))
 
 
-def _require_decider(actor: Person, task: Task) -> None:
-    if not permissions.can_decide(actor, task):
-        raise PermissionDenied(_l("Only a Standing Committee member who is neither the owner nor the monitor "
-                                  "decides on a task."))
-
-
 def require_decidable(actor: Person, task: Task) -> None:
     """Check that ``actor`` may record the verdict on ``task`` now (also the form page's check)."""
-    _require_decider(actor, task)
-    require_unlocked(task)
-    if task.state != TaskState.SELF_ASSESSED:
-        raise Conflict(_l("A verdict follows the owner's self-assessment."))
+    policy.require(actor, "verdict", task)
     if final_assessment(task) is None:
         raise Conflict(_l("The monitor's final assessment is required before the verdict."))
 
@@ -278,9 +259,7 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
 
 def require_reopenable(actor: Person, task: Task) -> None:
     """Check that ``actor`` may reopen ``task`` now (also the form page's check)."""
-    _require_decider(actor, task)
-    if task.state != TaskState.REVIEWED:
-        raise Conflict(_l("Only a reviewed task can be reopened."))
+    policy.require(actor, "reopen", task)
 
 
 def reopen_task(actor: Person, task: Task, reason: str) -> Task:
@@ -306,10 +285,9 @@ def reopen_task(actor: Person, task: Task, reason: str) -> Task:
 
 def require_carriable(actor: Person, task: Task) -> None:
     """Check that ``actor`` may carry ``task`` over now (also the form page's check)."""
-    if not permissions.can_report(actor, task):
-        raise PermissionDenied(_l("Only the task's owner carries it over."))
+    policy.require(actor, "carry_over", task)
     verdict = task.current_verdict
-    if task.state != TaskState.REVIEWED or verdict is None or verdict.level.outcome not in UNFINISHED:
+    if verdict is None or verdict.level.outcome not in UNFINISHED:
         raise Conflict(_l("Only a task judged unfinished can be carried over."))
     if task.carried_into is not None:
         raise Conflict(_l("This task has been carried over already."))
@@ -334,8 +312,15 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
     errors.raise_if_any()
     check_window(next_year)
     with db.session.no_autoflush:  # the new task is half-built until added; loading the old one must not flush it
-        new = Task(year=next_year, owner=actor, ownership=task.ownership, owner_unit_id=task.owner_unit_id,
-                   org_unit_id=task.org_unit_id, state=TaskState.DRAFT, carried_from=task, carry_reason=reason)
+        committee = task.committee
+        while committee.merged_into is not None:  # a merged committee's successor takes its unfinished work
+            committee = committee.merged_into
+        org_unit = task.org_unit
+        while org_unit is not None and org_unit.merged_into is not None:
+            org_unit = org_unit.merged_into
+        new = Task(year=next_year, owner=task.owner, ownership=task.ownership, owner_unit_id=task.owner_unit_id,
+                   org_unit=org_unit, committee=committee, state=TaskState.DRAFT, carried_from=task,
+                   carry_reason=reason)
         for name in SCALAR_FIELDS:
             setattr(new, name, getattr(task, name))
         new.deadline = None  # a new deadline within the new year

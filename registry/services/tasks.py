@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import (
     Authority,
     Field,
@@ -20,7 +20,6 @@ from registry.models import (
     OrgUnit,
     Ownership,
     Person,
-    Role,
     Task,
     TaskAdjustment,
     TaskKind,
@@ -29,32 +28,10 @@ from registry.models import (
     db,
 )
 from registry.services.audit import record_event
-from registry.services.errors import Conflict, FieldErrors, PermissionDenied
+from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 
 S = TaskState
-
-#: action → the states it may start from
-ALLOWED_FROM: dict[str, frozenset[TaskState]] = {
-    "edit": frozenset({S.DRAFT, S.RETURNED}),
-    "submit": frozenset({S.DRAFT, S.RETURNED}),
-    "withdraw": frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}),
-    "approve": frozenset({S.SUBMITTED}),
-    "return": frozenset({S.SUBMITTED}),
-    "adjust": frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}),
-    "assign_monitor": frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}),
-}
-
-#: action → the state it leads to (None: the state does not change)
-LEADS_TO: dict[str, TaskState | None] = {
-    "edit": None,
-    "submit": S.SUBMITTED,
-    "withdraw": S.WITHDRAWN,
-    "approve": S.APPROVED,
-    "return": S.RETURNED,
-    "adjust": None,
-    "assign_monitor": None,
-}
 
 #: plain fields of Form A that the owner edits and the Standing Committee may adjust
 TEXT_FIELDS = (
@@ -65,45 +42,6 @@ SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_
 MAX_LENGTHS = {"title": 500, "locality": 300}
 MAX_TEXT = 20000  #: any other text field of Form A
 MAX_ROWS = 20
-
-CONFLICT_MESSAGES = {
-    "edit": _l("Only a draft or returned registration can be edited."),
-    "submit": _l("Only a draft or returned registration can be submitted."),
-    "withdraw": _l("A registration can only be withdrawn before it is approved."),
-    "approve": _l("Only a submitted registration can be approved."),
-    "return": _l("Only a submitted registration can be returned."),
-    "adjust": _l("Only a submitted registration or a task under way can be adjusted."),
-    "assign_monitor": _l("A monitor can only be assigned to a submitted or approved task."),
-}
-
-
-def state_allows(task: Task, action: str) -> bool:
-    """True when ``action`` may start from the task's current state."""
-    return task.state in ALLOWED_FROM[action]
-
-
-#: states in which a task and everything under it is locked (a verdict was recorded)
-LOCKED_STATES = frozenset({S.REVIEWED})
-
-
-def is_locked(task: Task) -> bool:
-    """A recorded verdict locks the task, its notes, files, assessments and replies."""
-    return task.state in LOCKED_STATES
-
-
-def require_unlocked(task: Task) -> None:
-    """Raise ``Conflict`` when a verdict has locked the task."""
-    if is_locked(task):
-        raise Conflict(_l("The verdict has been recorded and the task is locked; only the Standing Committee can "
-                          "reopen it."))
-
-
-def require_state(task: Task, action: str) -> None:
-    """Raise ``Conflict`` with a clear message when the task's state does not allow ``action`` (the lock's own
-    message when a verdict has locked the task)."""
-    require_unlocked(task)
-    if not state_allows(task, action):
-        raise Conflict(CONFLICT_MESSAGES[action])
 
 
 # -- snapshots for the audit trail and adjustments --------------------------------------------------
@@ -298,36 +236,55 @@ def _collective_unit(actor: Person, owner_unit_id: int | None) -> OrgUnit | None
     return unit
 
 
+def _committee(actor: Person, committee_id: int | None) -> OrgUnit:
+    """The committee the task is registered with: one where the actor holds the owner role (the only one
+    when there is just one)."""
+    choices = policy.registration_committees(actor)
+    errors = FieldErrors()
+    if committee_id:
+        chosen = next((unit for unit in choices if unit.id == committee_id), None)
+        if chosen is None:
+            errors.add("committee_id", _l("Choose a committee you register with."))
+    elif len(choices) == 1:
+        chosen = choices[0]
+    else:
+        chosen = None
+        errors.add("committee_id", _l("Choose the committee you register this task with."))
+    errors.raise_if_any()
+    return chosen
+
+
 # -- the workflow -----------------------------------------------------------------------------------
 
-def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None) -> Task:
-    """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads)."""
-    if not permissions.can_register(actor):
-        raise PermissionDenied(_l("Only committee members and heads of units register tasks."))
+def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None,
+                committee_id: int | None = None) -> Task:
+    """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads), with one of the
+    committees where ``actor`` holds the owner role."""
+    policy.require_can(actor, "register")
     check_window(year)
     values = clean_task_input(data, year)
     unit = _collective_unit(actor, owner_unit_id)
+    committee = _committee(actor, committee_id)
     task = Task(
         year=year,
         owner=actor,
         ownership=Ownership.COLLECTIVE if unit else Ownership.INDIVIDUAL,
         owner_unit=unit,
-        org_unit_id=unit.id if unit else actor.org_unit_id,
+        org_unit_id=unit.id if unit else (actor.org_unit_id or committee.id),
+        committee=committee,
         state=TaskState.DRAFT,
     )
     _apply(task, values)
     db.session.add(task)
     db.session.flush()
     record_event(actor, "task.create", object_type="task", object_id=task.id, task=task,
-                 after={"state": task.state.value, **task_snapshot(task)})
+                 after={"state": task.state.value, "committee_id": committee.id, **task_snapshot(task)})
     return task
 
 
 def update_task(actor: Person, task: Task, data: dict[str, Any]) -> Task:
     """The owner changes a draft or returned registration."""
-    if not permissions.can_edit_task(actor, task):
-        raise PermissionDenied(_l("Only the owner edits a registration."))
-    require_state(task, "edit")
+    policy.require(actor, "edit", task)
     values = clean_task_input(data, task.year)
     before = task_snapshot(task)
     _apply(task, values)
@@ -342,9 +299,7 @@ def update_task(actor: Person, task: Task, data: dict[str, Any]) -> Task:
 
 def submit_task(actor: Person, task: Task) -> Task:
     """The owner submits the registration to the Standing Committee."""
-    if not permissions.can_edit_task(actor, task):
-        raise PermissionDenied(_l("Only the owner submits a registration."))
-    require_state(task, "submit")
+    policy.require(actor, "submit", task)
     if task.submitted_at is None:
         check_window(task.year)
     errors = FieldErrors()
@@ -372,9 +327,7 @@ def submit_task(actor: Person, task: Task) -> Task:
 
 def withdraw_task(actor: Person, task: Task, reason: str = "") -> Task:
     """The owner withdraws the registration before approval."""
-    if not permissions.can_edit_task(actor, task):
-        raise PermissionDenied(_l("Only the owner withdraws a registration."))
-    require_state(task, "withdraw")
+    policy.require(actor, "withdraw", task)
     before = task.state
     task.state = TaskState.WITHDRAWN
     task.withdrawn_reason = (reason or "").strip() or None
@@ -385,18 +338,12 @@ def withdraw_task(actor: Person, task: Task, reason: str = "") -> Task:
     return task
 
 
-def _check_decider(actor: Person, task: Task) -> None:
-    if not permissions.can_decide(actor, task):
-        raise PermissionDenied(
-            _l("Only a Standing Committee member who is neither the owner nor the monitor decides on a task.")
-        )
-
-
 def _valid_monitor(actor: Person, task: Task, monitor: Person | None, errors: FieldErrors) -> None:
     if monitor is None:
         errors.add("monitor_id", _l("Choose a monitor."))
-    elif not monitor.is_active or Role.MONITOR not in monitor.roles:
-        errors.add("monitor_id", _l("The monitor must be an active Fatherland Front monitor."))
+    elif not policy.is_monitor_of(monitor, task.committee):
+        errors.add("monitor_id", _l("The monitor must be an active Fatherland Front monitor of the task's "
+                                    "committee."))
     elif monitor.id == task.owner_id:
         errors.add("monitor_id", _l("The owner cannot monitor their own task."))
     elif monitor.id == actor.id:
@@ -406,8 +353,7 @@ def _valid_monitor(actor: Person, task: Task, monitor: Person | None, errors: Fi
 def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date: date | None,
                  monitor: Person | None) -> Task:
     """The Standing Committee approves a submitted registration and assigns its monitor."""
-    _check_decider(actor, task)
-    require_state(task, "approve")
+    policy.require(actor, "approve", task)
     errors = FieldErrors()
     decision_ref = (decision_ref or "").strip()
     if not decision_ref:
@@ -439,8 +385,7 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
 
 def return_task(actor: Person, task: Task, *, comment: str) -> Task:
     """The Standing Committee returns a submitted registration to its owner with a comment."""
-    _check_decider(actor, task)
-    require_state(task, "return")
+    policy.require(actor, "return", task)
     comment = (comment or "").strip()
     errors = FieldErrors()
     if not comment:
@@ -460,8 +405,7 @@ def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any])
     """The Standing Committee adjusts a submitted registration, or an approved one (e.g. at the mid-year
     review), with a reason. The values before stay recorded in the adjustment, so the task shows both.
     """
-    _check_decider(actor, task)
-    require_state(task, "adjust")
+    policy.require(actor, "adjust", task)
     reason = (reason or "").strip()
     errors = FieldErrors()
     if not reason:
@@ -487,8 +431,7 @@ def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any])
 
 def assign_monitor(actor: Person, task: Task, monitor: Person | None) -> Task:
     """The Standing Committee names (or changes) the Fatherland Front monitor of a task."""
-    _check_decider(actor, task)
-    require_state(task, "assign_monitor")
+    policy.require(actor, "assign_monitor", task)
     errors = FieldErrors()
     _valid_monitor(actor, task, monitor, errors)
     if monitor is not None and task.approved_by_id == monitor.id:

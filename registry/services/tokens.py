@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from registry import clock, permissions
+from registry import clock, policy
 from registry.models import ApiToken, Person, db
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied
@@ -54,7 +54,7 @@ def create_token(actor: Person | None, name: str, *, owner: Person | None = None
 
 def revoke_token(actor: Person, token: ApiToken) -> ApiToken:
     """Revoke a token: its owner, or the secretariat, may; revoking twice changes nothing."""
-    if token.person_id != actor.id and not permissions.can_administer(actor):
+    if not policy.can(actor, "manage_token", token):
         raise PermissionDenied(_l("You can only revoke your own tokens."))
     if token.revoked_at is not None:
         return token

@@ -56,6 +56,7 @@ def _columns_match(row: AuditEvent, payload: dict[str, Any]) -> bool:
     return (row.action == payload.get("action") and row.actor_id == actor.get("id")
             and row.task_id == payload.get("task_id") and row.subject_person_id == payload.get("subject_person_id")
             and row.object_type == obj.get("type") and row.object_id == obj.get("id")
+            and ("unit_id" not in payload or row.unit_id == payload["unit_id"])
             and occurred is not None and abs((occurred - stated).total_seconds()) < 1)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -19,7 +21,7 @@ from wtforms.validators import AnyOf, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry import labels
-from registry.blueprints.common import BaseForm, DMYDateField
+from registry.blueprints.common import BaseForm, DMYDateField, RowForm
 from registry.models import OrgLevel, OrgUnit, Person, Role
 
 
@@ -50,6 +52,17 @@ class PeopleFilterForm(BaseForm):
         self.role.choices = [("", _l("All"))] + [(r.value, labels.ROLE[r]) for r in Role]
 
 
+class GrantRow(RowForm):
+    """One role held in one unit."""
+
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    unit_id = SelectField(_l("In the unit"), coerce=int, choices=[], validate_choice=False)
+
+
+#: empty grant rows offered beyond those held
+GRANT_ROWS = 2
+
+
 class PersonForm(BaseForm):
     username = StringField(_l("Username"), validators=[Length(max=80)],
                            render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
@@ -57,11 +70,17 @@ class PersonForm(BaseForm):
     position = StringField(_l("Position"), validators=[Length(max=200)])
     email = StringField(_l("E-mail"), validators=[Length(max=200)], render_kw={"type": "email"})
     org_unit_id = SelectField(_l("Unit"), coerce=int, choices=[], default=0)
-    roles = MultiCheckboxField(_l("Roles"), choices=[])
+    grants = FieldList(FormField(GrantRow), min_entries=1, max_entries=30)
 
     def set_choices(self, units: list[tuple[OrgUnit, int]]) -> None:
         self.org_unit_id.choices = [(0, "—")] + _indented(units)
-        self.roles.choices = [(r.value, labels.ROLE[r]) for r in Role]
+        self._units = [(0, "—")] + _indented(units)
+        wanted = min(len(self.grants.entries) + GRANT_ROWS, self.grants.max_entries)
+        while len(self.grants.entries) < wanted and not self.is_submitted():
+            self.grants.append_entry()
+        for entry in self.grants.entries:
+            entry.form.role.choices = [("", "—")] + [(r.value, labels.ROLE[r]) for r in Role]
+            entry.form.unit_id.choices = self._units
 
 
 class NewPersonForm(PersonForm):
@@ -87,7 +106,8 @@ def person_data(form: PersonForm) -> dict[str, Any]:
         "position": form.position.data,
         "email": form.email.data,
         "org_unit_id": form.org_unit_id.data or None,
-        "roles": list(form.roles.data or []),
+        "grants": [{"role": row.role.data or "", "unit_id": row.unit_id.data or None} for row in
+                   (entry.form for entry in form.grants.entries)],
     }
 
 
@@ -98,7 +118,7 @@ def person_initial(person: Person) -> dict[str, Any]:
         "position": person.position,
         "email": person.email or "",
         "org_unit_id": person.org_unit_id or 0,
-        "roles": sorted(r.value for r in person.roles),
+        "grants": [{"role": g.role.value, "unit_id": g.unit_id} for g in person.grants],
     }
 
 

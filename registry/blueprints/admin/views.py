@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from registry import permissions
+from registry import policy
 from registry.blueprints.admin import bp
 from registry.blueprints.admin.forms import (
     FieldForm,
@@ -32,7 +32,7 @@ from registry.blueprints.admin.forms import (
     year_data,
     year_initial,
 )
-from registry.blueprints.common import apply_errors, get_or_404
+from registry.blueprints.common import allow, apply_errors, get_or_404
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Role, Year
 from registry.services import admin as admin_service
@@ -44,9 +44,30 @@ from registry.text import fold
 
 @bp.before_request
 def require_secretariat():
-    """Every administration page, GET or POST, is for the secretariat only."""
-    if not permissions.can_administer(current_user):
-        abort(403)
+    """Every administration page, GET or POST, is for a secretariat only; each object is then checked against
+    the secretariat's subtree (``_person``, ``_unit``), years and fields against the top committee's."""
+    allow("administer")
+    if request.endpoint and request.endpoint.split(".")[-1].startswith(("year", "field")):
+        allow("administer_settings")
+
+
+def _person(person_id: int) -> Person:
+    """The account, if the current secretariat manages it (404 when it is out of sight, 403 when only seen)."""
+    person = get_or_404(Person, person_id)
+    if not policy.can(current_user, "view_people") or not db.session.scalar(
+            select(Person.id).where(Person.id == person.id, policy.people_in_scope(current_user))):
+        abort(404)
+    allow("administer", person)
+    return person
+
+
+def _unit(unit_id: int) -> OrgUnit:
+    """The unit, if it lies in the current secretariat's subtree (else 404); the service then refuses (403) a
+    change to a unit that is not strictly below one it administers."""
+    unit = get_or_404(OrgUnit, unit_id)
+    if not policy.can(current_user, "administer", unit):
+        abort(404)
+    return unit
 
 
 def _status(*forms) -> int:
@@ -60,14 +81,15 @@ def people():
     form = PeopleFilterForm(request.args)
     form.set_choices()
     form.validate()
-    stmt = select(Person).options(joinedload(Person.org_unit)).order_by(Person.full_name, Person.id)
+    stmt = select(Person).where(policy.people_in_scope(current_user, [Role.SECRETARIAT])) \
+        .options(joinedload(Person.org_unit)).order_by(Person.full_name, Person.id)
     q = (form.q.data or "").strip() if not form.q.errors else ""
     if fold(q):
         # names are matched without diacritics, so "nguyen van" finds "Nguyễn Văn"
         stmt = stmt.where(or_(Person.username.like(contains(q), escape="\\"),
                               Person.search_name.like(contains(q), escape="\\")))
     if form.role.data and not form.role.errors:
-        stmt = stmt.where(Person.role_rows.any(role=Role(form.role.data)))
+        stmt = stmt.where(Person.grants.any(role=Role(form.role.data)))
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/people.html", form=form, page=page, args=args)
@@ -75,7 +97,7 @@ def people():
 
 def _person_form(cls=PersonForm, **kwargs) -> PersonForm:
     form = cls(**kwargs)
-    form.set_choices(org_units_tree())
+    form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]))
     return form
 
 
@@ -103,7 +125,7 @@ def _person_page(person: Person, form=None, active_form=None, password_form=None
 
 @bp.route("/people/<id:person_id>/edit", methods=["GET", "POST"])
 def person_edit(person_id: int):
-    person = get_or_404(Person, person_id)
+    person = _person(person_id)
     if request.method == "GET":
         return _person_page(person)
     form = _person_form()
@@ -120,7 +142,7 @@ def person_edit(person_id: int):
 
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
 def person_active(person_id: int):
-    person = get_or_404(Person, person_id)
+    person = _person(person_id)
     form = PersonActiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -136,7 +158,7 @@ def person_active(person_id: int):
 
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
 def person_password(person_id: int):
-    person = get_or_404(Person, person_id)
+    person = _person(person_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -154,7 +176,7 @@ def person_password(person_id: int):
 
 @bp.route("/units")
 def units():
-    tree = org_units_tree()
+    tree = org_units_tree(current_user, [Role.SECRETARIAT])
     head_ids = {u.head_id for u, _depth in tree if u.head_id}
     heads = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(head_ids)))} if head_ids \
         else {}
@@ -166,11 +188,12 @@ def _unit_form(unit: OrgUnit | None) -> OrgUnitForm:
         form = OrgUnitForm(formdata=None, data=org_unit_initial(unit)) if unit else OrgUnitForm()
     else:
         form = OrgUnitForm()
-    heads = list(db.session.scalars(select(Person).where(Person.is_active_account.is_(True))
+    heads = list(db.session.scalars(select(Person).where(Person.is_active_account.is_(True),
+                                                         policy.people_in_scope(current_user, [Role.SECRETARIAT]))
                                     .order_by(Person.full_name)))
     if unit is not None and unit.head is not None and unit.head not in heads:
         heads.append(unit.head)  # keep a deactivated head visible, so the form says to replace them
-    form.set_choices(org_units_tree(), heads)
+    form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]), heads)
     return form
 
 
@@ -194,7 +217,7 @@ def unit_new():
 
 @bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
-    return _save_unit(get_or_404(OrgUnit, unit_id))
+    return _save_unit(_unit(unit_id))
 
 
 # -- years -----------------------------------------------------------------------------------------------

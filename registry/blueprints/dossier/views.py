@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from types import SimpleNamespace
 
 from flask import (
     abort,
@@ -20,8 +19,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from registry import clock, permissions
-from registry.blueprints.common import get_or_404, read_only
+from registry import clock, policy
+from registry.blueprints.common import allow, load, read_only
 from registry.blueprints.dossier import bp
 from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
 from registry.exports import docx as docx_writer
@@ -61,42 +60,31 @@ def dossier_context():
             "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
             "verify_kind": VERIFY_KIND,
         },
-        "dossier_perm": SimpleNamespace(
-            can_view_person_dossier=permissions.can_view_person_dossier,
-            can_view_unit_dossier=permissions.can_view_unit_dossier,
-            can_read_audit_log=permissions.can_read_audit_log,
-        ),
     }
 
 
 # -- dossiers --------------------------------------------------------------------------------------------------
 
 def _load_person(person_id: int) -> Person:
-    person = get_or_404(Person, person_id)
-    if not permissions.can_view_person_dossier(current_user, person):
-        abort(403)
-    return person
+    return load(Person, person_id, "view_person_dossier")
 
 
 def _load_unit(unit_id: int) -> OrgUnit:
-    unit = get_or_404(OrgUnit, unit_id)
-    if not permissions.can_view_unit_dossier(current_user, unit):
-        abort(403)
-    return unit
+    return load(OrgUnit, unit_id, "view_unit_dossier")
 
 
 @bp.route("/people/<id:person_id>/dossier")
 def person(person_id: int):
     subject = _load_person(person_id)
     return render_template("dossier/person.html", person=subject,
-                           dossier=dossier_service.person_dossier(subject), outcomes=OUTCOMES)
+                           dossier=dossier_service.person_dossier(current_user, subject), outcomes=OUTCOMES)
 
 
 @bp.route("/units/<id:unit_id>/dossier")
 def unit(unit_id: int):
     subject = _load_unit(unit_id)
     return render_template("dossier/unit.html", unit=subject,
-                           dossier=dossier_service.unit_dossier(subject), outcomes=OUTCOMES)
+                           dossier=dossier_service.unit_dossier(current_user, subject), outcomes=OUTCOMES)
 
 
 def _download(document: Document, fmt: str):
@@ -114,14 +102,14 @@ def _download(document: Document, fmt: str):
 @bp.route("/people/<id:person_id>/dossier.<any(pdf, docx):fmt>")
 def person_export(person_id: int, fmt: str):
     subject = _load_person(person_id)
-    document = person_document(subject, dossier_service.person_dossier(subject), clock.today())
+    document = person_document(subject, dossier_service.person_dossier(current_user, subject), clock.today())
     return _download(document, fmt)
 
 
 @bp.route("/units/<id:unit_id>/dossier.<any(pdf, docx):fmt>")
 def unit_export(unit_id: int, fmt: str):
     subject = _load_unit(unit_id)
-    document = unit_document(subject, dossier_service.unit_dossier(subject), clock.today())
+    document = unit_document(subject, dossier_service.unit_dossier(current_user, subject), clock.today())
     return _download(document, fmt)
 
 
@@ -131,8 +119,7 @@ def review_export(task_id: int, fmt: str):
     task = dossier_service.review_task(task_id)
     if task is None:
         abort(404)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
+    policy.require_party(current_user, "view", task)
     return _download(review_document(task, clock.today()), fmt)
 
 
@@ -145,9 +132,7 @@ def _page(stmt):
 
 @bp.route("/tasks/<id:task_id>/audit")
 def task_audit(task_id: int):
-    task = get_or_404(Task, task_id)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
+    task = load(Task, task_id)
     page, refs = _page(dossier_service.task_audit(task))
     return render_template("dossier/task_audit.html", task=task, page=page, refs=refs, args={"task_id": task.id})
 
@@ -155,14 +140,13 @@ def task_audit(task_id: int):
 @bp.route("/people/<id:person_id>/audit")
 def person_audit(person_id: int):
     subject = _load_person(person_id)
-    page, refs = _page(dossier_service.person_audit(subject))
+    page, refs = _page(dossier_service.person_audit(current_user, subject))
     return render_template("dossier/person_audit.html", person=subject, page=page, refs=refs,
                            args={"person_id": subject.id})
 
 
 def _require_audit_reader() -> None:
-    if not permissions.can_read_audit_log(current_user):
-        abort(403)
+    allow("read_audit")
 
 
 @bp.route("/audit")
@@ -171,7 +155,7 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.set_choices(dossier_service.recorded_actions())
     form.validate()
-    page, refs = _page(dossier_service.audit_events(form.filters()))
+    page, refs = _page(dossier_service.audit_events(current_user, form.filters()))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossier/audit_log.html", form=form, page=page, refs=refs, args=args,
                            verify_form=VerifyForm(), verification=_last_verification())

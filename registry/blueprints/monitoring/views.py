@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from registry import clock, permissions
-from registry.blueprints.common import apply_errors, get_or_404
+from registry import clock, policy
+from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.monitoring import bp
 from registry.blueprints.monitoring.forms import (
     ActionForm,
@@ -28,6 +28,7 @@ from registry.models import (
     Notification,
     ProgressNote,
     Recommendation,
+    Role,
     Task,
     Year,
 )
@@ -35,17 +36,13 @@ from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
 from registry.services import queries
 from registry.services.errors import ValidationFailed
-from registry.services.tasks import is_locked, state_allows
 
 #: rows shown per list on the attention page before "see all"
 LIMIT = 10
 
 
-def _load_task(task_id: int) -> Task:
-    task = get_or_404(Task, task_id)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
-    return task
+def _load_task(task_id: int, action: str = "view") -> Task:
+    return load(Task, task_id, action)
 
 
 def _require_button_form() -> None:
@@ -76,7 +73,7 @@ def monitoring_context():
         "monitoring": SimpleNamespace(
             is_reply_overdue=monitoring_service.is_reply_overdue,
             periods_left=monitoring_service.periods_left,
-            is_locked=is_locked,
+            is_locked=policy.is_locked,
             message=notification_service.message,
             today=clock.today,
             note_form_url=_note_form_url,
@@ -96,9 +93,7 @@ def monitoring_context():
 
 @bp.route("/tasks/<id:task_id>/assessments/new", methods=["GET", "POST"])
 def new_assessment(task_id: int):
-    task = _load_task(task_id)
-    if not permissions.can_assess(current_user, task):
-        abort(403)
+    task = _load_task(task_id, "assess")
     periods = monitoring_service.require_assessable(current_user, task)
     form = AssessmentForm()
     form.set_choices(periods)
@@ -149,8 +144,7 @@ def reply(rec_id: int):
 @bp.route("/years/<id:year_id>/midyear", methods=["POST"])
 def take_midyear(year_id: int):
     year = get_or_404(Year, year_id)
-    if not permissions.can_run_reviews(current_user):
-        abort(403)
+    allow("run_midyear")
     _require_button_form()
     taken = monitoring_service.take_mid_year_snapshots(current_user, year)
     flash(_("Mid-year review of %(year)d: %(n)d snapshots taken.", year=year.year, n=taken), "success")
@@ -159,9 +153,7 @@ def take_midyear(year_id: int):
 
 @bp.route("/tasks/<id:task_id>/midyear", methods=["GET", "POST"])
 def conclude_midyear(task_id: int):
-    task = _load_task(task_id)
-    if not permissions.can_decide(current_user, task):
-        abort(403)
+    task = _load_task(task_id, "midyear_conclude")
     review = monitoring_service.require_concludable(current_user, task)
     form = ConclusionForm(conclusion=review.conclusion)
     if form.validate_on_submit():
@@ -172,8 +164,7 @@ def conclude_midyear(task_id: int):
         else:
             flash(_("Mid-year conclusion recorded."), "success")
             return redirect(_task_url(task, "midyear"))
-    return render_template("monitoring/midyear.html", form=form, task=task, review=review,
-                           state_allows=state_allows), \
+    return render_template("monitoring/midyear.html", form=form, task=task, review=review), \
         422 if form.errors else 200
 
 
@@ -238,19 +229,19 @@ def _attention_lists(user) -> dict[str, dict]:
     note_task = joinedload(ProgressNote.task)
     task_rows = (joinedload(Task.owner_unit), joinedload(Task.org_unit))
     wanted: dict[str, dict] = {}
-    if permissions.can_register(user):
+    if policy.can(user, "register"):
         wanted["notes_due"] = {"rows": queries.notes_due(user)}
         wanted["recommendations_to_reply"] = {"stmt": queries.open_recommendations(user).options(
             rec_task.joinedload(Task.year),
             joinedload(Recommendation.assessment).joinedload(Assessment.monitor))}
-    if permissions.is_monitor(user):
+    if policy.has_any(user, Role.MONITOR):
         wanted["notes_to_assess"] = {"stmt": queries.notes_to_assess(user).options(
             note_task.joinedload(Task.year), note_task.joinedload(Task.owner),
             note_task.joinedload(Task.owner_unit))}
         wanted["overdue_replies"] = {"stmt": queries.open_recommendations(
             user, as_monitor=True, overdue_only=True).options(
             rec_task.joinedload(Task.year), rec_task.joinedload(Task.owner), rec_task.joinedload(Task.owner_unit))}
-    if permissions.is_standing_committee(user):
+    if policy.can(user, "see_queue"):
         year = queries.current_year()
         if year is not None:
             wanted["late_or_at_risk"] = {"stmt": queries.late_or_at_risk(user, year).options(*task_rows)}
@@ -268,7 +259,7 @@ def attention():
         abort(404)
     lists = {key: ListPage(key, expanded=(key == show), **wanted[key]) for key in LISTS
              if key in wanted and show in (None, key)}
-    can_run = show is None and permissions.can_run_reviews(user)
+    can_run = show is None and policy.can(user, "run_midyear")
     return render_template(
         "monitoring/attention.html", lists=lists, show=show,
         review_years=list(db.session.scalars(select(Year).order_by(Year.year.desc()))) if can_run else [])
@@ -278,7 +269,8 @@ def attention():
 
 @bp.route("/notifications")
 def notifications():
-    stmt = select(Notification).where(Notification.person_id == current_user.id) \
+    stmt = select(Notification).where(Notification.person_id == current_user.id,
+                                      notification_service.readable(current_user)) \
         .options(joinedload(Notification.task).joinedload(Task.year)) \
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)

@@ -26,8 +26,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from registry import clock, permissions
-from registry.blueprints.common import apply_errors, get_or_404
+from registry import clock, policy
+from registry.blueprints.common import apply_errors, get_or_404, load
 from registry.blueprints.progress import bp
 from registry.blueprints.progress.forms import (
     NOTE_FIELD_LABELS,
@@ -49,7 +49,7 @@ from registry.services import progress as progress_service
 from registry.services.errors import Conflict, ValidationFailed
 from registry.services.evidence import EvidenceStore, FileTooLarge, attach_evidence
 from registry.services.progress import QuarterWindow
-from registry.services.tasks import is_locked, require_unlocked
+from registry.policy import require_unlocked
 
 
 def _store() -> EvidenceStore:
@@ -58,17 +58,13 @@ def _store() -> EvidenceStore:
 
 def _reported_task(task_id: int) -> Task:
     """The task, if the current user writes its notes (else 403)."""
-    task = get_or_404(Task, task_id)
-    if not permissions.can_report(current_user, task):
-        abort(403)
-    return task
+    return load(Task, task_id, "amend_note")
 
 
 def _own_note(note_id: int) -> ProgressNote:
     """The note, if the current user writes its task's notes (else 403)."""
     note = get_or_404(ProgressNote, note_id)
-    if not permissions.can_report(current_user, note.task):
-        abort(403)
+    policy.require_party(current_user, "amend_note", note.task)
     return note
 
 
@@ -186,9 +182,7 @@ def upload(note_id: int):
 @bp.route("/files/<id:file_id>")
 def download(file_id: int):
     evidence = get_or_404(EvidenceFile, file_id)
-    task = get_or_404(Task, evidence.task_id)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
+    load(Task, evidence.task_id)
     path = _store().path_of(evidence).absolute()
     if not path.is_file():
         abort(404)
@@ -251,7 +245,7 @@ def progress_overview(task: Task) -> Overview:
             selectinload(ProgressNote.amendments).joinedload(NoteAmendment.amended_by))))
     by_quarter = {n.quarter: n for n in notes}
     today = clock.today()
-    can_act = permissions.can_report(current_user, task) and not is_locked(task)
+    can_act = policy.can(current_user, "amend_note", task)
     writable = set(progress_service.open_quarters(task, today)) if can_act and _passes(
         progress_service.require_reporting, task) else set()
     rows = []

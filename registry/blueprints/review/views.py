@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry import clock, permissions
-from registry.blueprints.common import apply_errors, get_or_404
+from registry import clock
+from registry.blueprints.common import apply_errors, get_or_404, load
 from registry.blueprints.review import bp
 from registry.blueprints.review.forms import (
     CarryOverForm,
@@ -34,14 +34,11 @@ from registry.models import Assessment, Period, Task, Verdict, Year
 from registry.services import monitoring as monitoring_service
 from registry.services import review as review_service
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
-from registry.services.tasks import is_locked
+from registry.policy import is_locked
 
 
 def _load_task(task_id: int) -> Task:
-    task = get_or_404(Task, task_id)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
-    return task
+    return load(Task, task_id)
 
 
 def _task_page(task: Task):

@@ -93,6 +93,8 @@ class NewRegistrationForm(RegistrationForm):
 
     year_id = SelectField(_l("Year"), coerce=int, choices=[])
     owner_unit_id = SelectField(_l("Registered by"), coerce=int, choices=[], default=0)
+    #: the committee whose Standing Committee decides the task (shown when the owner sits on several)
+    committee_id = SelectField(_l("Registered with the committee"), coerce=int, choices=[])
 
 
 class AdjustForm(TaskFieldsForm):

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry import clock, permissions
-from registry.blueprints.common import apply_errors, get_or_404
+from registry import clock, policy
+from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.forms import (
     ActionForm,
@@ -33,10 +33,7 @@ from registry.services.queries import TaskFilters, org_units_tree, task_list
 
 
 def _load_task(task_id: int) -> Task:
-    task = get_or_404(Task, task_id)
-    if not permissions.can_view_task(current_user, task):
-        abort(403)
-    return task
+    return load(Task, task_id)
 
 
 def _fields() -> list[Field]:
@@ -57,7 +54,7 @@ def _status(form) -> int:
 @bp.route("/")
 def index():
     form = FilterForm(request.args)
-    form.set_choices(_years(), org_units_tree(), _fields())
+    form.set_choices(_years(), org_units_tree(current_user), _fields())
     form.validate()
 
     def valid(field, convert=lambda v: v):
@@ -80,9 +77,8 @@ def index():
 @bp.route("/queue")
 def queue():
     """The Standing Committee's approval queue: submitted registrations, oldest first."""
-    if not permissions.is_standing_committee(current_user):
-        abort(403)
-    stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED)).order_by(None).order_by(
+    allow("see_queue")
+    stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None).order_by(
         Task.submitted_at, Task.id)
     page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("tasks/queue.html", page=page)
@@ -98,13 +94,16 @@ def _new_registration_form() -> NewRegistrationForm:
                                                       OrgUnit.is_active.is_(True)).order_by(OrgUnit.name))
     form.owner_unit_id.choices = [(0, _("Myself (individual registration)"))] + [
         (u.id, _("Collective: %(unit)s", unit=u.name)) for u in headed]
+    committees = policy.registration_committees(current_user)
+    form.committee_id.choices = [(u.id, u.name) for u in committees]
+    if form.committee_id.data is None and committees:
+        form.committee_id.data = committees[0].id
     return form
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    if not permissions.can_register(current_user):
-        abort(403)
+    allow("register")
     form = _new_registration_form()
     if not form.year_id.choices:
         return render_template("tasks/closed.html"), 409
@@ -112,7 +111,8 @@ def new():
         year = get_or_404(Year, form.year_id.data)
         try:
             task = task_service.create_task(current_user, year, task_data(form),
-                                            owner_unit_id=form.owner_unit_id.data or None)
+                                            owner_unit_id=form.owner_unit_id.data or None,
+                                            committee_id=form.committee_id.data or None)
             if request.form.get("action") == "submit":
                 task_service.submit_task(current_user, task)
         except ValidationFailed as exc:
@@ -128,9 +128,7 @@ def new():
 @bp.route("/<id:task_id>/edit", methods=["GET", "POST"])
 def edit(task_id: int):
     task = _load_task(task_id)
-    if not permissions.can_edit_task(current_user, task):
-        abort(403)
-    task_service.require_state(task, "edit")
+    policy.require(current_user, "edit", task)
     form = RegistrationForm()
     form.set_choices(_fields())
     if request.method == "GET":
@@ -162,8 +160,7 @@ def show(task_id: int):
     indicator_names = {str(i.id): i.name for i in task.indicators}
     return render_template("tasks/show.html", task=task, events=events, people=people, fields=fields,
                            indicator_names=indicator_names,
-                           action_form=ActionForm(), withdraw_form=WithdrawForm(),
-                           state_allows=task_service.state_allows)
+                           action_form=ActionForm(), withdraw_form=WithdrawForm())
 
 
 @bp.route("/<id:task_id>/submit", methods=["POST"])
@@ -199,15 +196,13 @@ def withdraw(task_id: int):
 def _decidable(task_id: int, action: str) -> Task:
     """The task, if the current user may decide on it (else 403) and its state allows ``action`` (else 409)."""
     task = _load_task(task_id)
-    if not permissions.can_decide(current_user, task):
-        abort(403)
-    task_service.require_state(task, action)
+    policy.require(current_user, action, task)
     return task
 
 
 def _monitor_choices(task: Task) -> list[tuple[int, str]]:
     excluded = {task.owner_id, current_user.id, task.approved_by_id}
-    return [(0, "—")] + [(p.id, f"{p.full_name} — {p.position}") for p in active_monitors()
+    return [(0, "—")] + [(p.id, f"{p.full_name} — {p.position}") for p in active_monitors(task.committee)
                          if p.id not in excluded]
 
 
@@ -218,7 +213,7 @@ def _decide_page(task: Task, approve_form=None, return_form=None, status=200):
     if approve_form.monitor_id.data is None and task.monitor_id:
         approve_form.monitor_id.data = task.monitor_id
     return render_template("tasks/decide.html", task=task, approve_form=approve_form, return_form=return_form,
-                           state_allows=task_service.state_allows), status
+                           ), status
 
 
 @bp.route("/<id:task_id>/decide")

@@ -1,0 +1,452 @@
+"""The one policy table: who may do what, to which object, from which state — and the same rule as a SQL filter.
+
+Authority belongs to a committee. A person holds roles *in org units* (``RoleGrant``); every task belongs to the
+committee it is registered with (``Task.committee``). Each action below is one row: who may take it (a few
+named parties, read against the task's committee), the states it starts from, the state it leads to and the
+messages shown when it is refused. Pages, the API, the CLI and templates ask this module and nothing else:
+
+- ``can(actor, action, obj)``: may the actor take the action on this object now (who and state)?
+- ``require(actor, action, obj)``: the same, raising ``PermissionDenied`` (403) or ``Conflict`` (409) with the
+  row's message; each denial is logged;
+- ``visible(actor, action)``: the SQL condition on ``Task`` selecting exactly the tasks for which the who-part
+  of the row holds, so that every list, count, search, export and API answer filters as the detail pages do.
+
+The rules and their reasons are written out for people in ``docs/authority.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from registry.models import AuditEvent, OrgUnit, Person, Role, RoleGrant, Task, TaskState, db
+from registry.models.org import subtree_clause
+from registry.services.errors import Conflict, PermissionDenied
+
+log = logging.getLogger("registry.policy")
+
+S = TaskState
+
+#: roles that read the tasks of their committee (and, with oversight, of the committees below it)
+READER_ROLES = frozenset({Role.STANDING, Role.SECRETARIAT, Role.INSPECTOR})
+#: states in which a task and everything under it is locked (a verdict was recorded)
+LOCKED_STATES = frozenset({S.REVIEWED})
+LOCK_MESSAGE = _l("The verdict has been recorded and the task is locked; only the Standing Committee can reopen it.")
+#: states in which a task is under way: reported on and monitored
+UNDER_WAY = frozenset({S.APPROVED, S.IN_PROGRESS})
+
+
+# -- who the actor is ---------------------------------------------------------------------------------------------
+
+def is_active(actor: Person | None) -> bool:
+    """Signed in and not deactivated."""
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
+
+
+def grants(actor: Person | None, roles: Iterable[Role]) -> list[RoleGrant]:
+    """The actor's grants of any of ``roles`` (none for anonymous or deactivated people)."""
+    if not is_active(actor):
+        return []
+    wanted = set(roles)
+    return [grant for grant in actor.grants if grant.role in wanted]
+
+
+def unit_ids(actor: Person | None, *roles: Role) -> set[int]:
+    """Ids of the units where the actor holds one of ``roles``."""
+    return {grant.unit_id for grant in grants(actor, roles)}
+
+
+def oversight() -> bool:
+    """Whether the authorities of a committee also read the committees below it (``OVERSIGHT``, default on)."""
+    return bool(current_app.config.get("OVERSIGHT", True)) if has_app_context() else True
+
+
+def holds(actor: Person | None, role: Role, unit_id: int | None) -> bool:
+    """The actor holds ``role`` in exactly this unit."""
+    return unit_id is not None and unit_id in unit_ids(actor, role)
+
+
+def covers(actor: Person | None, roles: Iterable[Role], unit: OrgUnit | None, *, subtree: bool) -> bool:
+    """The actor holds one of ``roles`` in ``unit`` or, when ``subtree``, in a unit above it."""
+    if unit is None:
+        return False
+    for grant in grants(actor, roles):
+        if grant.unit_id == unit.id or (subtree and unit.is_within(grant.unit)):
+            return True
+    return False
+
+
+def is_root_secretariat(actor: Person | None) -> bool:
+    """Secretariat of a top unit (no parent): keeps the installation-wide settings (years, fields)."""
+    return any(grant.unit.parent_id is None for grant in grants(actor, [Role.SECRETARIAT]))
+
+
+# -- the parties a rule names, for one task and as SQL ---------------------------------------------------------------
+
+def _is_owner(actor: Person, task: Task) -> bool:
+    return task.owner_id == actor.id
+
+
+def _of_committee(actor: Person, role: Role, committee: OrgUnit) -> bool:
+    """The actor holds ``role`` in the committee or, once it was merged (sáp nhập), in its successor."""
+    return holds(actor, role, committee.id) or (
+        committee.merged_into_id is not None and holds(actor, role, committee.merged_into_id))
+
+
+def _is_assigned_monitor(actor: Person, task: Task) -> bool:
+    return task.monitor_id == actor.id and _of_committee(actor, Role.MONITOR, task.committee)
+
+
+def _is_decider(actor: Person, task: Task) -> bool:
+    return (_of_committee(actor, Role.STANDING, task.committee) and task.owner_id != actor.id
+            and task.monitor_id != actor.id)
+
+
+def _is_reader(actor: Person, task: Task) -> bool:
+    return covers(actor, READER_ROLES, task.committee, subtree=oversight())
+
+
+def _units_sql(actor: Person, roles: Iterable[Role], *, subtree: bool) -> ColumnElement[bool]:
+    """SQL: the task's committee is one of the actor's units for ``roles`` (or below one, with ``subtree``)."""
+    held = grants(actor, roles)
+    if not held:
+        return false()
+    if not subtree:  # the units themselves, and those merged into them
+        ids = sorted({g.unit_id for g in held})
+        return Task.committee_id.in_(select(OrgUnit.id).where(or_(OrgUnit.id.in_(ids),
+                                                                   OrgUnit.merged_into_id.in_(ids))))
+    below = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [g.unit.path for g in held]))
+    return Task.committee_id.in_(below)
+
+
+PARTIES: dict[str, tuple[Callable[[Person, Task], bool], Callable[[Person], ColumnElement[bool]]]] = {
+    "owner": (_is_owner, lambda a: Task.owner_id == a.id),
+    "assigned_monitor": (_is_assigned_monitor,
+                         lambda a: and_(Task.monitor_id == a.id, _units_sql(a, [Role.MONITOR], subtree=False))),
+    "decider": (_is_decider, lambda a: and_(_units_sql(a, [Role.STANDING], subtree=False), Task.owner_id != a.id,
+                                            or_(Task.monitor_id.is_(None), Task.monitor_id != a.id))),
+    "reader": (_is_reader, lambda a: _units_sql(a, READER_ROLES, subtree=oversight())),
+}
+
+
+# -- the table ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    #: the parties that may take the action (any one suffices)
+    who: tuple[str, ...]
+    #: the states the action may start from; None: any state (the service checks finer conditions)
+    from_states: frozenset[TaskState] | None
+    #: the state the action leads to (None: it stays)
+    to_state: TaskState | None
+    #: shown when the actor is not one of ``who`` (403)
+    denied: Any
+    #: shown when the state does not allow the action (409)
+    conflict: Any = None
+    #: a verdict's lock refuses the action
+    locked_out: bool = True
+
+
+OWNER_ONLY = _l("Only the owner of the task may do this.")
+DECIDER_ONLY = _l("Only a Standing Committee member of the task's committee who is neither the owner nor the "
+                  "monitor decides on a task.")
+MONITOR_ONLY = _l("Only the monitor assigned to this task assesses it.")
+
+RULES: dict[str, Rule] = {rule.action: rule for rule in [
+    Rule("view", ("owner", "assigned_monitor", "reader"), None, None,
+         _l("You may not see this task: it belongs to another committee."), locked_out=False),
+    # Form A: the owner's registration
+    Rule("edit", ("owner",), frozenset({S.DRAFT, S.RETURNED}), None, OWNER_ONLY,
+         _l("Only a draft or returned registration can be edited.")),
+    Rule("submit", ("owner",), frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, OWNER_ONLY,
+         _l("Only a draft or returned registration can be submitted.")),
+    Rule("withdraw", ("owner",), frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}), S.WITHDRAWN, OWNER_ONLY,
+         _l("A registration can only be withdrawn before it is approved.")),
+    # the Standing Committee of the task's committee decides
+    Rule("approve", ("decider",), frozenset({S.SUBMITTED}), S.APPROVED, DECIDER_ONLY,
+         _l("Only a submitted registration can be approved.")),
+    Rule("return", ("decider",), frozenset({S.SUBMITTED}), S.RETURNED, DECIDER_ONLY,
+         _l("Only a submitted registration can be returned.")),
+    Rule("adjust", ("decider",), frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}), None, DECIDER_ONLY,
+         _l("Only a submitted registration or a task under way can be adjusted.")),
+    Rule("assign_monitor", ("decider",), frozenset({S.SUBMITTED, S.APPROVED, S.IN_PROGRESS}), None, DECIDER_ONLY,
+         _l("A monitor can only be assigned to a submitted or approved task.")),
+    Rule("midyear_conclude", ("decider",), None, None, DECIDER_ONLY),
+    Rule("verdict", ("decider",), frozenset({S.SELF_ASSESSED}), S.REVIEWED, DECIDER_ONLY,
+         _l("A verdict follows the owner's self-assessment.")),
+    Rule("reopen", ("decider",), frozenset({S.REVIEWED}), S.SELF_ASSESSED, DECIDER_ONLY,
+         _l("Only a reviewed task can be reopened."), locked_out=False),
+    Rule("carry_over", ("owner", "decider"), frozenset({S.REVIEWED}), None,
+         _l("Only the owner or a Standing Committee member of the task's committee carries a task over."),
+         _l("Only a task judged unfinished can be carried over."), locked_out=False),
+    # Form B: the owner reports, attaches evidence, answers the monitor
+    Rule("report", ("owner",), UNDER_WAY, S.IN_PROGRESS, OWNER_ONLY,
+         _l("Progress is reported only on approved tasks.")),
+    Rule("amend_note", ("owner",), None, None, OWNER_ONLY),
+    Rule("attach", ("owner",), None, None, OWNER_ONLY),
+    Rule("reply", ("owner",), None, None, OWNER_ONLY),
+    Rule("self_assess", ("owner",), UNDER_WAY, S.SELF_ASSESSED, OWNER_ONLY,
+         _l("Only an approved task under way can be self-assessed.")),
+    # Form C and the final assessment: the assigned monitor of the task's committee
+    Rule("assess", ("assigned_monitor",), UNDER_WAY, None, MONITOR_ONLY,
+         _l("Only approved tasks are assessed during the year.")),
+    Rule("final_assess", ("assigned_monitor",), frozenset({S.SELF_ASSESSED}), None, MONITOR_ONLY,
+         _l("The final assessment follows the owner's self-assessment.")),
+]}
+
+
+def rule(action: str) -> Rule:
+    """The row of ``action`` (a KeyError for an unknown action: no rule, no permission)."""
+    return RULES[action]
+
+
+def is_locked(task: Task) -> bool:
+    """A recorded verdict locks the task, its notes, files, assessments and replies."""
+    return task.state in LOCKED_STATES
+
+
+def permits(actor: Person | None, action: str, task: Task) -> bool:
+    """The who-part of the row: the actor is one of the parties that may take ``action`` on ``task``."""
+    if not is_active(actor):
+        return False
+    return any(PARTIES[party][0](actor, task) for party in rule(action).who)
+
+
+def state_allows(task: Task, action: str) -> bool:
+    """The state-part of the row: ``action`` may start from the task's current state (lock included)."""
+    row = rule(action)
+    if row.locked_out and is_locked(task):
+        return False
+    return row.from_states is None or task.state in row.from_states
+
+
+def _deny(actor: Person | None, action: str, obj: Any, message: Any) -> PermissionDenied:
+    log.warning("denied: actor=%s action=%s object=%s", getattr(actor, "username", None) or "anonymous",
+                action, _describe(obj))
+    return PermissionDenied(message)
+
+
+def _describe(obj: Any) -> str:
+    if obj is None:
+        return "-"
+    return f"{type(obj).__name__}:{getattr(obj, 'id', '?')}"
+
+
+def require_party(actor: Person | None, action: str, task: Task) -> None:
+    """Raise ``PermissionDenied`` (logged) unless the actor is one of the row's parties."""
+    if not permits(actor, action, task):
+        raise _deny(actor, action, task, rule(action).denied)
+
+
+def require(actor: Person | None, action: str, task: Task) -> None:
+    """Raise ``PermissionDenied`` (logged) unless the actor may take ``action``, then ``Conflict`` unless the
+    task's state allows it."""
+    row = rule(action)
+    require_party(actor, action, task)
+    if row.locked_out and is_locked(task):
+        raise Conflict(LOCK_MESSAGE)
+    if row.from_states is not None and task.state not in row.from_states:
+        raise Conflict(row.conflict)
+
+
+def require_unlocked(task: Task) -> None:
+    """Raise ``Conflict`` when a verdict has locked the task."""
+    if is_locked(task):
+        raise Conflict(LOCK_MESSAGE)
+
+
+def visible(actor: Person | None, action: str = "view") -> ColumnElement[bool]:
+    """SQL condition on ``Task``: the tasks on which the actor is one of the row's parties (the who-part; add
+    the states with ``in_states``). Costs no query of its own: the actor's grants are already loaded."""
+    if not is_active(actor):
+        return false()
+    return or_(*[PARTIES[party][1](actor) for party in rule(action).who])
+
+
+def committees_run_by(actor: Person | None) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: tasks of the committees whose mid-year review the actor may run."""
+    return _units_sql(actor, [Role.SECRETARIAT, Role.STANDING], subtree=oversight()) if is_active(actor) \
+        else false()
+
+
+def in_states(action: str) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: the state-part of the row."""
+    row = rule(action)
+    states = set(row.from_states) if row.from_states is not None else None
+    if row.locked_out:
+        states = (states if states is not None else set(TaskState)) - LOCKED_STATES
+    return Task.state.in_(sorted(states, key=lambda s: s.value)) if states is not None else true()
+
+
+# -- everything that is not one task -------------------------------------------------------------------------------
+
+def can(actor: Person | None, action: str, obj: Any = None) -> bool:
+    """May ``actor`` take ``action`` on ``obj`` now? Task rows check who and state; the other actions below."""
+    if action in RULES:
+        return isinstance(obj, Task) and permits(actor, action, obj) and state_allows(obj, action)
+    check = GENERAL.get(action)
+    if check is None:
+        raise KeyError(f"no policy row for {action!r}")
+    return is_active(actor) and bool(check(actor, obj))
+
+
+def require_can(actor: Person | None, action: str, obj: Any = None) -> None:
+    """Raise ``PermissionDenied`` (logged) unless ``can(actor, action, obj)``."""
+    if action in RULES:
+        require(actor, action, obj)
+        return
+    if not can(actor, action, obj):
+        raise _deny(actor, action, obj, GENERAL_DENIED.get(action, _l("You may not do this.")))
+
+
+def _register(actor: Person, committee: OrgUnit | None) -> bool:
+    owners = unit_ids(actor, Role.OWNER)
+    return bool(owners) if committee is None else committee.id in owners
+
+
+def _administer(actor: Person, obj: Any) -> bool:
+    """Secretariat: inside the subtree of a unit where it holds the role, never above."""
+    if obj is None:
+        return bool(unit_ids(actor, Role.SECRETARIAT))
+    if isinstance(obj, OrgUnit):
+        return covers(actor, [Role.SECRETARIAT], obj, subtree=True)
+    if isinstance(obj, Person):
+        return manages_person(actor, obj)
+    return False
+
+
+def manages_person(actor: Person, person: Person) -> bool:
+    """A secretariat manages an account only when the person's unit and every role they hold lie inside its
+    subtree: nobody below can take over an account that acts above them."""
+    units = [grant.unit for grant in person.grants]
+    if person.org_unit_id is not None:
+        units.append(db.session.get(OrgUnit, person.org_unit_id))
+    if not units:
+        return is_root_secretariat(actor)
+    return all(covers(actor, [Role.SECRETARIAT], unit, subtree=True) for unit in units)
+
+
+def _sees_person(actor: Person, person: Person) -> bool:
+    if person.id == actor.id:
+        return True
+    units = [grant.unit for grant in person.grants]
+    if person.org_unit_id is not None:
+        units.append(db.session.get(OrgUnit, person.org_unit_id))
+    return any(covers(actor, READER_ROLES, unit, subtree=True) for unit in units)
+
+
+def _sees_unit(actor: Person, unit: OrgUnit) -> bool:
+    if covers(actor, READER_ROLES, unit, subtree=True):
+        return True
+    if unit.head_id == actor.id:
+        return True
+    return bool(db.session.scalar(select(exists().where(Task.owner_unit_id == unit.id, Task.owner_id == actor.id))))
+
+
+GENERAL: dict[str, Callable[[Person, Any], bool]] = {
+    #: register a task (with this committee, or with any)
+    "register": _register,
+    #: the Standing Committee's approval queue
+    "see_queue": lambda a, _o: bool(unit_ids(a, Role.STANDING)),
+    #: take the mid-year snapshots of the committees where one is secretariat or Standing Committee
+    "run_midyear": lambda a, _o: bool(unit_ids(a, Role.SECRETARIAT, Role.STANDING)),
+    #: people, role grants and sub-units (a unit or a person as the object; None: any administration at all)
+    "administer": _administer,
+    #: installation-wide settings: years and their deadlines, fields (lĩnh vực)
+    "administer_settings": lambda a, _o: is_root_secretariat(a),
+    #: the audit trail of one's scope and its verification
+    "read_audit": lambda a, _o: bool(unit_ids(a, Role.SECRETARIAT, Role.INSPECTOR)),
+    #: report figures over what one may see (a unit as the object: inside one's scope)
+    "view_reports": lambda a, o: bool(unit_ids(a, *READER_ROLES)) if o is None
+    else covers(a, READER_ROLES, o, subtree=True),
+    #: a person's dossier: themself and the readers whose scope holds the person
+    "view_person_dossier": _sees_person,
+    #: a unit's dossier: readers over the unit, its head, owners of its collective tasks
+    "view_unit_dossier": _sees_unit,
+    #: the people directory and its pickers
+    "view_people": lambda a, _o: bool(unit_ids(a, *READER_ROLES)),
+    #: personal API tokens: one's own, or a secretariat over the token's owner
+    "manage_token": lambda a, o: o is not None and (o.person_id == a.id or manages_person(a, o.person)),
+}
+
+GENERAL_DENIED = {
+    "register": _l("Only committee members and heads of units register tasks."),
+    "see_queue": _l("Only Standing Committee members decide on registrations."),
+    "run_midyear": _l("Only the secretariat or the Standing Committee runs the mid-year review."),
+    "administer": _l("Only the secretariat of a unit above manages it."),
+    "administer_settings": _l("Only the secretariat of the top committee manages years and fields."),
+    "read_audit": _l("Only the secretariat and inspectors read the audit trail."),
+    "view_reports": _l("Only the Standing Committee, the secretariat and inspectors read reports."),
+    "view_person_dossier": _l("You may not see this person's dossier."),
+    "view_unit_dossier": _l("You may not see this unit's dossier."),
+    "view_people": _l("You may not see the people directory."),
+    "manage_token": _l("You may not manage this token."),
+}
+
+
+# -- scopes as SQL, for lists of things other than tasks -------------------------------------------------------------
+
+def _paths(actor: Person | None, roles: Iterable[Role]) -> list[str]:
+    return [grant.unit.path for grant in grants(actor, roles)]
+
+
+def units_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:
+    """SQL condition on ``OrgUnit``: units inside the subtree of one of the actor's units for ``roles``."""
+    return subtree_clause(OrgUnit.path, _paths(actor, roles))
+
+
+def administered_units(actor: Person | None) -> ColumnElement[bool]:
+    """SQL condition on ``OrgUnit``: the units a secretariat manages (its subtree)."""
+    return units_in_scope(actor, [Role.SECRETARIAT])
+
+
+def people_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:
+    """SQL condition on ``Person``: people whose unit, or one of whose grants, lies in the actor's scope."""
+    paths = _paths(actor, roles)
+    if not paths:
+        return Person.id == (actor.id if is_active(actor) else -1)
+    in_scope = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, paths))
+    return or_(Person.org_unit_id.in_(in_scope),
+               Person.grants.any(RoleGrant.unit_id.in_(in_scope)),
+               Person.id == actor.id)
+
+
+def audit_scope(actor: Person | None) -> ColumnElement[bool]:
+    """SQL condition on ``AuditEvent``: events about objects inside the scope of the actor's secretariat and
+    inspector grants; installation-wide events (no unit) only for the top units' authorities."""
+    held = grants(actor, [Role.SECRETARIAT, Role.INSPECTOR])
+    if not held:
+        return false()
+    in_scope = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [g.unit.path for g in held]))
+    condition = AuditEvent.unit_id.in_(in_scope)
+    if any(g.unit.parent_id is None for g in held):
+        condition = or_(condition, AuditEvent.unit_id.is_(None))
+    return condition
+
+
+def monitors_for(committee: OrgUnit) -> ColumnElement[bool]:
+    """SQL condition on ``Person``: active Fatherland Front monitors of (named by) this committee."""
+    return and_(Person.is_active_account.is_(True),
+                Person.grants.any(and_(RoleGrant.role == Role.MONITOR, RoleGrant.unit_id == committee.id)))
+
+
+def is_monitor_of(person: Person, committee: OrgUnit) -> bool:
+    """The person is an active monitor of this committee (may be assigned to its tasks)."""
+    return person.is_active and _of_committee(person, Role.MONITOR, committee)
+
+
+def registration_committees(actor: Person | None) -> list[OrgUnit]:
+    """The committees the actor may register tasks with (where they hold the owner role)."""
+    return sorted((g.unit for g in grants(actor, [Role.OWNER]) if g.unit.is_active), key=lambda u: u.name)
+
+
+def has_any(actor: Person | None, *roles: Role) -> bool:
+    """The actor holds one of ``roles`` in some unit (menus and home-page sections)."""
+    return bool(grants(actor, roles))

@@ -1,0 +1,400 @@
+"""Authority by committee, route by route: every endpoint of the application (pages and the JSON API), every
+method, and every kind of actor — anonymous, the task's owner, another owner of the same committee, the assigned
+monitor, another monitor of the committee, the Standing Committee, the secretariat and the inspectors of the
+task's committee, of a sibling committee and of the parent committee — has an expected outcome class.
+
+The world: province P (the top unit) with two communes, A (the committee of the tasks under test) and B (its
+sibling). The endpoint table below is deny-by-default: an endpoint of ``app.url_map`` missing from it fails
+``test_every_endpoint_is_in_the_matrix``.
+
+``test_sibling_committee_sees_and_changes_nothing`` then runs several hundred cases of commune B's people against
+commune A's data: no foreign title, name, code or file name in any answer, no row changed, no audit event
+written, and every 403 logged by the policy.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import clock
+from registry.models import AuditEvent, Notification, Period, Role, TaskState
+from registry.services import monitoring, progress, review
+from registry.services import tasks as task_service
+from registry.services import tokens as token_service
+from registry.services.evidence import EvidenceStore, attach_evidence
+from tests.conftest import task_input
+
+S = TaskState
+API = "/api/v1"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+#: the foreign markers: none may appear in any answer given to commune B's people
+SECRET_TITLE = "Nạo vét kênh Mật Hiệu A"
+SECRET_SEARCH = "nao vet kenh mat hieu"
+OWNER_NAME = "Trần Thị Chủ Xã A"
+MONITOR_NAME = "Vũ Giám Sát Xã A"
+UNIT_A_NAME = "Xã An Phú Mật"
+UNIT_A_CODE = "XA-7731"
+FILE_NAME = "bien-ban-mat-hieu-a.pdf"
+MARKERS = (SECRET_TITLE, OWNER_NAME, MONITOR_NAME, UNIT_A_NAME, UNIT_A_CODE, FILE_NAME)
+
+ACTORS = ("owner", "other_owner", "monitor", "other_monitor", "a_standing", "a_secretariat", "a_inspector",
+          "b_owner", "b_monitor", "b_standing", "b_secretariat", "b_inspector",
+          "p_standing", "p_secretariat", "p_inspector")
+SIBLING = ("b_standing", "b_secretariat", "b_inspector", "b_monitor", "b_owner")
+
+
+# -- the world ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class Scene:
+    people: dict[str, Any]
+    ids: dict[str, int]
+    tokens: dict[str, str]
+    world: Any
+    levels: dict
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fill(self, rule: str, **over) -> str:
+        values = {**self.ids, **over}
+        path = re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule)
+        return path
+
+
+@pytest.fixture
+def scene(frozen_now, world, make_unit, make_person, levels, app, tmp_path, monkeypatch, db) -> Scene:
+    folder = tmp_path / "evidence"
+    monkeypatch.setitem(app.config, "EVIDENCE_DIR", str(folder))
+    store = EvidenceStore(folder, app.config["MAX_EVIDENCE_BYTES"])
+    province = world.unit  # the top unit: world.standing / secretariat / inspector hold their roles here
+    a = make_unit(UNIT_A_NAME, parent=province, code=UNIT_A_CODE)
+    b = make_unit("Xã Bình Minh", parent=province, code="XB-1")
+    p = {
+        "owner": make_person(Role.OWNER, committee=a, unit=a, full_name=OWNER_NAME, username="a_owner"),
+        "other_owner": make_person(Role.OWNER, committee=a, unit=a, username="a_owner2"),
+        "monitor": make_person(Role.MONITOR, committee=a, full_name=MONITOR_NAME, username="a_monitor"),
+        "other_monitor": make_person(Role.MONITOR, committee=a, username="a_monitor2"),
+        "a_standing": make_person(Role.STANDING, committee=a, username="a_standing"),
+        "a_secretariat": make_person(Role.SECRETARIAT, committee=a, username="a_secretariat"),
+        "a_inspector": make_person(Role.INSPECTOR, committee=a, username="a_inspector"),
+        "b_owner": make_person(Role.OWNER, committee=b, unit=b, username="b_owner"),
+        "b_monitor": make_person(Role.MONITOR, committee=b, username="b_monitor"),
+        "b_standing": make_person(Role.STANDING, committee=b, username="b_standing"),
+        "b_secretariat": make_person(Role.SECRETARIAT, committee=b, username="b_secretariat"),
+        "b_inspector": make_person(Role.INSPECTOR, committee=b, username="b_inspector"),
+        "p_standing": world.standing, "p_secretariat": world.secretariat, "p_inspector": world.inspector,
+    }
+    victim = make_person(Role.OWNER, committee=a, unit=a, username="a_victim")
+    year, owner, decider = world.year, p["owner"], p["a_standing"]
+
+    def approved(who, standing, monitor, title):
+        task = task_service.create_task(who, year, task_input(world.field, year, title=title))
+        task_service.submit_task(who, task)
+        return task_service.approve_task(standing, task, decision_ref="12-QĐ/ĐU", decision_date=clock.today(),
+                                         monitor=monitor)
+
+    main = approved(owner, decider, p["monitor"], f"{SECRET_TITLE} một")
+    indicator = main.indicators[0]
+    note = progress.add_progress_note(owner, main, 1, {"work_done": "Đối thoại với 44 hộ", "status": "on_track",
+                                                       "values": {indicator.id: 20}})
+    evidence = attach_evidence(owner, note, io.BytesIO(PDF), FILE_NAME, store)
+    assessment = monitoring.add_assessment(
+        p["monitor"], main, Period.Q1, {"supervision_form": "document_review", "judgement": "on_track",
+                                        "strengths": "Đúng kế hoạch"},
+        [{"content": "Công khai danh sách hộ", "addressee": "UBND xã", "reply_deadline": date(2026, 12, 1)}])
+    submitted = task_service.create_task(owner, year, task_input(world.field, year, title=f"{SECRET_TITLE} hai"))
+    task_service.submit_task(owner, submitted)
+    reviewed = approved(owner, decider, p["monitor"], f"{SECRET_TITLE} ba")
+    rind = reviewed.indicators[0]
+    progress.add_progress_note(owner, reviewed, 1, {"work_done": "Xong", "status": "on_track",
+                                                    "values": {rind.id: 10}})
+    review.submit_self_assessment(owner, reviewed, {"reached": {rind.id: 0}, "deliverable": "Mặt bằng sạch",
+                                                    "self_level_id": levels["exceeded"].id})
+    monitoring.add_assessment(p["monitor"], reviewed, Period.FINAL, {
+        "supervision_form": "field_survey", "judgement": "on_track", "strengths": "Hoàn thành sớm"})
+    review.record_verdict(decider, reviewed, {"level_id": levels["exceeded"].id, "reasons": "Vượt chỉ tiêu",
+                                              "commendation": "reward", "commendation_form": "Giấy khen"})
+    theirs = approved(p["b_owner"], p["b_standing"], p["b_monitor"], "Việc công khai của xã B")
+    db.session.flush()
+    tokens = {name: token_service.create_token(person, "Kiểm thử")[1] for name, person in p.items()}
+    spare, _ = token_service.create_token(owner, "Dự phòng")
+    notification = db.session.scalar(select(Notification).where(Notification.person_id == owner.id)
+                                     .order_by(Notification.id).limit(1))
+    assert notification is not None, "the owner has no notification to mark read"
+    db.session.commit()
+    assert main.committee_id == a.id and reviewed.state == S.REVIEWED and submitted.state == S.SUBMITTED
+    ids = {"task_id": main.id, "note_id": note.id, "file_id": evidence.id, "assessment_id": assessment.id,
+           "rec_id": assessment.recommendations[0].id, "recommendation_id": assessment.recommendations[0].id,
+           "person_id": owner.id, "unit_id": a.id, "year_id": year.id, "field_id": world.field.id,
+           "token_id": spare.id, "nid": notification.id, "code": "en", "fmt": "pdf", "filename": "x",
+           "submitted_id": submitted.id, "reviewed_id": reviewed.id, "b_task_id": theirs.id,
+           "victim_id": victim.id, "indicator_id": indicator.id}
+    return Scene(p, ids, tokens, world, levels, {"a": a, "b": b})
+
+
+# -- sending requests --------------------------------------------------------------------------------------------
+
+def _web(client, person, lang: str = "en"):
+    with client.session_transaction() as session:
+        session.clear()
+        if person is not None:
+            session["_user_id"] = str(person.id)
+            session["_fresh"] = True
+        session["lang"] = lang
+    return client
+
+
+def send(client, scene: Scene, actor: str | None, method: str, url: str, body: Any = None, *, lang="en"):
+    """One request as ``actor`` (None: anonymous); API paths with the actor's token and no session."""
+    if url.startswith(API):
+        with client.session_transaction() as session:
+            session.clear()
+        headers = {"Accept-Language": lang}
+        if actor is not None:
+            headers["Authorization"] = f"Bearer {scene.tokens[actor]}"
+        if method == "PATCH":
+            headers["If-Match"] = "*"
+        if isinstance(body, dict) and any(isinstance(v, tuple) for v in body.values()):
+            return client.open(url, method=method, data=body, content_type="multipart/form-data", headers=headers)
+        if method in ("POST", "PATCH"):
+            return client.open(url, method=method, json=body if body is not None else {}, headers=headers)
+        return client.open(url, method=method, headers=headers)
+    _web(client, scene.people[actor] if actor else None, lang)
+    if isinstance(body, dict) and any(isinstance(v, tuple) for v in body.values()):
+        return client.open(url, method=method, data=body, content_type="multipart/form-data")
+    return client.open(url, method=method, data=body or {})
+
+
+# -- the matrix: endpoint -> (URL values, who may, per method) -----------------------------------------------------
+
+OWNER = {"owner"}
+DECIDER = {"a_standing"}
+MONITOR = {"monitor"}
+#: readers of a commune-A task: its owner and assigned monitor, the authorities of A and of the province above it
+TASK_READ = {"owner", "monitor", "a_standing", "a_secretariat", "a_inspector", "p_standing", "p_secretariat",
+             "p_inspector"}
+ALL = set(ACTORS)
+#: people who hold the owner role somewhere (world.standing also owns in the province)
+REGISTER = {"owner", "other_owner", "b_owner", "p_standing"}
+STANDING = {"a_standing", "b_standing", "p_standing"}
+SECRETARIATS = {"a_secretariat", "b_secretariat", "p_secretariat"}
+AUDIT = {"a_secretariat", "a_inspector", "b_secretariat", "b_inspector", "p_secretariat", "p_inspector"}
+READERS = STANDING | AUDIT
+#: readers whose scope holds commune A (the owner's dossier, A's dossier)
+A_READERS = {"a_standing", "a_secretariat", "a_inspector", "p_standing", "p_secretariat", "p_inspector"}
+#: any role held in A or above it (API org-unit lookups)
+A_ANY_ROLE = {"owner", "other_owner", "monitor", "other_monitor"} | A_READERS
+A_ADMIN = {"a_secretariat", "p_secretariat"}
+ROOT_ADMIN = {"p_secretariat"}
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who may (a set of actor names, or PUBLIC) and the URL values that differ from the scene's defaults."""
+    allowed: Any
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def R(allowed, **values) -> Row:
+    return Row(allowed, values)
+
+
+MATRIX: dict[str, Row] = {
+    # public
+    "static": R(PUBLIC, filename="css/app.css"),
+    "auth.login": R(PUBLIC),
+    "auth.set_language": R(PUBLIC),
+    "api_docs_ui.docs": R(PUBLIC),
+    "api_docs_ui.asset": R(PUBLIC, filename="swagger-ui.css"),
+    "api_docs_ui.init_script": R(PUBLIC),
+    "api-docs.openapi_json": R(PUBLIC),
+    # one's own
+    "auth.logout": R(ALL),
+    "auth.profile": R(ALL),
+    "auth.create_token": R(ALL),
+    "auth.revoke_token": R({"owner"} | A_ADMIN),
+    "main.home": R(ALL),
+    "main.report": R(READERS),
+    "monitoring.attention": R(ALL),
+    "monitoring.notifications": R(ALL),
+    "monitoring.mark_all_read": R(ALL),
+    "monitoring.mark_read": R(OWNER),
+    # tasks
+    "tasks.index": R(ALL),
+    "tasks.queue": R(STANDING),
+    "tasks.new": R(REGISTER),
+    "tasks.show": R(TASK_READ),
+    "tasks.edit": R(OWNER),
+    "tasks.submit": R(OWNER),
+    "tasks.withdraw": R(OWNER),
+    "tasks.decide": R(DECIDER, task_id="submitted_id"),
+    "tasks.approve": R(DECIDER),
+    "tasks.return_": R(DECIDER),
+    "tasks.adjust": R(DECIDER),
+    "tasks.monitor": R(DECIDER),
+    # progress
+    "progress.new_note": R(OWNER),
+    "progress.edit_note": R(OWNER),
+    "progress.amend_note": R(OWNER),
+    "progress.upload": R(OWNER),
+    "progress.download": R(TASK_READ),
+    # monitoring
+    "monitoring.new_assessment": R(MONITOR),
+    "monitoring.acknowledge": R(OWNER),
+    "monitoring.reply": R(OWNER),
+    "monitoring.conclude_midyear": R(DECIDER),
+    "monitoring.take_midyear": R(STANDING | SECRETARIATS),
+    # year-end
+    "review.self_assessment": R(OWNER),
+    "review.final_assessment": R(MONITOR),
+    "review.verdict": R(DECIDER),
+    "review.reopen": R(DECIDER, task_id="reviewed_id"),
+    "review.carry_over": R(OWNER | DECIDER, task_id="reviewed_id"),
+    # dossiers and audit
+    "dossier.person": R(OWNER | A_READERS),
+    "dossier.person_export": R(OWNER | A_READERS),
+    "dossier.person_audit": R(OWNER | A_READERS),
+    "dossier.unit": R(A_READERS),
+    "dossier.unit_export": R(A_READERS),
+    "dossier.review_export": R(TASK_READ, task_id="reviewed_id"),
+    "dossier.task_audit": R(TASK_READ),
+    "dossier.audit_log": R(AUDIT),
+    "dossier.verify": R(AUDIT),
+    # administration (the secretariat of the unit or above; settings only at the top)
+    "admin.fields": R(ROOT_ADMIN),
+    "admin.field_new": R(ROOT_ADMIN),
+    "admin.field_edit": R(ROOT_ADMIN),
+    "admin.years": R(ROOT_ADMIN),
+    "admin.year_new": R(ROOT_ADMIN),
+    "admin.year_edit": R(ROOT_ADMIN),
+    "admin.people": R(SECRETARIATS),
+    "admin.person_new": R(SECRETARIATS),
+    "admin.person_edit": R(A_ADMIN, person_id="victim_id"),
+    "admin.person_active": R(A_ADMIN, person_id="victim_id"),
+    "admin.person_password": R(A_ADMIN, person_id="victim_id"),
+    "admin.units": R(SECRETARIATS),
+    "admin.unit_new": R(SECRETARIATS),
+    "admin.unit_edit": R(A_ADMIN),
+    # the API: reference data
+    "api_reference.me": R(ALL),
+    "api_reference.list_fields": R(ALL),
+    "api_reference.get_field": R(ALL),
+    "api_reference.list_years": R(ALL),
+    "api_reference.get_year": R(ALL),
+    "api_reference.list_org_units": R(ALL),
+    "api_reference.get_org_unit": R(A_ANY_ROLE),
+    "api_reference.list_people": R(ALL),
+    "api_reference.get_person": R(OWNER | A_READERS),
+    "api_review.verdict_levels": R(ALL),
+    "api_reports.figures": R(READERS),
+    # the API: tasks
+    "api_tasks.list_tasks": R(ALL),
+    "api_tasks.create_task": R(REGISTER),
+    "api_tasks.get_task": R(TASK_READ),
+    "api_tasks.update_task": R(OWNER),
+    "api_tasks.task_history": R(TASK_READ),
+    "api_tasks.submit_task": R(OWNER),
+    "api_tasks.withdraw_task": R(OWNER),
+    "api_tasks.approve_task": R(DECIDER),
+    "api_tasks.return_task": R(DECIDER),
+    "api_tasks.adjust_task": R(DECIDER),
+    "api_tasks.assign_monitor": R(DECIDER),
+    "api_progress.list_notes": R(TASK_READ),
+    "api_progress.create_note": R(OWNER),
+    "api_progress.get_note": R(TASK_READ),
+    "api_progress.update_note": R(OWNER),
+    "api_progress.amend_note": R(OWNER),
+    "api_progress.upload_file": R(OWNER),
+    "api_progress.get_file": R(TASK_READ),
+    "api_progress.get_file_content": R(TASK_READ),
+    "api_monitoring.list_assessments": R(TASK_READ),
+    "api_monitoring.create_assessment": R(MONITOR),
+    "api_monitoring.acknowledge_assessment": R(OWNER),
+    "api_monitoring.reply_to_recommendation": R(OWNER),
+    "api_review.self_assess": R(OWNER),
+    "api_review.record_verdict": R(DECIDER),
+    "api_review.reopen": R(DECIDER, task_id="reviewed_id"),
+    "api_review.carry_over": R(OWNER | DECIDER, task_id="reviewed_id"),
+    "api_review.lineage": R(TASK_READ),
+    "api_dossier.person_dossier": R(OWNER | A_READERS),
+    "api_dossier.unit_dossier": R(A_READERS),
+    "api_dossier.audit_events": R(AUDIT),
+    "api_dossier.task_audit_events": R(TASK_READ),
+    "api_dossier.verification": R(AUDIT),
+}
+
+ALLOWED_STATUS = {200, 201, 204, 301, 302, 303, 409, 422}
+DENIED_STATUS = {403, 404}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _rules(app):
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    """Deny by default: a new endpoint fails here until the matrix says who may use it."""
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "endpoints missing from MATRIX"
+    assert set(MATRIX) - endpoints == set(), "MATRIX lists endpoints the application no longer has"
+
+
+def _url(scene: Scene, rule, row: Row) -> str:
+    over = {name: scene.ids[ref] for name, ref in row.values.items() if ref in scene.ids}
+    over.update({name: value for name, value in row.values.items() if value not in scene.ids})
+    return scene.fill(rule.rule, **over)
+
+
+def _order(rule) -> int:
+    """Run the endpoints that may change the scene (sign-out, revoking, deactivating) last."""
+    return {"auth.revoke_token": 2, "admin.person_active": 2, "admin.person_password": 2}.get(rule.endpoint, 0)
+
+
+def test_route_matrix(scene, app, caplog):
+    caplog.set_level(logging.WARNING, logger="registry.policy")
+    client = app.test_client()
+    failures, cases = [], 0
+    for rule in sorted(_rules(app), key=_order):
+        row = MATRIX[rule.endpoint]
+        url = _url(scene, rule, row)
+        is_api = url.startswith(API)
+        for method in [m for m in METHODS if m in (rule.methods or ())]:
+            # anonymous
+            response = send(client, scene, None, method, url)
+            cases += 1
+            if row.allowed == PUBLIC:
+                if response.status_code >= 500 or response.status_code in (401, 403):
+                    failures.append(f"anonymous {method} {url}: {response.status_code}")
+            elif is_api:
+                if response.status_code != 401:
+                    failures.append(f"anonymous {method} {url}: {response.status_code}, expected 401")
+            elif response.status_code != 302 or "/login" not in response.headers.get("Location", ""):
+                failures.append(f"anonymous {method} {url}: {response.status_code} "
+                                f"{response.headers.get('Location')}, expected a redirect to /login")
+            for actor in ACTORS:
+                caplog.clear()
+                response = send(client, scene, actor, method, url)
+                cases += 1
+                status = response.status_code
+                if row.allowed == PUBLIC:
+                    ok = status < 500
+                elif actor in row.allowed:
+                    ok = status in ALLOWED_STATUS
+                else:
+                    ok = status in DENIED_STATUS
+                    if ok and status == 403 and not any("denied:" in r.getMessage() for r in caplog.records):
+                        failures.append(f"{actor} {method} {url}: 403 not logged")
+                if not ok:
+                    expected = "allowed" if row.allowed != PUBLIC and actor in row.allowed else "denied"
+                    failures.append(f"{actor} {method} {url} ({rule.endpoint}): {status}, expected {expected}")
+    assert not failures, f"{len(failures)} of {cases} cases:\n" + "\n".join(failures)
+    assert cases > 1500
