@@ -374,6 +374,8 @@ GENERAL: dict[str, Callable[[Person, Any], bool]] = {
     "view_people": lambda a, _o: bool(unit_ids(a, *READER_ROLES)),
     #: personal API tokens: one's own, or a secretariat over the token's owner
     "manage_token": lambda a, o: o is not None and (o.person_id == a.id or manages_person(a, o.person)),
+    #: a notification: only its recipient marks it read
+    "read_notification": lambda a, o: o is not None and o.person_id == a.id,
 }
 
 GENERAL_DENIED = {
@@ -388,6 +390,7 @@ GENERAL_DENIED = {
     "view_unit_dossier": _l("You may not see this unit's dossier."),
     "view_people": _l("You may not see the people directory."),
     "manage_token": _l("You may not manage this token."),
+    "read_notification": _l("This notification is not yours."),
 }
 
 

@@ -139,6 +139,19 @@ class OrgUnitForm(BaseForm):
             (p.id, f"{p.full_name} — {p.position}" if p.position else p.full_name) for p in heads]
 
 
+class MergeForm(BaseForm):
+    """Merge a unit into another (sáp nhập)."""
+
+    into_id = SelectField(_l("Merge into"), coerce=int, choices=[], default=0,
+                          validators=[AnyOf([], message=_l("Choose the unit it is merged into."))])
+
+    def set_choices(self, units: list[tuple[OrgUnit, int]], unit: OrgUnit) -> None:
+        choices = [(u.id, "\u2003" * depth + u.name) for u, depth in units
+                   if u.id != unit.id and not u.is_within(unit) and u.is_active]
+        self.into_id.choices = [(0, "—")] + choices
+        self.into_id.validators[0].values = [c[0] for c in choices]
+
+
 def org_unit_data(form: OrgUnitForm) -> dict[str, Any]:
     return {
         "name": form.name.data,

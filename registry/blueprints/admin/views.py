@@ -16,6 +16,7 @@ from registry import policy
 from registry.blueprints.admin import bp
 from registry.blueprints.admin.forms import (
     FieldForm,
+    MergeForm,
     NewPersonForm,
     OrgUnitForm,
     PeopleFilterForm,
@@ -218,6 +219,25 @@ def unit_new():
 @bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
 def unit_edit(unit_id: int):
     return _save_unit(_unit(unit_id))
+
+
+@bp.route("/units/<id:unit_id>/merge", methods=["GET", "POST"])
+def unit_merge(unit_id: int):
+    """Merge a unit into another (sáp nhập): its people, roles, sub-units and open tasks move; its history
+    stays under its old name."""
+    unit = _unit(unit_id)
+    form = MergeForm()
+    form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]), unit)
+    if form.validate_on_submit():
+        into = get_or_404(OrgUnit, form.into_id.data)
+        try:
+            admin_service.merge_units(current_user, unit, into)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("%(old)s merged into %(new)s.", old=unit.name, new=into.name), "success")
+            return redirect(url_for("admin.units"))
+    return render_template("admin/unit_merge.html", form=form, unit=unit), _status(form)
 
 
 # -- years -----------------------------------------------------------------------------------------------

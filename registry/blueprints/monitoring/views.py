@@ -280,6 +280,7 @@ def notifications():
 @bp.route("/notifications/<id:nid>/read", methods=["POST"])
 def mark_read(nid: int):
     notification = get_or_404(Notification, nid)
+    policy.require_can(current_user, "read_notification", notification)  # a denial is logged, like every other
     _require_button_form()
     notification_service.mark_read(current_user, notification)
     if request.form.get("go") == "task" and notification.task_id:

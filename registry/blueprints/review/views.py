@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry import clock
+from registry import clock, policy
 from registry.blueprints.common import apply_errors, get_or_404, load
 from registry.blueprints.review import bp
 from registry.blueprints.review.forms import (
@@ -197,11 +197,14 @@ def review_overview(task: Task) -> ReviewOverview:
         superseded=[v for v in task.verdicts if not v.is_current],
         lineage=review_service.lineage(task),
         is_locked=is_locked(task),
-        can_self_assess=_passes(review_service.require_self_assessable, user, task),
-        can_final_assess=_passes(review_service.require_final_assessable, user, task),
-        can_decide=_passes(review_service.require_decidable, user, task),
-        can_reopen=_passes(review_service.require_reopenable, user, task),
-        can_carry_over=_passes(review_service.require_carriable, user, task)
+        # the policy row first (no refusal is logged for a button not shown), then the service's finer checks
+        can_self_assess=policy.can(user, "self_assess", task)
+        and _passes(review_service.require_self_assessable, user, task),
+        can_final_assess=policy.can(user, "final_assess", task)
+        and _passes(review_service.require_final_assessable, user, task),
+        can_decide=policy.can(user, "verdict", task) and _passes(review_service.require_decidable, user, task),
+        can_reopen=policy.can(user, "reopen", task) and _passes(review_service.require_reopenable, user, task),
+        can_carry_over=policy.can(user, "carry_over", task) and _passes(review_service.require_carriable, user, task)
         and bool(review_service.carry_over_years(task, clock.today())),
     )
 

@@ -1,0 +1,218 @@
+"""The committee scope at scale: the scoped lists run the same number of SQL statements with 10 tasks in 3 units
+as with 1,000 tasks in 100 units (no query per row, per unit or per grant), and the scope filter is an indexed
+range on the materialised path."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, insert, select, text
+
+from registry.models import (
+    OrgLevel,
+    OrgUnit,
+    Ownership,
+    Person,
+    Role,
+    Task,
+    TaskKind,
+    TaskState,
+)
+from registry.models.org import place, subtree_clause
+from registry.services import tokens as token_service
+from registry.text import fold
+from tests.helpers import count_queries  # noqa
+import os
+if os.environ.get("DUMP_STMTS"):
+    import sys; sys.path.insert(0, "/tmp"); from dump_stmts import count_queries  # noqa
+
+S = TaskState
+#: the states the bulk rows cycle through (submitted and approved first, so that the small world has both)
+STATES = (S.SUBMITTED, S.APPROVED, S.DRAFT, S.IN_PROGRESS, S.RETURNED, S.WITHDRAWN)
+KINDS = tuple(TaskKind)
+WHEN = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)  # Q1 and Q2 deadlines passed: attention lists fill
+
+
+class Tree:
+    """A province; odd-numbered units are communes under it, even-numbered ones cells under the commune
+    before them; each unit has a head who owns tasks with it, and a monitor. Grows in place."""
+
+    def __init__(self, db, password_hash, year, fields):
+        self.db, self.password_hash, self.year, self.fields = db, password_hash, year, fields
+        self.units: list[OrgUnit] = []
+        self.owners: list[Person] = []
+        self.monitors: list[Person] = []
+        self.tasks = 0
+        self.approver = self._person("approver", "Người Duyệt Chung", None, [])
+
+    def _person(self, username, full_name, unit, grants) -> Person:
+        person = Person(username=username, full_name=full_name, position="Ủy viên", org_unit=unit,
+                        password_hash=self.password_hash)
+        for role, where in grants:
+            person.grant(role, where)
+        self.db.session.add(person)
+        return person
+
+    def grow(self, n_units: int, n_tasks: int) -> None:
+        db = self.db
+        new = []
+        for k in range(len(self.units), n_units):
+            if k == 0:
+                parent, level, name = None, OrgLevel.PROVINCE, "Tỉnh Tuyên Quang"
+            elif k % 2:
+                parent, level, name = self.units[0], OrgLevel.COMMUNE, f"Xã số {k}"
+            else:
+                parent, level, name = self.units[k - 1], OrgLevel.PARTY_CELL, f"Chi bộ thôn {k}"
+            unit = OrgUnit(name=name, code=f"S{k}", level=level, parent=parent)
+            db.session.add(unit)
+            self.units.append(unit)
+            new.append(unit)
+        db.session.flush()
+        for unit in new:  # parents first, so each path extends its parent's
+            place(unit)
+        for k, unit in enumerate(self.units[len(self.owners):], start=len(self.owners)):
+            self.owners.append(self._person(f"head{k}", f"Trưởng Đơn Vị {k}", unit, [(Role.OWNER, unit)]))
+            self.monitors.append(self._person(f"monitor{k}", f"Giám Sát Viên {k}", unit, [(Role.MONITOR, unit)]))
+        db.session.flush()
+        for unit, owner in zip(self.units, self.owners):  # the head acts for the unit's collective tasks
+            unit.head = owner
+        db.session.flush()
+        rows = [self._row(i, n_units) for i in range(self.tasks, n_tasks)]
+        if rows:
+            db.session.execute(insert(Task), rows)
+        self.tasks = n_tasks
+        db.session.commit()
+
+    def _row(self, i: int, n_units: int) -> dict:
+        k = i % n_units
+        unit, owner, monitor = self.units[k], self.owners[k], self.monitors[k]
+        state = STATES[(i // n_units) % len(STATES)]
+        collective = i % 4 == 3
+        decided = state in (S.APPROVED, S.IN_PROGRESS)
+        title = f"Việc khó số {i} của {unit.name}"
+        submitted = state not in (S.DRAFT,)
+        return {
+            "year_id": self.year.id, "kind": KINDS[i % len(KINDS)],
+            "ownership": Ownership.COLLECTIVE if collective else Ownership.INDIVIDUAL,
+            "owner_id": owner.id, "owner_unit_id": unit.id if collective else None, "org_unit_id": unit.id,
+            "committee_id": unit.id, "field_id": self.fields[i % len(self.fields)].id, "state": state,
+            "title": title, "search_text": fold(title), "deadline": date(2026, 11, 30),
+            "submitted_at": WHEN - timedelta(days=30, minutes=i) if submitted else None,
+            "decided_at": WHEN - timedelta(days=20) if decided else None,
+            "decision_ref": f"{i}-QĐ/ĐU" if decided else None,
+            "decision_date": date(2026, 6, 1) if decided else None,
+            "approved_by_id": self.approver.id if decided else None,
+            "monitor_id": monitor.id if decided else None,
+            "withdrawn_reason": "Không còn phù hợp" if state == S.WITHDRAWN else None,
+            "return_comment": "Bổ sung chỉ tiêu" if state == S.RETURNED else None,
+        }
+
+
+@pytest.fixture
+def tree(db, password_hash, make_year, make_field, frozen_now):
+    frozen_now(WHEN)
+    year = make_year(2026)
+    fields = [make_field(f"Lĩnh vực {n}") for n in range(4)]
+    return Tree(db, password_hash, year, fields)
+
+
+ACTORS = {
+    # a Standing Committee member of the province reads every committee below it (oversight)
+    "province_standing": lambda t: [(Role.STANDING, t.units[0])],
+    # the secretariat of a commune reads the commune and its cells
+    "commune_secretariat": lambda t: [(Role.SECRETARIAT, t.units[1])],
+    # a Standing Committee member of a commune (its own approval queue)
+    "commune_standing": lambda t: [(Role.STANDING, t.units[1])],
+}
+PAGES = ["/tasks/", "/tasks/?q=viec kho", f"/tasks/?year=2026&state={S.APPROVED.value}", "/api/v1/tasks?per_page=100",
+         "/", "/attention", "/attention?show=late_or_at_risk", "/tasks/queue", "/reports"]
+
+
+def measure(db, client, token: str, who: str) -> dict[str, int]:
+    counts = {}
+    for url in PAGES:
+        if url == "/tasks/queue" and who == "commune_secretariat":
+            assert client.get(url).status_code == 403
+            continue
+        if url.startswith("/attention?show") and who == "commune_secretariat":
+            continue
+        if url.startswith("/api/"):
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            try:
+                counts[url], _ = count_queries(db, client, url)
+            finally:
+                del client.environ_base["HTTP_AUTHORIZATION"]
+        else:
+            counts[url], _ = count_queries(db, client, url)
+    return counts
+
+
+def visible_count(db, client, token) -> int:
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    try:
+        return client.get("/api/v1/tasks?per_page=1").get_json()["total"]
+    finally:
+        del client.environ_base["HTTP_AUTHORIZATION"]
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_scoped_lists_run_a_fixed_number_of_statements(who, tree, db, app, client, login_as, monkeypatch,
+                                                        password_hash):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 100)  # every row of the page is rendered, 10 or 100 of them
+    tree.grow(3, 10)
+    actor = Person(username=who, full_name="Người Xem", position="Ủy viên", password_hash=password_hash)
+    for role, unit in ACTORS[who](tree):
+        actor.grant(role, unit)
+    db.session.add(actor)
+    db.session.flush()
+    token = token_service.create_token(actor, "Đo số câu lệnh")[1]
+    client = login_as(actor)
+
+    small = measure(db, client, token, who)
+    small_visible = visible_count(db, client, token)
+    tree.grow(100, 1000)
+    assert db.session.scalar(select(func.count(Task.id))) == 1000
+    assert db.session.scalar(select(func.count(OrgUnit.id))) == 100
+    large = measure(db, client, token, who)
+    large_visible = visible_count(db, client, token)
+
+    print(f"\n{who}: visible tasks {small_visible} → {large_visible}")
+    for url in small:
+        print(f"  {url:45} {small[url]:3} statements (10 tasks, 3 units)  {large[url]:3} (1,000 tasks, 100 units)")
+    assert large_visible > small_visible
+    assert large == small, {url: (small[url], large[url]) for url in small if small[url] != large[url]}
+
+
+def test_scope_matches_the_tree(tree, db, app, client, login_as, password_hash):
+    """At scale, the scope is exactly the subtree: the province reads everything, a commune its cells'."""
+    tree.grow(100, 1000)
+    secretariat = Person(username="vp", full_name="Văn Phòng Xã", position="", password_hash=password_hash)
+    secretariat.grant(Role.SECRETARIAT, tree.units[3])
+    standing = Person(username="tv", full_name="Thường Vụ Tỉnh", position="", password_hash=password_hash)
+    standing.grant(Role.STANDING, tree.units[0])
+    db.session.add_all([secretariat, standing])
+    db.session.commit()
+    below = {tree.units[3].id, tree.units[4].id}
+    assert tree.units[4].path == f"{tree.units[0].path}{tree.units[3].id}/{tree.units[4].id}/"
+    expected = db.session.scalar(select(func.count(Task.id)).where(Task.committee_id.in_(below)))
+    for person, total in ((secretariat, expected), (standing, 1000)):
+        token = token_service.create_token(person, "Kiểm thử")[1]
+        assert visible_count(db, client, token) == total, person.username
+
+
+def test_the_scope_filter_uses_the_path_index(db, make_unit):
+    top = make_unit("Tỉnh Tuyên Quang", level=OrgLevel.PROVINCE, parent=None)
+    child = make_unit("Xã Mỹ Bằng", parent=top)
+    make_unit("Phường Thụy Khuê", parent=make_unit("Thành phố Hà Nội", level=OrgLevel.PROVINCE, parent=None))
+    db.session.commit()
+    stmt = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [top.path]))
+    compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+    if db.engine.dialect.name == "sqlite":
+        plan = " ".join(str(row[-1]) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        print(f"\nEXPLAIN QUERY PLAN: {plan}")
+        assert "ix_org_units_path" in plan, plan
+    else:  # on a tiny table PostgreSQL may rightly prefer a sequential scan: the plan only has to run
+        plan = " ".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
+        assert plan
+    assert set(db.session.scalars(stmt)) == {top.id, child.id}
