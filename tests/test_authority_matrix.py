@@ -436,3 +436,177 @@ def test_route_matrix(scene, app, caplog):
                     failures.append(f"{actor} {method} {url} ({rule.endpoint}): {status}, expected {expected}")
     assert not failures, f"{len(failures)} of {cases} cases:\n" + "\n".join(failures)
     assert cases > 1500
+
+
+# -- commune B against commune A's data ----------------------------------------------------------------------------
+
+def _note_form(sc: Scene, **extra) -> dict:
+    return {"work_done": "Sửa nội dung", f"values-{sc.ids['indicator_id']}": "5", "status": "on_track", **extra}
+
+
+def _task_form(sc: Scene, **extra) -> dict:
+    return {"kind": "hard", "field_id": sc.ids["field_id"], "title": "Tên việc đã sửa", "goal": "Mục tiêu",
+            "deliverable": "Sản phẩm", "deadline": "30/11/2026", "authority": "own",
+            "indicators-0-name": "Hộ", "indicators-0-unit": "hộ", "indicators-0-baseline": "44",
+            "indicators-0-target": "0", "is_committed": "y", **extra}
+
+
+def _foreign_requests(sc: Scene) -> list[tuple[str, str, Any, str]]:
+    """(method, url, body, kind) against commune A: kind "deny" (403/404) or "list" (200 or 403, A absent)."""
+    t, s, r = sc.ids["task_id"], sc.ids["submitted_id"], sc.ids["reviewed_id"]
+    n, f, a, rec = sc.ids["note_id"], sc.ids["file_id"], sc.ids["assessment_id"], sc.ids["rec_id"]
+    owner, monitor, unit = sc.ids["person_id"], sc.people["monitor"].id, sc.ids["unit_id"]
+    level = sc.levels["on_time"].id
+    deny: list[tuple[str, str, Any]] = []
+    # detail pages and forms (GET)
+    for task in (t, s, r):
+        deny += [("GET", f"/tasks/{task}", None), ("GET", f"/tasks/{task}/audit", None)]
+    for path in ("edit", "adjust", "monitor", "notes/new", "assessments/new", "midyear", "self-assessment",
+                 "final-assessment", "verdict"):
+        deny.append(("GET", f"/tasks/{t}/{path}", None))
+    deny += [("GET", f"/tasks/{s}/decide", None), ("GET", f"/tasks/{r}/reopen", None),
+             ("GET", f"/tasks/{r}/carry-over", None), ("GET", f"/notes/{n}/edit", None),
+             ("GET", f"/notes/{n}/amend", None), ("GET", f"/recommendations/{rec}/reply", None)]
+    # file downloads and exports
+    deny += [("GET", f"/files/{f}", None), ("GET", f"/tasks/{r}/review.pdf", None),
+             ("GET", f"/tasks/{r}/review.docx", None)]
+    for person in (owner, monitor):
+        deny += [("GET", f"/people/{person}/dossier", None), ("GET", f"/people/{person}/audit", None),
+                 ("GET", f"/people/{person}/dossier.pdf", None), ("GET", f"/people/{person}/dossier.docx", None)]
+    deny += [("GET", f"/units/{unit}/dossier", None), ("GET", f"/units/{unit}/dossier.pdf", None),
+             ("GET", f"/units/{unit}/dossier.docx", None)]
+    # POSTs with bodies the rightful party's request would be accepted with
+    deny += [
+        ("POST", f"/tasks/{s}/edit", _task_form(sc)), ("POST", f"/tasks/{s}/submit", {}),
+        ("POST", f"/tasks/{s}/withdraw", {"reason": "Không còn phù hợp"}),
+        ("POST", f"/tasks/{s}/approve", {"decision_ref": "99-QĐ/ĐU", "decision_date": "15/03/2026",
+                                         "monitor_id": monitor}),
+        ("POST", f"/tasks/{s}/return", {"comment": "Bổ sung"}),
+        ("POST", f"/tasks/{t}/adjust", _task_form(sc, reason="Điều chỉnh")),
+        ("POST", f"/tasks/{t}/monitor", {"monitor_id": sc.people["other_monitor"].id}),
+        ("POST", f"/tasks/{t}/notes/new", _note_form(sc, quarter="2")),
+        ("POST", f"/notes/{n}/edit", _note_form(sc)), ("POST", f"/notes/{n}/amend", _note_form(sc, reason="Sai")),
+        ("POST", f"/notes/{n}/files", {"file": (io.BytesIO(PDF), "them.pdf")}),
+        ("POST", f"/tasks/{t}/assessments/new", {"period": "q2", "supervision_form": "field_survey",
+                                                 "judgement": "on_track", "strengths": "Tốt"}),
+        ("POST", f"/assessments/{a}/acknowledge", {}),
+        ("POST", f"/recommendations/{rec}/reply", {"reply": "Đã thực hiện"}),
+        ("POST", f"/tasks/{t}/midyear", {"conclusion": "Kết luận"}),
+        ("POST", f"/tasks/{t}/self-assessment", {f"reached-{sc.ids['indicator_id']}": "0", "deliverable": "Xong",
+                                                 "self_level_id": level}),
+        ("POST", f"/tasks/{t}/final-assessment", {"supervision_form": "field_survey", "judgement": "on_track",
+                                                  "strengths": "Tốt"}),
+        ("POST", f"/tasks/{t}/verdict", {"level_id": level, "reasons": "Đúng hạn", "commendation": "none"}),
+        ("POST", f"/tasks/{r}/reopen", {"reason": "Sai số liệu"}),
+        ("POST", f"/tasks/{r}/carry-over", {"year_id": sc.ids["year_id"], "reason": "Còn dở"}),
+        ("POST", f"/notifications/{sc.ids['nid']}/read", {}),
+    ]
+    # the API: GET, PATCH, POST
+    for task in (t, s, r):
+        for path in ("", "/history", "/lineage", "/notes", "/assessments", "/audit-events"):
+            deny.append(("GET", f"{API}/tasks/{task}{path}", None))
+    deny += [("GET", f"{API}/notes/{n}", None), ("GET", f"{API}/files/{f}", None),
+             ("GET", f"{API}/files/{f}/content", None), ("GET", f"{API}/org-units/{unit}", None),
+             ("GET", f"{API}/org-units/{unit}/dossier", None)]
+    for person in (owner, monitor):
+        deny += [("GET", f"{API}/people/{person}", None), ("GET", f"{API}/people/{person}/dossier", None)]
+    deny += [
+        ("PATCH", f"{API}/tasks/{s}", {"title": "Tên mới"}), ("PATCH", f"{API}/notes/{n}", {"work_done": "Sửa"}),
+        ("POST", f"{API}/tasks/{s}/submit", {}), ("POST", f"{API}/tasks/{s}/withdraw", {"reason": "x"}),
+        ("POST", f"{API}/tasks/{s}/approve", {"decision_ref": "99-QĐ/ĐU", "decision_date": "2026-03-15",
+                                              "monitor_id": monitor}),
+        ("POST", f"{API}/tasks/{s}/return", {"comment": "x"}),
+        ("POST", f"{API}/tasks/{t}/adjust", {"reason": "x", "title": "y"}),
+        ("POST", f"{API}/tasks/{t}/assign-monitor", {"monitor_id": sc.people["other_monitor"].id}),
+        ("POST", f"{API}/tasks/{t}/notes", {"quarter": 2, "work_done": "x", "status": "on_track",
+                                            "values": {str(sc.ids["indicator_id"]): 1}}),
+        ("POST", f"{API}/notes/{n}/amendments", {"reason": "Sai", "work_done": "Sửa"}),
+        ("POST", f"{API}/notes/{n}/files", {"file": (io.BytesIO(PDF), "them.pdf")}),
+        ("POST", f"{API}/tasks/{t}/assessments", {"period": "q2", "supervision_form": "field_survey",
+                                                  "judgement": "on_track", "strengths": "Tốt"}),
+        ("POST", f"{API}/assessments/{a}/acknowledge", {}),
+        ("POST", f"{API}/recommendations/{rec}/reply", {"reply": "Đã thực hiện"}),
+        ("POST", f"{API}/tasks/{t}/self-assessment", {"reached": {str(sc.ids["indicator_id"]): 0},
+                                                      "deliverable": "Xong", "self_level_id": level}),
+        ("POST", f"{API}/tasks/{t}/verdict", {"level_id": level, "reasons": "Đúng hạn", "commendation": "none"}),
+        ("POST", f"{API}/tasks/{r}/reopen", {"reason": "Sai số liệu"}),
+        ("POST", f"{API}/tasks/{r}/carry-over", {"year_id": sc.ids["year_id"], "reason": "Còn dở"}),
+    ]
+    # lists, searches, counts, notifications, reports, the audit trail
+    listing = [("GET", f"/tasks/?q={SECRET_SEARCH}"), ("GET", "/tasks/"), ("GET", "/tasks/?state=submitted"),
+               ("GET", f"/tasks/?owner={owner}"), ("GET", "/tasks/queue"), ("GET", "/attention"),
+               ("GET", "/notifications"), ("GET", "/"), ("GET", "/reports"), ("GET", f"/reports?unit={unit}"),
+               ("GET", "/audit"), ("GET", "/profile"),
+               ("GET", f"{API}/tasks?q={SECRET_SEARCH}"), ("GET", f"{API}/tasks?per_page=100"),
+               ("GET", f"{API}/tasks?state=submitted"), ("GET", f"{API}/tasks?owner={owner}"),
+               ("GET", f"{API}/people?per_page=100"), ("GET", f"{API}/org-units?per_page=100"),
+               ("GET", f"{API}/audit-events?per_page=100"), ("GET", f"{API}/reports/figures?year=2026"),
+               ("GET", f"{API}/me")]
+    return [(m, u, b, "deny") for m, u, b in deny] + [(m, u, None, "list") for m, u in listing]
+
+
+def _snapshot(db) -> tuple:
+    """Every table's row count and the audit trail's last sequence number, in one query."""
+    db.session.rollback()
+    columns = [select(func.count()).select_from(table).scalar_subquery().label(table.name)
+               for table in db.metadata.sorted_tables]
+    columns.append(select(func.max(AuditEvent.seq)).scalar_subquery().label("max_seq"))
+    return tuple(db.session.execute(select(*columns)).one())
+
+
+def _totals(client, sc: Scene, actor: str) -> dict[str, Any]:
+    """The counts an actor sees: list totals (page and API) and the header's attention count."""
+    page = send(client, sc, actor, "GET", "/tasks/").get_data(as_text=True)
+    home = send(client, sc, actor, "GET", "/").get_data(as_text=True)
+    badge = re.search(r'id="attention-count"[^>]*>\s*(\d+)', home)
+    return {"page": re.search(r"(\d+) in all", page).group(1),
+            "api": send(client, sc, actor, "GET", f"{API}/tasks").get_json()["total"],
+            "search": send(client, sc, actor, "GET", f"{API}/tasks?q={SECRET_SEARCH}").get_json()["total"],
+            "attention": badge.group(1) if badge else None}
+
+
+def test_sibling_committee_sees_and_changes_nothing(scene, app, db, caplog):
+    caplog.set_level(logging.WARNING, logger="registry.policy")
+    client = app.test_client()
+    requests = _foreign_requests(scene)
+    failures, cases = [], 0
+    before = _snapshot(db)
+    for actor in SIBLING:
+        for method, url, body, kind in requests:
+            cases += 1
+            caplog.clear()
+            if isinstance(body, dict):  # a fresh upload stream for every send
+                body = {k: (io.BytesIO(PDF), v[1]) if isinstance(v, tuple) else v for k, v in body.items()}
+            response = send(client, scene, actor, method, url, body)
+            status, text = response.status_code, response.get_data(as_text=True)
+            where = f"{actor} {method} {url}"
+            if kind == "deny" and status not in DENIED_STATUS:
+                failures.append(f"{where}: {status}, expected 403/404")
+            if kind == "list" and status not in (200, 403):
+                failures.append(f"{where}: {status}, expected 200 (or 403 without the right)")
+            if status == 403 and not any("denied:" in rec.getMessage() for rec in caplog.records):
+                failures.append(f"{where}: 403 not logged")
+            shown = [marker for marker in MARKERS if marker in text]
+            if shown:
+                failures.append(f"{where}: shows {shown}")
+            after = _snapshot(db)
+            if after != before:
+                failures.append(f"{where}: changed data {before} -> {after}")
+                before = after
+    # the counts they see: their own commune's one task, nothing of A's, before and after A gets busier
+    seen = {actor: _totals(client, scene, actor) for actor in SIBLING}
+    for actor, totals in seen.items():
+        cases += 1
+        if (totals["page"], totals["api"], totals["search"]) != ("1", 1, 0):
+            failures.append(f"{actor} counts {totals}, expected 1 task listed and 0 found")
+    owner = scene.people["owner"]
+    extra = task_service.create_task(owner, scene.world.year, task_input(
+        scene.world.field, scene.world.year, title=f"{SECRET_TITLE} bốn"))
+    task_service.submit_task(owner, extra)
+    db.session.commit()
+    for actor in SIBLING:
+        cases += 1
+        if _totals(client, scene, actor) != seen[actor]:
+            failures.append(f"{actor}: counts moved with commune A's new task")
+    assert not failures, f"{len(failures)} of {cases} cases:\n" + "\n".join(failures)
+    assert cases >= 300, cases
