@@ -389,7 +389,7 @@ GENERAL_DENIED = {
     "view_person_dossier": _l("You may not see this person's dossier."),
     "view_unit_dossier": _l("You may not see this unit's dossier."),
     "view_people": _l("You may not see the people directory."),
-    "manage_token": _l("You may not manage this token."),
+    "manage_token": _l("You can only revoke your own tokens."),
     "read_notification": _l("This notification is not yours."),
 }
 

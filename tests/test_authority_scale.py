@@ -4,7 +4,8 @@ range on the materialised path."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -22,16 +23,13 @@ from registry.models import (
 from registry.models.org import place, subtree_clause
 from registry.services import tokens as token_service
 from registry.text import fold
-from tests.helpers import count_queries  # noqa
-import os
-if os.environ.get("DUMP_STMTS"):
-    import sys; sys.path.insert(0, "/tmp"); from dump_stmts import count_queries  # noqa
+from tests.helpers import count_queries
 
 S = TaskState
 #: the states the bulk rows cycle through (submitted and approved first, so that the small world has both)
 STATES = (S.SUBMITTED, S.APPROVED, S.DRAFT, S.IN_PROGRESS, S.RETURNED, S.WITHDRAWN)
 KINDS = tuple(TaskKind)
-WHEN = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)  # Q1 and Q2 deadlines passed: attention lists fill
+WHEN = datetime(2026, 7, 10, 3, 0, tzinfo=UTC)  # Q1 and Q2 deadlines passed: attention lists fill
 
 
 class Tree:
@@ -85,17 +83,23 @@ class Tree:
         db.session.commit()
 
     def _row(self, i: int, n_units: int) -> dict:
-        k = i % n_units
+        k, j = i % n_units, i // n_units
         unit, owner, monitor = self.units[k], self.owners[k], self.monitors[k]
-        state = STATES[(i // n_units) % len(STATES)]
-        collective = i % 4 == 3
+        state = STATES[j % len(STATES)]
+        # tasks under way are collective, submitted ones in every other unit: owned by the head of some unit
+        # (not always the committee's own), so every list has collective rows at both sizes or at neither
+        collective = j % 2 == 1 or (j % 6 == 0 and k % 2 == 0)
+        if collective:
+            owner_k = (k + j) % n_units
+            owner_unit, owner = self.units[owner_k], self.owners[owner_k]
         decided = state in (S.APPROVED, S.IN_PROGRESS)
         title = f"Việc khó số {i} của {unit.name}"
         submitted = state not in (S.DRAFT,)
         return {
             "year_id": self.year.id, "kind": KINDS[i % len(KINDS)],
             "ownership": Ownership.COLLECTIVE if collective else Ownership.INDIVIDUAL,
-            "owner_id": owner.id, "owner_unit_id": unit.id if collective else None, "org_unit_id": unit.id,
+            "owner_id": owner.id, "owner_unit_id": owner_unit.id if collective else None,
+            "org_unit_id": owner_unit.id if collective else unit.id,
             "committee_id": unit.id, "field_id": self.fields[i % len(self.fields)].id, "state": state,
             "title": title, "search_text": fold(title), "deadline": date(2026, 11, 30),
             "submitted_at": WHEN - timedelta(days=30, minutes=i) if submitted else None,
@@ -129,8 +133,9 @@ PAGES = ["/tasks/", "/tasks/?q=viec kho", f"/tasks/?year=2026&state={S.APPROVED.
          "/", "/attention", "/attention?show=late_or_at_risk", "/tasks/queue", "/reports"]
 
 
-def measure(db, client, token: str, who: str) -> dict[str, int]:
-    counts = {}
+def measure(db, client, token: str, who: str) -> tuple[dict[str, int], dict[str, int]]:
+    """The statements each page runs, and the table rows (or API items) it shows."""
+    counts, rows = {}, {}
     for url in PAGES:
         if url == "/tasks/queue" and who == "commune_secretariat":
             assert client.get(url).status_code == 403
@@ -140,12 +145,14 @@ def measure(db, client, token: str, who: str) -> dict[str, int]:
         if url.startswith("/api/"):
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
             try:
-                counts[url], _ = count_queries(db, client, url)
+                counts[url], body = count_queries(db, client, url)
             finally:
                 del client.environ_base["HTTP_AUTHORIZATION"]
+            rows[url] = len(json.loads(body)["items"])
         else:
-            counts[url], _ = count_queries(db, client, url)
-    return counts
+            counts[url], body = count_queries(db, client, url)
+            rows[url] = body.count("<tr")
+    return counts, rows
 
 
 def visible_count(db, client, token) -> int:
@@ -169,18 +176,22 @@ def test_scoped_lists_run_a_fixed_number_of_statements(who, tree, db, app, clien
     token = token_service.create_token(actor, "Đo số câu lệnh")[1]
     client = login_as(actor)
 
-    small = measure(db, client, token, who)
+    visible_count(db, client, token)  # the token's first use records it (once): not part of the list
+    small, small_rows = measure(db, client, token, who)
     small_visible = visible_count(db, client, token)
     tree.grow(100, 1000)
     assert db.session.scalar(select(func.count(Task.id))) == 1000
     assert db.session.scalar(select(func.count(OrgUnit.id))) == 100
-    large = measure(db, client, token, who)
+    large, large_rows = measure(db, client, token, who)
     large_visible = visible_count(db, client, token)
 
     print(f"\n{who}: visible tasks {small_visible} → {large_visible}")
     for url in small:
-        print(f"  {url:45} {small[url]:3} statements (10 tasks, 3 units)  {large[url]:3} (1,000 tasks, 100 units)")
+        print(f"  {url:40} {small[url]:3} statements, {small_rows[url]:3} rows (10 tasks, 3 units);"
+              f" {large[url]:3} statements, {large_rows[url]:3} rows (1,000 tasks, 100 units)")
     assert large_visible > small_visible
+    for url in ("/tasks/", "/api/v1/tasks?per_page=100"):  # the lists really grew
+        assert large_rows[url] > small_rows[url] > 0, (url, small_rows[url], large_rows[url])
     assert large == small, {url: (small[url], large[url]) for url in small if small[url] != large[url]}
 
 
@@ -198,6 +209,7 @@ def test_scope_matches_the_tree(tree, db, app, client, login_as, password_hash):
     expected = db.session.scalar(select(func.count(Task.id)).where(Task.committee_id.in_(below)))
     for person, total in ((secretariat, expected), (standing, 1000)):
         token = token_service.create_token(person, "Kiểm thử")[1]
+        db.session.commit()
         assert visible_count(db, client, token) == total, person.username
 
 

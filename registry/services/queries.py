@@ -30,6 +30,8 @@ from registry.text import fold
 
 #: states in which a task is under way and reported on
 REPORTING = (TaskState.APPROVED, TaskState.IN_PROGRESS)
+#: a collective owner with its former names: ``Task.owner_label`` prints the name borne in the task's year
+_OWNER_UNIT = joinedload(Task.owner_unit).selectinload(OrgUnit.former_names)
 
 
 @dataclass
@@ -92,7 +94,7 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
     if fold(filters.owner_name):
         stmt = stmt.where(Task.owner.has(Person.search_name.like(contains(filters.owner_name), escape="\\")))
     return stmt.options(
-        joinedload(Task.year), joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field),
+        joinedload(Task.year), joinedload(Task.owner), _OWNER_UNIT, joinedload(Task.field),
         joinedload(Task.org_unit), joinedload(Task.monitor),
     ).order_by(Task.id.desc())
 
@@ -209,7 +211,7 @@ def late_or_at_risk(viewer: Person, year: Year) -> Select:
         conditions.append(missing)
     return visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(REPORTING),
                                                   or_(*conditions)) \
-        .options(joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field), joinedload(Task.year)) \
+        .options(joinedload(Task.owner), _OWNER_UNIT, joinedload(Task.field), joinedload(Task.year)) \
         .order_by(Task.id)
 
 

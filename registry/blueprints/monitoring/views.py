@@ -26,6 +26,7 @@ from registry.labels import JUDGEMENT, PERIOD, PROGRESS_STATUS, SUPERVISION_FORM
 from registry.models import (
     Assessment,
     Notification,
+    OrgUnit,
     ProgressNote,
     Recommendation,
     Role,
@@ -227,7 +228,7 @@ def _attention_lists(user) -> dict[str, dict]:
     """The service queries behind each list the user sees, with what the rows show loaded up front."""
     rec_task = joinedload(Recommendation.assessment).joinedload(Assessment.task)
     note_task = joinedload(ProgressNote.task)
-    task_rows = (joinedload(Task.owner_unit), joinedload(Task.org_unit))
+    task_rows = (joinedload(Task.owner_unit).selectinload(OrgUnit.former_names), joinedload(Task.org_unit))
     wanted: dict[str, dict] = {}
     if policy.can(user, "register"):
         wanted["notes_due"] = {"rows": queries.notes_due(user)}
@@ -237,10 +238,11 @@ def _attention_lists(user) -> dict[str, dict]:
     if policy.has_any(user, Role.MONITOR):
         wanted["notes_to_assess"] = {"stmt": queries.notes_to_assess(user).options(
             note_task.joinedload(Task.year), note_task.joinedload(Task.owner),
-            note_task.joinedload(Task.owner_unit))}
+            note_task.joinedload(Task.owner_unit).selectinload(OrgUnit.former_names))}
         wanted["overdue_replies"] = {"stmt": queries.open_recommendations(
             user, as_monitor=True, overdue_only=True).options(
-            rec_task.joinedload(Task.year), rec_task.joinedload(Task.owner), rec_task.joinedload(Task.owner_unit))}
+            rec_task.joinedload(Task.year), rec_task.joinedload(Task.owner),
+            rec_task.joinedload(Task.owner_unit).selectinload(OrgUnit.former_names))}
     if policy.can(user, "see_queue"):
         year = queries.current_year()
         if year is not None:

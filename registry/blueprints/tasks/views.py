@@ -68,6 +68,8 @@ def index():
     owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
     page = db.paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"],
                        max_per_page=100, error_out=False)
+    if owner is not None and not (page.total or policy.can(current_user, "view_person_dossier", owner)):
+        owner = None  # a person outside one's scope, none of whose tasks one sees: not even their name
     args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
     without_owner = {k: v for k, v in args.items() if k != "owner"}
     return render_template("tasks/list.html", form=form, page=page, args=args, owner=owner,
