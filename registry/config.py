@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 #: Environment variables read into the configuration, with their target key.
@@ -14,7 +15,22 @@ ENV_KEYS = {
     "REGISTRY_PAGE_SIZE": "PAGE_SIZE",
     "REGISTRY_EVIDENCE_DIR": "EVIDENCE_DIR",
     "REGISTRY_SMTP_HOST": "SMTP_HOST",
+    "REGISTRY_ENV": "ENV",
+    "REGISTRY_HTTPS": "HTTPS",
+    "REGISTRY_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "REGISTRY_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
+    "REGISTRY_SESSION_MAX_HOURS": "SESSION_MAX_HOURS",
 }
+#: keys read from the environment as whole numbers, and as yes/no flags
+INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}
+FLAG_KEYS = {"HTTPS"}
+
+#: the shortest secret or audit key production accepts, and keys known from examples and tests
+MIN_KEY_LENGTH = 32
+KNOWN_KEYS = frozenset({
+    "change-me-to-a-long-random-string", "change-me", "changeme", "secret", "secret-key", "dev", "development",
+    "test", "x", "collect", "test-audit-key", "your-secret-key", "registry", "password",
+})
 
 
 class Defaults:
@@ -27,8 +43,25 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
     PAGE_SIZE = 25
+    #: "production" (the default) refuses to start with DEBUG on or a weak key; "development" allows both
+    ENV = "production"
+    #: served over HTTPS: cookies are marked Secure and HSTS is sent
+    HTTPS = False
+    #: reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none)
+    TRUSTED_PROXIES = 0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: a signed-in session ends after this long without a request, and this long after signing in
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 12
+    #: "keep me signed in": at most 14 days
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: sign-in throttling: failures allowed per account and per client address within the window
+    SIGNIN_MAX_FAILURES_ACCOUNT = 10
+    SIGNIN_MAX_FAILURES_ADDRESS = 50
+    SIGNIN_WINDOW_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
     #: evidence files: folder (default instance/evidence) and size limit per file
     EVIDENCE_DIR: str | None = None
@@ -51,9 +84,19 @@ def load_config(app, test_config: dict | None = None) -> None:
     for env_key, config_key in ENV_KEYS.items():
         value = os.environ.get(env_key)
         if value:
-            app.config[config_key] = int(value) if config_key == "PAGE_SIZE" else value
+            if config_key in INT_KEYS:
+                app.config[config_key] = int(value)
+            elif config_key in FLAG_KEYS:
+                app.config[config_key] = value.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                app.config[config_key] = value
     if test_config:
         app.config.update(test_config)
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    if app.config["REMEMBER_COOKIE_DURATION"] > timedelta(days=14):
+        app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=14)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if not app.config.get("AUDIT_KEY"):
@@ -68,6 +111,26 @@ def load_config(app, test_config: dict | None = None) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    check_production(app.config)
+
+
+def check_production(config) -> None:
+    """Production (not TESTING, ENV not "development") refuses DEBUG and a missing, short or known key."""
+    if config.get("TESTING") or config.get("ENV") == "development":
+        return
+    problems = []
+    if config.get("DEBUG"):
+        problems.append("DEBUG is on (set REGISTRY_ENV=development to debug)")
+    for key in ("SECRET_KEY", "AUDIT_KEY"):
+        value = config.get(key)
+        if not value:
+            problems.append(f"{key} is missing")
+        elif len(str(value)) < MIN_KEY_LENGTH:
+            problems.append(f"{key} is shorter than {MIN_KEY_LENGTH} characters")
+        elif str(value).strip().lower() in KNOWN_KEYS:
+            problems.append(f"{key} is a published example value")
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + "; ".join(problems) + ".")
 
 
 def _instance_secret(path: Path) -> str:

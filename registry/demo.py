@@ -85,7 +85,7 @@ from registry.services import (
 )
 from registry.services.evidence import EvidenceStore
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo-2026-vk"
 
 #: accounts to try the demo with (username, what you see when signed in as them); the first one marks the
 #: demo as loaded

@@ -90,6 +90,7 @@ ACTION = {
     "task.verdict": _l("Recorded the verdict"),
     "task.reopen": _l("Reopened the reviewed task"),
     "task.carry_over": _l("Carried over to a later year"),
+    "org_unit.merge": _l("Merged the unit into another"),
     "api_token.create": _l("Created an API token"),
     "api_token.revoke": _l("Revoked an API token"),
 }
@@ -212,8 +213,8 @@ AUDIT_FIELD = {
     "proposals": _l("Proposals"),
     "next_plan": _l("Plan for the next period"),
     "values": _l("Indicator values"),
-    "is_late": _l("Late"),
-    "late": _l("Late"),
+    "is_late": _l("Submitted late"),
+    "late": _l("Replied late"),
     "task_state": _l("State"),
     "period": _l("Period"),
     "supervision_form": _l("Form of supervision"),
@@ -248,6 +249,69 @@ AUDIT_FIELD = {
     "note_id": _l("Progress note"),
     "revoked": _l("Revoked"),
     "is_active": _l("Active"),
+    "missing_quarters": _l("Quarters without a progress note"),
+    "indicator_id": _l("Indicator"),
+    "value": _l("Value"),
+    "type": _l("File type"),
+    "committee_id": _l("Registered with the committee"),
+    "org_unit_id": _l("Unit"),
+    # accounts
+    "username": _l("User name"),
+    "full_name": _l("Full name"),
+    "position": _l("Position"),
+    "email": _l("E-mail"),
+    "grants": _l("Roles"),
+    "role": _l("Role"),
+    "unit_id": _l("Unit"),
+    # units, years and fields
+    "code": _l("Code"),
+    "parent_id": _l("Parent unit"),
+    "head_id": _l("Head"),
+    "merged_into_id": _l("Merged into"),
+    "children": _l("Sub-units moved"),
+    "people": _l("People moved"),
+    "tasks": _l("Tasks moved"),
+    "year": _l("Year"),
+    "registration_opens_on": _l("Registration opens"),
+    "registration_closes_on": _l("Registration closes"),
+    "q1_deadline": _l("Deadline of quarter I"),
+    "q2_deadline": _l("Deadline of quarter II"),
+    "q3_deadline": _l("Deadline of quarter III"),
+    "q4_deadline": _l("Deadline of quarter IV"),
+    "grace_days": _l("Grace days for editing notes"),
+    "rating_regulation": _l("Rating regulation"),
+    "sort_order": _l("Order"),
+    # what a registration's lists hold
+    "description": _l("Description"),
+    "due_on": _l("Due on"),
+}
+
+#: labels of keys that mean something else in one action
+ACTION_FIELD = {
+    "org_unit.merge": {"grants": _l("Roles moved"), "parent_id": _l("Former parent unit")},
+}
+
+#: recorded keys whose values are unit ids
+REF_KEYS_UNITS = frozenset({"committee_id", "owner_unit_id", "org_unit_id", "unit_id", "parent_id",
+                            "merged_into_id", "children"})
+
+#: what an audit event is about, when it is not a task or a person
+OBJECT_TYPE = {
+    "task": _l("Task"),
+    "task_adjustment": _l("Adjustment"),
+    "progress_note": _l("Progress note"),
+    "note_amendment": _l("Amendment of a progress note"),
+    "evidence_file": _l("Evidence file"),
+    "assessment": _l("Assessment"),
+    "recommendation": _l("Recommendation"),
+    "mid_year_review": _l("Six-month review"),
+    "self_assessment": _l("Self-assessment"),
+    "verdict": _l("Verdict"),
+    "person": _l("Account"),
+    "api_token": _l("API token"),
+    "org_unit": _l("Unit"),
+    "year": _l("Year"),
+    "field": _l("Field"),
 }
 
 #: labels of recorded values, by key

@@ -276,6 +276,12 @@ def committees_run_by(actor: Person | None) -> ColumnElement[bool]:
         else false()
 
 
+def secretariat_of(actor: Person | None) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: tasks of the committees where the actor is the secretariat (Văn phòng), the
+    office that chases what is overdue there (its own committees, not those below)."""
+    return _units_sql(actor, [Role.SECRETARIAT], subtree=False) if is_active(actor) else false()
+
+
 def in_states(action: str) -> ColumnElement[bool]:
     """SQL condition on ``Task``: the state-part of the row."""
     row = rule(action)

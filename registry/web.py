@@ -15,14 +15,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_loaded_from_cookie
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from registry import labels, policy
+from registry import clock, labels, policy
 from registry.api import is_api_request
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
+from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
 from registry.blueprints.dossier import bp as dossier_bp
 from registry.blueprints.main import bp as main_bp
 from registry.blueprints.monitoring import bp as monitoring_bp
@@ -34,6 +36,13 @@ from registry.extensions import db, login_manager
 from registry.models import Person
 from registry.models.base import MAX_ID
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
+from registry.services.security import log_auth
+
+#: the Content-Security-Policy of every response: scripts and styles from the site only (inline style
+#: attributes are allowed, inline scripts and event handlers are not), no framing, forms post to the site
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def select_locale() -> str:
@@ -47,8 +56,22 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Person | None:
-    person = db.session.get(Person, int(user_id)) if user_id.isdigit() and int(user_id) <= MAX_ID else None
-    return person if person is not None and person.is_active else None
+    """The person of a session or remember-me cookie ("id:session_version"), if active and the version is
+    current: raising the version (sign-out, password change, reset, deactivation) refuses every old copy.
+    A bare id (the test client's shortcut) is accepted only under TESTING."""
+    person_id, _, version = str(user_id).partition(":")
+    if not person_id.isdigit() or int(person_id) > MAX_ID:
+        return None
+    person = db.session.get(Person, int(person_id))
+    if person is None or not person.is_active:
+        return None
+    if version == "" and current_app.config.get("TESTING"):
+        return person
+    if version != str(person.session_version):
+        log_auth("session refused (ended)", person.username, request.remote_addr if has_request_context()
+                   else None)
+        return None
+    return person
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -74,6 +97,11 @@ def _error_page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _log_forbidden() -> None:
+    account = current_user.username if current_user.is_authenticated else None
+    log_auth("access denied", account, request.remote_addr, path=request.path)
+
+
 class IdConverter(IntegerConverter):
     """Row ids in URLs: positive and within a 32-bit INTEGER column (PostgreSQL's range), else 404."""
 
@@ -82,6 +110,9 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # trust this many proxies' X-Forwarded-For/-Proto/-Host (client address, https)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.url_map.converters["id"] = IdConverter
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
@@ -89,6 +120,34 @@ def init_app(app: Flask) -> None:
 
     for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp, review_bp, dossier_bp):
         app.register_blueprint(bp)
+
+    @app.before_request
+    def end_expired_session():
+        """A signed-in session ends after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after
+        signing in (a valid remember-me cookie then starts a new one)."""
+        if request.endpoint == "static" or is_api_request() or "_user_id" not in session:
+            return None
+        now = clock.now().timestamp()
+        if app.config.get("TESTING") and session.get("_test_login"):  # the test client's shortcut: no clock
+            return None
+        if "_auth_at" not in session and app.config.get("TESTING"):  # a bare test session starts its clock
+            start_session_clock()
+        signed_in, seen = session.get("_auth_at"), session.get("_seen_at")
+        idle = app.config["SESSION_IDLE_MINUTES"] * 60
+        longest = app.config["SESSION_MAX_HOURS"] * 3600
+        if (not isinstance(signed_in, (int, float)) or not isinstance(seen, (int, float))
+                or now - seen > idle or now - signed_in > longest or now < signed_in - 60):
+            log_auth("session expired", str(session.get("_user_id")), request.remote_addr)
+            for key in LOGIN_KEYS:
+                session.pop(key, None)
+            g.pop("_login_user", None)
+            return None
+        session["_seen_at"] = now
+        return None
+
+    @user_loaded_from_cookie.connect_via(app)
+    def restart_session_clock(sender, user):
+        start_session_clock()
 
     @app.before_request
     def require_login():
@@ -113,23 +172,38 @@ def init_app(app: Flask) -> None:
     def commit_or_rollback(response):
         """The one commit of a request: keep the work of a successful request, drop a failed one's."""
         written = db.session.info.pop("written_files", [])
-        if response.status_code < 400 and not g.get("rollback"):
+        if (response.status_code < 400 or g.get("commit_on_error")) and not g.get("rollback"):
             db.session.commit()
         else:
             db.session.rollback()
             for path in written:  # files stored for changes that were not kept
                 path.unlink(missing_ok=True)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        """On every response, error pages included."""
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure or app.config.get("HTTPS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        endpoint = request.endpoint or ""
+        if endpoint != "static" and not endpoint.endswith(".asset"):  # pages and API answers: never cached
+            headers["Cache-Control"] = "private, no-store"
+            headers.pop("Expires", None)
         return response
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc):
+        _log_forbidden()
         return _error_page(403, _("Not allowed"), str(exc.message))
 
     @app.errorhandler(403)
     def forbidden(exc):
+        _log_forbidden()
         return _error_page(403, _("Not allowed"), _("You do not have permission for this page or action."))
 
     @app.errorhandler(Conflict)

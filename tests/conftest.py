@@ -274,6 +274,7 @@ def login(client, person: Person) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(person.id)
         session["_fresh"] = True
+        session["_test_login"] = True  # under TESTING only: the session clock (timeouts) is not started
 
 
 @pytest.fixture

@@ -225,7 +225,7 @@ def test_reset_password(world, login_as, db):
     client = login_as(world.secretariat)
     response = client.post(f"/admin/people/{world.owner.id}/password", data={"new_password": "short"})
     assert response.status_code == 422
-    assert "Dùng ít nhất 8 ký tự." in response.get_data(as_text=True)
+    assert "Dùng ít nhất 10 ký tự." in response.get_data(as_text=True)
     assert _fresh(db, Person, id=world.owner.id).check_password(PASSWORD)
 
     response = client.post(f"/admin/people/{world.owner.id}/password", data={"new_password": "mat-khau-moi-2026"})

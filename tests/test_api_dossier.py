@@ -87,8 +87,10 @@ def test_unit_dossier(api_as, world, records):
     assert api_as(world.inspector).get(f"org-units/{unit.id}/dossier").status_code == 200
     assert_problem(api_as(world.other_owner).get(f"org-units/{unit.id}/dossier"), 403)
     assert_problem(api_as(world.monitor).get(f"org-units/{unit.id}/dossier"), 403)
-    empty = api_as(world.standing).get(f"org-units/{world.unit.id}/dossier").get_json()
-    assert empty["years"] == [] and empty["totals"] == ZERO
+    # the committee's dossier counts its sub-units' collective registrations (issue 14: one counting rule)
+    above = api_as(world.standing).get(f"org-units/{world.unit.id}/dossier").get_json()
+    assert [t["id"] for y in above["years"] for t in y["tasks"]] == [made["collective"].id]
+    assert above["totals"] == ZERO
 
 
 def test_unknown_dossiers_are_404(api_as, world):

@@ -227,7 +227,9 @@ MATRIX: dict[str, Row] = {
     "api_docs_ui.init_script": R(PUBLIC),
     "api-docs.openapi_json": R(PUBLIC),
     # one's own
+    "health.healthz": R(PUBLIC),
     "auth.logout": R(ALL),
+    "auth.sign_out_everywhere": R(ALL),
     "auth.profile": R(ALL),
     "auth.create_token": R(ALL),
     "auth.revoke_token": R({"owner"} | A_ADMIN),
@@ -390,7 +392,7 @@ UNLOGGED_DENIALS: set[str] = set()
 
 def _order(rule) -> int:
     """Run the endpoints that may change the scene (sign-out, revoking, deactivating) last."""
-    return {"auth.revoke_token": 2, "admin.person_active": 2, "admin.person_password": 2,
+    return {"auth.revoke_token": 2, "auth.sign_out_everywhere": 2, "admin.person_active": 2, "admin.person_password": 2,
             "api_review.reopen": 3, "review.reopen": 3}.get(rule.endpoint, 0)
 
 

@@ -126,7 +126,7 @@ def test_carry_over_lineage_across_years(make_reviewed_task, make_year, world, l
     task_service.update_task(world.owner, second, {
         "kind": "hard", "field_id": world.field.id, "title": second.title, "goal": "Hoàn thành nốt",
         "deliverable": "Mặt bằng", "deadline": date(next_year.year, 10, 1), "is_committed": True,
-        "indicators": [i.as_dict() for i in second.indicators]})
+        "indicators": [{**i.as_dict(), "baseline": 3} for i in second.indicators]})
     task_service.submit_task(world.owner, second)
     task_service.approve_task(world.standing, second, decision_ref="2-QĐ/QU", decision_date=clock.today(),
                               monitor=world.monitor)

@@ -353,7 +353,7 @@ def test_lineage_links_across_three_years(make_reviewed_task, make_year, world, 
     task_service.update_task(world.owner, second, {
         "kind": "hard", "field_id": world.field.id, "title": second.title, "goal": "Hoàn thành nốt",
         "deliverable": "Mặt bằng", "deadline": date(second_year.year, 10, 1), "is_committed": True,
-        "indicators": [i.as_dict() for i in second.indicators]})
+        "indicators": [{**i.as_dict(), "baseline": 3} for i in second.indicators]})
     task_service.submit_task(world.owner, second)
     task_service.approve_task(world.standing, second, decision_ref="2-QĐ/ĐU", decision_date=clock.today(),
                               monitor=world.monitor)

@@ -30,6 +30,7 @@ from registry.services import progress as progress_service
 from registry.services.audit import canonical_json
 from registry.services.evidence import ALLOWED_TYPES, EvidenceStore, attach_evidence
 from registry.policy import require_unlocked
+from registry.text import attachment_names
 
 blp = Blueprint("api_progress", __name__, url_prefix="/api/v1",
                 description="Quarterly progress notes (Form B), their amendments and evidence files.")
@@ -223,6 +224,7 @@ def get_file_content(file_id: int):
         abort(404)
     response = send_file(path, as_attachment=True, download_name=evidence.original_name,
                          mimetype=evidence.content_type)
+    response.headers.set("Content-Disposition", "attachment", **attachment_names(evidence.original_name))
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -216,8 +216,8 @@ def verdict_cell(task: Task) -> str:
 
 
 def _counts_row(label: str, record: YearRecord) -> list[str]:
-    return [label, record.year.rating_regulation or "", str(record.registered),
-            *(str(record.counts[o]) for o in OUTCOMES), str(record.awaiting)]
+    outcomes = [str(record.counts[o]) for o in OUTCOMES] if record.reviewed else ["—"] * len(OUTCOMES)
+    return [label, record.year.rating_regulation or "", str(record.registered), *outcomes, str(record.awaiting)]
 
 
 def _counts_table(dossier: Dossier) -> Table:

@@ -39,12 +39,13 @@ from registry.models.task import (
     TaskKind,
     TaskState,
 )
+from registry.models.security import AttemptOutcome, SignInAttempt
 from registry.models.token import ApiToken
 from registry.models.year import Field, Year
 
 __all__ = [
     "UNFINISHED", "Commendation", "Outcome", "SelfAssessment", "Verdict", "VerdictLevel",
-    "ApiToken",
+    "ApiToken", "AttemptOutcome", "SignInAttempt",
     "Assessment", "EvidenceFile", "IndicatorValue", "Judgement", "MidYearReview", "NoteAmendment", "Notification",
     "Period", "ProgressNote", "ProgressStatus", "Recommendation", "RecommendationStatus", "SupervisionForm",
     "AuditEvent", "AuditHead", "Authority", "Field", "Indicator", "Milestone", "OrgLevel", "OrgUnit",

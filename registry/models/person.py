@@ -64,6 +64,8 @@ class Person(UserMixin, db.Model):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
+    #: raised to end every session and remember-me cookie of the person (sign-out, password change, reset…)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
@@ -96,6 +98,10 @@ class Person(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login's key in the session and the remember-me cookie: "id:session_version"."""
+        return f"{self.id}:{self.session_version or 1}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

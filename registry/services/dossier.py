@@ -19,6 +19,7 @@ from registry.models import (
     Assessment,
     AuditEvent,
     Field,
+    Indicator,
     OrgUnit,
     Outcome,
     Ownership,
@@ -34,7 +35,7 @@ from registry.models import (
     Year,
     db,
 )
-from registry.services.queries import contains
+from registry.services.queries import contains, in_unit
 from registry.text import fold
 
 #: the outcomes counted for the annual rating, in the order of the default scale
@@ -45,6 +46,9 @@ NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
 
 #: states of a registration that is approved and still waits for its verdict
 AWAITING_VERDICT = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED)
+
+#: states of a registration sent to the Standing Committee and not decided yet
+AWAITING_DECISION = (TaskState.SUBMITTED, TaskState.RETURNED)
 
 
 # -- the dossier ---------------------------------------------------------------------------------------------
@@ -93,6 +97,11 @@ class YearRecord:
     def awaiting(self) -> int:
         """Approved registrations still waiting for their verdict."""
         return sum(1 for task in self.tasks if task.state in AWAITING_VERDICT)
+
+    @property
+    def undecided(self) -> int:
+        """Registrations sent to the Standing Committee and not approved yet (submitted or returned)."""
+        return sum(1 for task in self.tasks if task.state in AWAITING_DECISION)
 
 
 @dataclass
@@ -145,12 +154,13 @@ def person_dossier(viewer: Person | None, person: Person) -> Dossier:
 
 
 def unit_dossier(viewer: Person | None, unit: OrgUnit) -> Dossier:
-    """The collective's registrations (``owner_unit_id`` is the unit) across all years that ``viewer`` may
-    read (all when None), all counted."""
+    """The collective registrations of the unit and of its sub-units (``queries.in_unit``: the rule the task
+    list and the report count a unit's tasks by) across all years that ``viewer`` may read (all when None), all
+    counted. Individual registrations are counted in their owners' dossiers."""
     scope = policy.visible(viewer) if viewer is not None else true()
-    tasks = list(db.session.scalars(select(Task).where(Task.owner_unit_id == unit.id, scope)
-                                    .options(*_dossier_options())).unique())
-    return _build(tasks, (Task.owner_unit_id == unit.id) & scope, lambda task: True)
+    counted = in_unit(unit.id) & (Task.ownership == Ownership.COLLECTIVE) & scope
+    tasks = list(db.session.scalars(select(Task).where(counted).options(*_dossier_options())).unique())
+    return _build(tasks, counted, lambda task: True)
 
 
 def review_task(task_id: int) -> Task | None:
@@ -193,8 +203,12 @@ def audit_events(viewer: Person | None, filters: AuditFilters) -> Select:
 
 
 def task_audit(task: Task) -> Select:
-    """Every event of one task, newest first."""
-    return _newest_first(select(AuditEvent).where(AuditEvent.task_id == task.id))
+    """Every event of one task, newest first, with the carry-over that started a task from it (recorded on the
+    new task): a carry-over is in the history of both the old and the new task."""
+    carried_into = select(Task.id).where(Task.carried_from_id == task.id)
+    return _newest_first(select(AuditEvent).where(or_(
+        AuditEvent.task_id == task.id,
+        (AuditEvent.action == "task.carry_over") & AuditEvent.task_id.in_(carried_into))))
 
 
 def person_audit(viewer: Person | None, person: Person) -> Select:
@@ -226,27 +240,68 @@ class AuditContext:
     fields: dict[int, Field]
     #: verdict level names by code (events record the code)
     levels: dict[str, str]
+    units: dict[int, OrgUnit] = field(default_factory=dict)
+    notes: dict[int, ProgressNote] = field(default_factory=dict)
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
+    indicators: dict[int, Indicator] = field(default_factory=dict)
+    years: dict[int, Year] = field(default_factory=dict)
+
+
+#: keys recorded in events whose values are ids, by what they name (lists under these keys hold ids too)
+REF_KEYS: dict[str, str] = {
+    "committee_id": "units", "owner_unit_id": "units", "org_unit_id": "units", "unit_id": "units",
+    "parent_id": "units", "merged_into_id": "units", "children": "units",
+    "monitor_id": "people", "head_id": "people", "people": "people",
+    "carried_from_id": "tasks", "tasks": "tasks",
+    "field_id": "fields", "note_id": "notes", "verdict_id": "verdicts", "indicator_id": "indicators",
+}
+
+#: the object types whose id names the event's subject, and the reference table that holds them
+OBJECT_REFS = {"org_unit": "units", "field": "fields", "year": "years", "person": "people"}
+
+
+def _collect(value: Any, key: str, wanted: dict[str, set[int]]) -> None:
+    """Gather the ids named in one recorded value (recursively) into ``wanted``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "values" and isinstance(v, dict):  # a note's indicator values, by indicator id
+                wanted["indicators"].update(int(i) for i in v if str(i).isdigit())
+            _collect(v, k, wanted)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, key, wanted)
+    elif isinstance(value, int) and not isinstance(value, bool) and key in REF_KEYS:
+        wanted[REF_KEYS[key]].add(value)
 
 
 def audit_context(events: list[AuditEvent]) -> AuditContext:
-    """Tasks, people (subjects and monitors named in changes), fields and verdict levels of a page of events
-    (at most four queries)."""
-    task_ids = {e.task_id for e in events if e.task_id}
-    person_ids = {e.subject_person_id for e in events if e.subject_person_id}
-    field_ids: set[int] = set()
+    """Everything a page of events names by id — tasks, people, units, fields, notes, verdicts, indicators,
+    years — and the verdict levels by code, loaded at once (one query per kind, however many events)."""
+    wanted: dict[str, set[int]] = {kind: set() for kind in ("tasks", "people", "fields", "units", "notes",
+                                                            "verdicts", "indicators", "years")}
     for event in events:
+        if event.task_id:
+            wanted["tasks"].add(event.task_id)
+        if event.subject_person_id:
+            wanted["people"].add(event.subject_person_id)
+        if event.object_type in OBJECT_REFS and event.object_id:
+            wanted[OBJECT_REFS[event.object_type]].add(event.object_id)
         for side in (event.before, event.after):
-            if isinstance(side, dict):
-                if isinstance(side.get("monitor_id"), int):
-                    person_ids.add(side["monitor_id"])
-                if isinstance(side.get("field_id"), int):
-                    field_ids.add(side["field_id"])
-    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(task_ids))
-                                                  .options(joinedload(Task.year)))} if task_ids else {}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} \
-        if person_ids else {}
-    fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.id.in_(field_ids)))} \
-        if field_ids else {}
+            _collect(side, "", wanted)
+
+    def load(model, ids, *options):
+        if not ids:
+            return {}
+        return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids))
+                                                           .options(*options)).unique()}
+
+    notes = load(ProgressNote, wanted["notes"], joinedload(ProgressNote.task))
+    wanted["tasks"].update(note.task_id for note in notes.values())
+    tasks = load(Task, wanted["tasks"], joinedload(Task.year))
     levels = {code: name for code, name in db.session.execute(select(VerdictLevel.code, VerdictLevel.name))} \
         if events else {}
-    return AuditContext(tasks=tasks, people=people, fields=fields, levels=levels)
+    return AuditContext(
+        tasks=tasks, people=load(Person, wanted["people"]), fields=load(Field, wanted["fields"]), levels=levels,
+        units=load(OrgUnit, wanted["units"]), notes=notes,
+        verdicts=load(Verdict, wanted["verdicts"], joinedload(Verdict.level)),
+        indicators=load(Indicator, wanted["indicators"]), years=load(Year, wanted["years"]))

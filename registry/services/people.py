@@ -13,10 +13,11 @@ from registry import policy
 from registry.models import OrgUnit, Person, Role, RoleGrant, db
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied
+from registry.services.security import end_sessions, is_common_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 
 
 def _require_admin(actor: Person, person: Person | None = None) -> None:
@@ -27,11 +28,16 @@ def _require_admin(actor: Person, person: Person | None = None) -> None:
         policy.require_can(actor, "administer", person)
 
 
-def _check_password(password: str, field: str, errors: FieldErrors) -> None:
+def _check_password(password: str, field: str, errors: FieldErrors, *, username: str | None = None) -> None:
+    """At least 10 characters, at most 200, not the username and not on the list of common passwords."""
     if len(password or "") < MIN_PASSWORD:
         errors.add(field, _l("Use at least %(n)d characters.", n=MIN_PASSWORD))
     elif len(password) > 200:
         errors.add(field, _l("At most %(n)d characters.", n=200))
+    elif username and password.strip().lower() == username.strip().lower():
+        errors.add(field, _l("The password must not be the username."))
+    elif is_common_password(password):
+        errors.add(field, _l("This password is too common: choose one that is harder to guess."))
 
 
 def _person_snapshot(person: Person) -> dict[str, Any]:
@@ -117,7 +123,7 @@ def create_person(actor: Person | None, data: dict[str, Any], *, password: str) 
         _require_admin(actor)
     errors = FieldErrors()
     values = _clean_person(actor, data, None, errors)
-    _check_password(password, "password", errors)
+    _check_password(password, "password", errors, username=values["username"])
     errors.raise_if_any()
     grants = values.pop("grants")
     person = Person(**values)
@@ -162,6 +168,8 @@ def set_person_active(actor: Person, person: Person, is_active: bool) -> Person:
     if person.is_active_account == is_active:
         return person
     person.is_active_account = is_active
+    if not is_active:
+        end_sessions(person)
     db.session.flush()
     record_event(actor, "person.activate" if is_active else "person.deactivate", object_type="person",
                  object_id=person.id, subject=person, before={"is_active": not is_active},
@@ -173,9 +181,10 @@ def reset_password(actor: Person, person: Person, new_password: str) -> None:
     """The secretariat sets a new password for someone who lost theirs."""
     _require_admin(actor, person)
     errors = FieldErrors()
-    _check_password(new_password, "new_password", errors)
+    _check_password(new_password, "new_password", errors, username=person.username)
     errors.raise_if_any()
     person.set_password(new_password)
+    end_sessions(person)  # a thief's session ends with the reset
     db.session.flush()
     record_event(actor, "person.reset_password", object_type="person", object_id=person.id, subject=person)
 
@@ -185,15 +194,17 @@ def change_own_password(actor: Person, current_password: str, new_password: str)
     errors = FieldErrors()
     if not actor.check_password(current_password or ""):
         errors.add("current_password", _l("The current password is wrong."))
-    _check_password(new_password, "new_password", errors)
+    _check_password(new_password, "new_password", errors, username=actor.username)
     errors.raise_if_any()
     actor.set_password(new_password)
+    end_sessions(actor)  # every other session ends; the view signs the current one in again
     db.session.flush()
     record_event(actor, "person.change_password", object_type="person", object_id=actor.id, subject=actor)
 
 
 def authenticate(username: str, password: str) -> Person | None:
-    """The active person with this username and password, or None."""
+    """The active person with this username and password, or None (not throttled: the sign-in page uses
+    ``registry.services.security.sign_in``)."""
     person = db.session.scalar(select(Person).where(Person.username == (username or "").strip().lower()))
     if person is None or not person.check_password(password or "") or not person.is_active:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry import clock, policy
@@ -45,6 +45,12 @@ class TaskFilters:
     monitor_id: int | None = None
     owner_name: str = ""  #: part of the owner's name, diacritics ignored
     q: str = ""  #: part of the title, diacritics ignored
+    notes: str = ""  #: quarterly notes: "overdue" (missing or late), "missing" or "late" (``NOTE_FILTERS``)
+    quarter: int | None = None  #: with ``notes``: only this quarter
+
+
+#: the quarterly-note filters of the task list, as ``note_condition`` reads them
+NOTE_FILTERS = ("overdue", "missing", "late")
 
 
 def contains(text: str) -> str:
@@ -66,6 +72,13 @@ def descendant_ids(unit_id: int) -> set[int]:
     return set(db.session.scalars(subtree_ids(unit_id))) - {unit_id}
 
 
+def in_unit(unit_id: int) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: the task belongs to the unit or a unit below it (``Task.org_unit_id``: the
+    collective, or the owner's unit). The one rule by which the list, the report and the unit's dossier count
+    a unit's tasks."""
+    return Task.org_unit_id.in_(subtree_ids(unit_id))
+
+
 def visible_tasks(viewer: Person, action: str = "view") -> Select:
     """Tasks on which the viewer is one of the parties of ``action``'s policy row (by default: may read)."""
     return select(Task).where(policy.visible(viewer, action))
@@ -78,7 +91,7 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
     if filters.year:
         stmt = stmt.join(Task.year).where(Year.year == filters.year)
     if filters.unit_id:
-        stmt = stmt.where(Task.org_unit_id.in_(subtree_ids(filters.unit_id)))
+        stmt = stmt.where(in_unit(filters.unit_id))
     if filters.field_id:
         stmt = stmt.where(Task.field_id == filters.field_id)
     if filters.kind:
@@ -91,6 +104,8 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
         stmt = stmt.where(Task.monitor_id == filters.monitor_id)
     if fold(filters.q):
         stmt = stmt.where(Task.search_text.like(contains(filters.q), escape="\\"))
+    if filters.notes in NOTE_FILTERS:
+        stmt = stmt.where(note_condition(filters.notes, filters.quarter))
     if fold(filters.owner_name):
         stmt = stmt.where(Task.owner.has(Person.search_name.like(contains(filters.owner_name), escape="\\")))
     return stmt.options(
@@ -173,6 +188,71 @@ def notes_due(owner: Person, within_days: int = 7) -> list[DueNote]:
     return sorted(due, key=lambda d: (d.deadline, d.task.id))
 
 
+# -- quarterly notes missing or late: one rule for the attention lists, the header count and the task list ------
+
+def _quarter_missing(quarter: int, today: date) -> ColumnElement[bool]:
+    deadline = getattr(Year, f"q{quarter}_deadline")
+    return and_(Task.year_id.in_(select(Year.id).where(deadline < today)),
+                ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
+                                               ProgressNote.quarter == quarter).exists())
+
+
+def missing_note(quarter: int | None = None) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: under way, and a quarter (``quarter``, or any) whose deadline has passed has no
+    note — in any year, past years included."""
+    today = clock.today()
+    return and_(Task.state.in_(REPORTING), or_(*[_quarter_missing(q, today) for q in ([quarter] if quarter
+                                                                                     else (1, 2, 3, 4))]))
+
+
+def late_note(quarter: int | None = None) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: a note (of ``quarter``, or any) was submitted after its deadline."""
+    conditions = [ProgressNote.task_id == Task.id, ProgressNote.is_late.is_(True)]
+    if quarter:
+        conditions.append(ProgressNote.quarter == quarter)
+    return select(ProgressNote.id).where(*conditions).exists()
+
+
+def note_condition(kind: str, quarter: int | None = None) -> ColumnElement[bool]:
+    """SQL condition on ``Task`` for a quarterly-note filter (``NOTE_FILTERS``): ``missing``, ``late``, or
+    ``overdue``: under way with a note missing or late."""
+    if kind == "missing":
+        return missing_note(quarter)
+    if kind == "late":
+        return late_note(quarter)
+    return or_(missing_note(quarter), and_(Task.state.in_(REPORTING), late_note(quarter)))
+
+
+@dataclass
+class NoteGaps:
+    missing: list[int]  #: quarters past their deadline without a note
+    late: list[int]  #: quarters whose note came after the deadline
+
+
+def note_gaps(task: Task) -> NoteGaps:
+    """The quarters of one task whose note is missing (deadline passed) or late (from its loaded notes)."""
+    today = clock.today()
+    noted = {n.quarter: n for n in task.notes}
+    missing = [q for q, deadline in enumerate(task.year.quarter_deadlines, start=1)
+               if q not in noted and deadline < today] if task.state in REPORTING else []
+    return NoteGaps(missing=missing, late=sorted(q for q, n in noted.items() if n.is_late))
+
+
+def overdue_notes(viewer: Person) -> Select:
+    """Tasks under way, of any year, with a quarterly note missing or late, that the viewer must act on: as
+    their assigned monitor, as a decider of their committee, or as the secretariat of their committee (the
+    owner's own list is ``notes_due``)."""
+    scope = or_(policy.visible(viewer, "assess"), policy.visible(viewer, "verdict"), policy.secretariat_of(viewer))
+    return select(Task).where(scope, note_condition("overdue")).options(
+        selectinload(Task.notes), joinedload(Task.year), joinedload(Task.owner), _OWNER_UNIT,
+        joinedload(Task.monitor)).order_by(Task.year_id, Task.id)
+
+
+def acts_on_overdue(viewer: Person) -> bool:
+    """The viewer holds a role that chases missing and late notes (monitor, Standing Committee, secretariat)."""
+    return policy.has_any(viewer, Role.MONITOR, Role.STANDING, Role.SECRETARIAT)
+
+
 def open_recommendations(viewer: Person, *, as_monitor: bool = False, overdue_only: bool = False) -> Select:
     """Recommendations awaiting a reply: on the viewer's own tasks, or raised by the viewer as monitor."""
     stmt = select(Recommendation).join(Recommendation.assessment).join(Task, Task.id == Recommendation.task_id) \
@@ -240,6 +320,8 @@ def attention_count(viewer: Person) -> int:
     if policy.has_any(viewer, Role.MONITOR):
         total += count(notes_to_assess(viewer)) + count(open_recommendations(viewer, as_monitor=True,
                                                                              overdue_only=True))
+    if acts_on_overdue(viewer):
+        total += count(overdue_notes(viewer))
     if policy.can(viewer, "see_queue"):
         year = current_year()
         if year is not None:

@@ -26,7 +26,7 @@ from registry.models import (
 from registry.services.dossier import NOT_REGISTERED, outcome_counts
 from registry import policy
 from registry.models import Person
-from registry.services.queries import subtree_ids
+from registry.services.queries import in_unit
 
 
 def _zero(enum) -> dict[str, int]:
@@ -57,7 +57,7 @@ def report_figures(viewer: Person | None, unit_id: int | None, year: int) -> dic
     if viewer is not None:
         scope.append(policy.visible(viewer))
     if unit_id is not None:
-        scope.append(Task.org_unit_id.in_(subtree_ids(unit_id)))
+        scope.append(in_unit(unit_id))
 
     # registrations by state, kind and field, in one grouped query
     rows = db.session.execute(

@@ -89,6 +89,13 @@ def require_self_assessable(actor: Person, task: Task) -> None:
     policy.require(actor, "self_assess", task)
 
 
+def quarters_without_note(task: Task) -> list[int]:
+    """The quarters of the task's year that have no progress note (the self-assessment form warns of them and
+    the trail records them)."""
+    noted = {note.quarter for note in task.notes}
+    return [quarter for quarter in (1, 2, 3, 4) if quarter not in noted]
+
+
 def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
     """The owner's year-end self-assessment: each indicator reached vs target, the deliverable, a self-rated
     level, shortcomings and lessons. Moves the task to self-assessed."""
@@ -124,7 +131,8 @@ def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> S
     record_event(actor, "task.self_assess", object_type="self_assessment", object_id=assessment.id, task=task,
                  before={"state": before.value},
                  after={"state": task.state.value, "indicator_results": results, "deliverable": deliverable,
-                        "self_level": level.code, "shortcomings": shortcomings, "lessons": lessons})
+                        "self_level": level.code, "shortcomings": shortcomings, "lessons": lessons,
+                        "missing_quarters": quarters_without_note(task)})
     if task.monitor is not None:
         notify(task.monitor, "task.self_assessed", task)
     return assessment

@@ -117,6 +117,12 @@ def _clean_indicators(rows: list[dict[str, Any]], errors: FieldErrors) -> list[d
             errors.add(prefix + "unit", _l("At most %(n)d characters.", n=50))
         baseline = _number(row.get("baseline"), prefix + "baseline", errors, required=False)
         target = _number(row.get("target"), prefix + "target", errors, required=True)
+        if baseline is not None and baseline < 0:
+            errors.add(prefix + "baseline", _l("The value cannot be negative."))
+        if target is not None and target < 0:
+            errors.add(prefix + "target", _l("The value cannot be negative."))
+        elif target is not None and baseline is not None and target == baseline:
+            errors.add(prefix + "target", _l("The target must differ from the baseline."))
         cleaned.append({"name": name, "unit": unit, "baseline": baseline, "target": target})
     return cleaned
 

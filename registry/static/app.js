@@ -24,3 +24,11 @@ document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });
+// Print and back buttons (no inline handlers: the Content-Security-Policy refuses them).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+  if (event.target.closest("[data-back]") && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});

@@ -19,3 +19,7 @@ class ChangePasswordForm(BaseForm):
         validators=[DataRequired(_l("Repeat the new password.")),
                     EqualTo("new_password", _l("The two new passwords differ."))],
     )
+
+
+class SignOutEverywhereForm(BaseForm):
+    """A button-only form: carries just the CSRF token."""

@@ -1,8 +1,10 @@
+import logging
 from urllib.parse import urlsplit
 
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -13,17 +15,47 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.blueprints.auth import bp
-from registry.blueprints.auth.forms import ChangePasswordForm, LoginForm
+from registry.blueprints.auth.forms import ChangePasswordForm, LoginForm, SignOutEverywhereForm
 from registry.blueprints.common import apply_errors
-from registry.services import people
+from registry.services import people, security
 from registry.services.errors import ValidationFailed
+from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.home")
+    """Only same-site relative paths are followed: one leading slash, no backslash, no control or space
+    characters (browsers drop tabs and newlines, and a CR/LF would split the Location header), no scheme or
+    host; anything else goes home."""
+    home = url_for("main.home")
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return home
+    if "\\" in target or any(ord(ch) <= 32 or 127 <= ord(ch) <= 159 for ch in target):
+        return home
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return home
+    if parts.scheme or parts.netloc or parts.path.startswith("//"):
+        return home
+    return target
+
+
+def _referrer_path() -> str | None:
+    try:
+        return urlsplit(request.referrer).path if request.referrer else None
+    except ValueError:
+        return None
+
+
+def _keep_signed_in(person) -> None:
+    """After the session version was raised: sign the current session in again under the new version (every
+    other session and cookie stays ended), keeping its sign-in time and a remember-me cookie if it had one."""
+    signed_in = session.get("_auth_at")
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(person, remember=remember, fresh=True)
+    start_session_clock()
+    if signed_in:
+        session["_auth_at"] = signed_in
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,25 +63,61 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        person = people.authenticate(form.username.data, form.password.data)
-        if person is None:
-            form.password.errors.append(_("Wrong username or password, or the account is deactivated."))
+        g.commit_on_error = True  # the attempt is kept whatever the answer: every worker counts it
+        settings = security.ThrottleSettings.from_config(current_app.config)
+        try:
+            person = security.sign_in(form.username.data, form.password.data, request.remote_addr, settings)
+        except security.TooManyAttempts:
+            form.form_errors.append(_("Too many failed sign-in attempts. Wait %(n)d minutes and try again.",
+                                      n=current_app.config["SIGNIN_WINDOW_MINUTES"]))
+            status = 429
         else:
-            session.clear()
-            login_user(person, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
-    status = 401 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+            if person is None:
+                form.password.errors.append(_("Wrong username or password, or the account is deactivated."))
+            else:
+                lang = session.get("lang")
+                session.clear()
+                if lang:
+                    session["lang"] = lang
+                login_user(person, remember=form.remember.data)
+                start_session_clock()
+                return redirect(_safe_next(request.args.get("next")))
+    if status == 200 and form.errors:
+        status = 401
+    headers = {"Retry-After": str(current_app.config["SIGNIN_WINDOW_MINUTES"] * 60)} if status == 429 else {}
+    return render_template("auth/login.html", form=form), status, headers
+
+
+def _sign_out() -> None:
+    lang = session.get("lang")
+    logout_user()
+    for key in LOGIN_KEYS:
+        session.pop(key, None)
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["_remember"] = "clear"  # and delete the remember-me cookie
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    lang = session.get("lang")
-    logout_user()
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    if current_user.is_authenticated:
+        security.end_sessions(current_user)  # a copied session or remember-me cookie ends too
+    _sign_out()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if SignOutEverywhereForm().validate_on_submit():
+        security.end_sessions(current_user)
+        security.log_auth("sessions ended everywhere", current_user.username, request.remote_addr,
+                          level=logging.INFO)
+        _sign_out()
+        flash(_("You were signed out on every device. Sign in again to continue."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -57,7 +125,7 @@ def logout():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(_safe_next(request.form.get("next") or request.args.get("next") or _referrer_path()))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -70,6 +138,7 @@ def profile():
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(_("Your password was changed."), "success")
+            _keep_signed_in(current_user._get_current_object())
+            flash(_("Your password was changed. Every other session was signed out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), 422 if form.errors else 200

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from registry import clock, policy
 from registry.blueprints.common import allow, load, read_only
-from registry.blueprints.dossier import bp
+from registry.blueprints.dossier import audit_view, bp
 from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
 from registry.exports import docx as docx_writer
 from registry.exports import pdf as pdf_writer
@@ -46,6 +46,7 @@ from registry.models import OrgUnit, Person, Task
 from registry.services import dossier as dossier_service
 from registry.services.dossier import OUTCOMES
 from registry.services.verify import verify_all
+from registry.text import attachment_names
 
 #: the last verification's result, kept in the session of whoever ran it
 VERIFICATION_KEY = "audit_verification"
@@ -60,6 +61,7 @@ def dossier_context():
             "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
             "verify_kind": VERIFY_KIND,
         },
+        "audit_view": audit_view,
     }
 
 
@@ -95,6 +97,7 @@ def _download(document: Document, fmt: str):
         data, mimetype = docx_writer.render_docx(document), docx_writer.MIMETYPE
     response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True,
                          download_name=f"{document.filename}.{fmt}", max_age=0)
+    response.headers.set("Content-Disposition", "attachment", **attachment_names(f"{document.filename}.{fmt}"))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

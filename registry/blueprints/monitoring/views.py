@@ -78,6 +78,7 @@ def monitoring_context():
             message=notification_service.message,
             today=clock.today,
             note_form_url=_note_form_url,
+            note_gaps=queries.note_gaps,
         ),
         "header_counts": None,
     }
@@ -220,7 +221,7 @@ class _ListPagination:
 
 
 #: the lists of the attention page, in the order shown
-LISTS = ("notes_due", "recommendations_to_reply", "notes_to_assess", "overdue_replies", "late_or_at_risk",
+LISTS = ("notes_due", "recommendations_to_reply", "overdue_notes", "notes_to_assess", "overdue_replies", "late_or_at_risk",
          "unassessed")
 
 
@@ -235,6 +236,8 @@ def _attention_lists(user) -> dict[str, dict]:
         wanted["recommendations_to_reply"] = {"stmt": queries.open_recommendations(user).options(
             rec_task.joinedload(Task.year),
             joinedload(Recommendation.assessment).joinedload(Assessment.monitor))}
+    if queries.acts_on_overdue(user):
+        wanted["overdue_notes"] = {"stmt": queries.overdue_notes(user)}
     if policy.has_any(user, Role.MONITOR):
         wanted["notes_to_assess"] = {"stmt": queries.notes_to_assess(user).options(
             note_task.joinedload(Task.year), note_task.joinedload(Task.owner),

@@ -50,6 +50,7 @@ from registry.services.errors import Conflict, ValidationFailed
 from registry.services.evidence import EvidenceStore, FileTooLarge, attach_evidence
 from registry.services.progress import QuarterWindow
 from registry.policy import require_unlocked
+from registry.text import attachment_names
 
 
 def _store() -> EvidenceStore:
@@ -79,7 +80,7 @@ def _attach(note: ProgressNote, upload) -> EvidenceFile:
 def _saved_message(note: ProgressNote) -> str:
     if note.is_percent_derived:
         return _("The note for quarter %(q)d is saved. Percent complete, derived from the indicators: %(p)s.",
-                 q=note.quarter, p=format_decimal(note.percent_complete))
+                 q=note.quarter, p=format_decimal(note.percent_complete) + "%")
     return _("The note for quarter %(q)d is saved.", q=note.quarter)
 
 
@@ -188,6 +189,7 @@ def download(file_id: int):
         abort(404)
     response = send_file(path, as_attachment=True, download_name=evidence.original_name,
                          mimetype=evidence.content_type)
+    response.headers.set("Content-Disposition", "attachment", **attachment_names(evidence.original_name))
     response.cache_control.private = True
     return response
 

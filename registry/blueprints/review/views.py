@@ -64,7 +64,8 @@ def self_assessment(task_id: int):
         else:
             flash(_("Self-assessment submitted; the monitor has been asked for the final assessment."), "success")
             return _task_page(task)
-    return _page("review/self_assessment.html", form, task, reached_name=reached_name)
+    return _page("review/self_assessment.html", form, task, reached_name=reached_name,
+                 missing_quarters=review_service.quarters_without_note(task))
 
 
 # -- the monitor's final assessment ------------------------------------------------------------------------------

@@ -142,6 +142,8 @@ class FilterForm(BaseForm):
     state = SelectField(_l("State"), choices=[], validators=[Optional()])
     owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
     owner = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    notes = SelectField(_l("Quarterly notes"), choices=[], validators=[Optional()])
+    quarter = SelectField(_l("Quarter"), coerce=int, choices=[], validators=[Optional()])
 
     def set_choices(self, years, units, fields) -> None:
         any_ = _l("All")
@@ -150,6 +152,9 @@ class FilterForm(BaseForm):
         self.field.choices = [(0, any_)] + [(f.id, f.name) for f in fields]
         self.kind.choices = [("", any_)] + [(k.value, labels.KIND[k]) for k in TaskKind]
         self.state.choices = [("", any_)] + [(s.value, labels.STATE[s]) for s in TaskState]
+        self.notes.choices = [("", any_), ("overdue", _l("Missing or late")), ("missing", _l("Missing a quarter")),
+                              ("late", _l("Submitted late"))]
+        self.quarter.choices = [(0, _l("Any quarter"))] + [(q, _l("Quarter %(q)d", q=q)) for q in range(1, 5)]
 
 
 def task_data(form: TaskFieldsForm) -> dict[str, Any]:

@@ -64,6 +64,7 @@ def index():
         year=valid(form.year), unit_id=valid(form.unit), field_id=valid(form.field),
         kind=valid(form.kind, TaskKind), state=valid(form.state, TaskState), owner_id=valid(form.owner),
         owner_name=valid(form.owner_name) or "", q=valid(form.q) or "",
+        notes=valid(form.notes) or "", quarter=valid(form.quarter),
     )
     owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
     page = db.paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"],
