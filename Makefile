@@ -115,12 +115,12 @@ test: install-test ## Full suite on SQLite (incl. browser tests), then db tests 
 
 # --- bench ------------------------------------------------------------------
 
-bench: install ## Run benchmarks (python -m benchmarks) if a benchmarks package exists
-	@if [ -f benchmarks/__main__.py ]; then \
-	  $(BIN)/python -m benchmarks; \
-	else \
-	  echo "==> no benchmarks package yet (benchmarks/__main__.py); nothing to run"; \
-	fi
+bench: install ## Served benchmark (gunicorn + wrk, province scale), then the in-process page timings
+	@command -v wrk >/dev/null 2>&1 || { echo "==> installing wrk with apt-get"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+	$(BIN)/python -m benchmarks.served $(BENCH_ARGS)
+	@echo "==> secondary: in-process page timings (python -m benchmarks)"
+	$(BIN)/python -m benchmarks
 
 # --- clean ------------------------------------------------------------------
 

@@ -144,8 +144,9 @@ def build(tasks: int, seed: int = 7) -> dict:
 
 def measure(app, who: int, url: str, repeat: int) -> tuple[float, float, int]:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(who)
+    with client.session_transaction() as session:  # signed in as the login form does: id:version and clock
+        session["_user_id"] = f"{who}:1"
+        session["_auth_at"] = session["_seen_at"] = time.time()
     statements = []
     with app.app_context():
         engine = db.engine
@@ -174,8 +175,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="registry-bench-")
     url = os.environ.get("REGISTRY_BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "AUDIT_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "k" * 40,
+                      "AUDIT_KEY": "bench-audit-" + "k" * 40, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from registry import clock
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
+from registry.generate import NotEmpty, generate
 from registry.models import OrgLevel, OrgUnit, Person, Role, Year
 from registry.services import admin, people, tokens
 from registry.services.errors import ValidationFailed
@@ -170,3 +171,32 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"API token for {person.username} (copy it now, it is not shown again):")
         click.echo(plaintext)
+
+    @app.cli.command("generate")
+    @click.option("--scale", type=click.Choice(["tiny", "commune", "province", "nation"]), default="commune",
+                  show_default=True, help="tiny: 60 tasks a year; commune: 12 communes, 1,500 tasks a year; "
+                  "province: 110 communes and 16 agencies, 15,000 tasks a year; nation: 34 provinces, 500,000.")
+    @click.option("--years", type=click.IntRange(1, 20), default=1, show_default=True,
+                  help="Years of tasks, ending with the current one (earlier years are closed: reviewed).")
+    @click.option("--seed", type=int, default=2025, show_default=True, help="Random seed (same seed, same data).")
+    @click.option("--force", is_flag=True,
+                  help="DELETE EVERYTHING in the database first (it refuses a non-empty database otherwise).")
+    @click.option("--json", "as_json", is_flag=True,
+                  help="End with the counts written and one sign-in name per role (and the password) as JSON.")
+    def generate_command(scale, years, seed, force, as_json):
+        """Write a realistic generated dataset with bulk inserts: org tree, people with every role, tasks in
+        every state with notes, evidence files (tiny, in the evidence folder), assessments, verdicts,
+        notifications and a valid audit chain. Refuses a non-empty database unless --force."""
+        try:
+            result = generate(scale, years, force=force, seed=seed, echo=None if as_json else click.echo)
+        except NotEmpty as exc:
+            raise click.ClickException(str(exc)) from exc
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+            return
+        click.echo(f"Generated {scale} scale, {years} year(s) in {result.seconds:.1f} s:")
+        for table, count in result.counts.items():
+            click.echo(f"  {table:<20} {count:>10,}")
+        click.echo(f"Sign in with (password {result.as_dict()['password']}):")
+        for role, username in result.logins.items():
+            click.echo(f"  {role:<20} {username}")

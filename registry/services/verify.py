@@ -110,19 +110,24 @@ def verify_checkpoint(rows: list[AuditEvent], checkpoint: dict[str, Any], key: s
     return None
 
 
-def _event_seq(rows: list[AuditEvent], object_type: str, object_id: int, action: str) -> int | None:
-    return next((r.seq for r in rows if r.object_type == object_type and r.object_id == object_id
-                 and r.action == action), None)
+def _first_events(rows: list[AuditEvent], actions: tuple[str, ...]) -> dict[tuple[str, int, str], AuditEvent]:
+    """The first event of each (object type, object id, action) among ``actions``: one pass over the chain."""
+    found: dict[tuple[str, int, str], AuditEvent] = {}
+    for row in rows:
+        if row.action in actions:
+            found.setdefault((row.object_type, row.object_id, row.action), row)
+    return found
 
 
 def verify_seals(rows: list[AuditEvent]) -> Report | None:
     """Every current verdict's seal must match the locked record as it is now."""
     verdicts = db.session.scalars(select(Verdict).where(Verdict.is_current.is_(True)).options(
         selectinload(Verdict.task).selectinload(Task.notes))).all()
+    events = _first_events(rows, ("task.verdict",))
     for verdict in sorted(verdicts, key=lambda v: v.id):
-        seq = _event_seq(rows, "verdict", verdict.id, "task.verdict")
-        recorded = json.loads(next(r.payload for r in rows if r.seq == seq)).get("after", {}).get("seal") if seq \
-            else None
+        event = events.get(("verdict", verdict.id, "task.verdict"))
+        seq = event.seq if event else None
+        recorded = json.loads(event.payload).get("after", {}).get("seal") if event else None
         if compute_seal(verdict.task, verdict) != verdict.seal or recorded != verdict.seal:
             return _problem(len(rows), seq, SEAL_BROKEN, f"the locked record of task {verdict.task_id} changed")
     return None
@@ -130,10 +135,11 @@ def verify_seals(rows: list[AuditEvent]) -> Report | None:
 
 def verify_files(rows: list[AuditEvent], folder: Path) -> Report | None:
     """Every stored evidence file must exist and match the SHA-256 recorded when it was attached."""
+    events = _first_events(rows, ("evidence.attach",))
     for file in db.session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)):
-        seq = _event_seq(rows, "evidence_file", file.id, "evidence.attach")
-        recorded = json.loads(next(r.payload for r in rows if r.seq == seq)).get("after", {}).get("sha256") if seq \
-            else None
+        event = events.get(("evidence_file", file.id, "evidence.attach"))
+        seq = event.seq if event else None
+        recorded = json.loads(event.payload).get("after", {}).get("sha256") if event else None
         path = folder / file.stored_name
         if not path.is_file():
             return _problem(len(rows), seq, FILE_MISSING, f"evidence file {file.id} ({file.original_name}) is missing")
