@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import api, cli, web
+from registry import api, backup, cli, web
 from registry.blueprints import health
 from registry.config import load_config
 from registry.extensions import babel, csrf, db, login_manager, migrate
@@ -27,5 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    backup.init_app(app)
     health.init_app(app)  # /healthz, answered before every other hook
     return app

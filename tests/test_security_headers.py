@@ -106,6 +106,7 @@ def _dispose(other):
     with other.app_context():
         from registry.extensions import db
         db.session.remove()
+        db.engine.dispose()  # its own pool: no connection left open for the garbage collector
 
 
 def test_trusted_proxy_makes_https_and_client_address_known(app, caplog):

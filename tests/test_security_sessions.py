@@ -232,6 +232,7 @@ def test_https_marks_cookies_secure(app):
     with https.app_context():
         from registry.extensions import db
         db.session.remove()
+        db.engine.dispose()
     assert response.status_code == 200
 
 
