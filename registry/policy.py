@@ -23,9 +23,18 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
-from registry.models import AuditEvent, OrgUnit, Person, Role, RoleGrant, Task, TaskState, db
+from registry.models import (
+    AuditEvent,
+    OrgUnit,
+    Person,
+    Role,
+    RoleGrant,
+    Task,
+    TaskState,
+    db,
+)
 from registry.models.org import subtree_clause
 from registry.services.errors import Conflict, PermissionDenied
 
@@ -282,15 +291,6 @@ def secretariat_of(actor: Person | None) -> ColumnElement[bool]:
     return _units_sql(actor, [Role.SECRETARIAT], subtree=False) if is_active(actor) else false()
 
 
-def in_states(action: str) -> ColumnElement[bool]:
-    """SQL condition on ``Task``: the state-part of the row."""
-    row = rule(action)
-    states = set(row.from_states) if row.from_states is not None else None
-    if row.locked_out:
-        states = (states if states is not None else set(TaskState)) - LOCKED_STATES
-    return Task.state.in_(sorted(states, key=lambda s: s.value)) if states is not None else true()
-
-
 # -- everything that is not one task -------------------------------------------------------------------------------
 
 def can(actor: Person | None, action: str, obj: Any = None) -> bool:
@@ -409,11 +409,6 @@ def _paths(actor: Person | None, roles: Iterable[Role]) -> list[str]:
 def units_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:
     """SQL condition on ``OrgUnit``: units inside the subtree of one of the actor's units for ``roles``."""
     return subtree_clause(OrgUnit.path, _paths(actor, roles))
-
-
-def administered_units(actor: Person | None) -> ColumnElement[bool]:
-    """SQL condition on ``OrgUnit``: the units a secretariat manages (its subtree)."""
-    return units_in_scope(actor, [Role.SECRETARIAT])
 
 
 def people_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
 from sqlalchemy import select
 
 from registry import clock, policy
 from registry.models import AuditEvent, OrgLevel, OrgUnit, Person, Role, Task, TaskState
 from registry.services import admin
+from registry.services import tasks as task_service
+from registry.services.errors import PermissionDenied, ValidationFailed
 from registry.services.verify import verify_all
 from tests.conftest import task_input
 
@@ -21,7 +26,6 @@ def test_merge_moves_people_grants_children_and_open_tasks(db, world, make_unit,
     standing = make_person(Role.STANDING, committee=old)
     make_person(Role.MONITOR, committee=old)
     both = make_person(grants=[(Role.MONITOR, old), (Role.MONITOR, new)])
-    from registry.services import tasks as task_service
     open_task = task_service.create_task(owner, world.year, task_input(world.field, world.year))
     task_service.submit_task(owner, open_task)
     assert open_task.committee_id == old.id
@@ -48,9 +52,7 @@ def test_merge_moves_people_grants_children_and_open_tasks(db, world, make_unit,
 
 
 def test_merge_refuses_a_unit_into_its_own_sub_unit_and_outside_scope(db, world, make_unit, make_person):
-    import pytest
 
-    from registry.services.errors import PermissionDenied, ValidationFailed
     a = make_unit("Phường A", parent=world.unit)
     child = make_unit("Tổ A1", level=OrgLevel.RESIDENTIAL_GROUP, parent=a)
     with pytest.raises(ValidationFailed):
@@ -91,9 +93,7 @@ def test_rename_keeps_the_old_name_for_earlier_years(db, world, make_unit, froze
 
 
 def test_collective_task_of_a_past_year_shows_the_old_name(db, world, make_unit, make_year, levels, frozen_now):
-    from datetime import datetime, timezone
 
-    from registry.services import tasks as task_service
     frozen_now(datetime(2025, 3, 1, 9, tzinfo=timezone.utc))
     past = make_year(2025)
     unit = make_unit("Phường Bưởi", parent=world.unit, head=world.owner)

@@ -14,11 +14,9 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import AnyOf, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm
@@ -28,13 +26,6 @@ from registry.models import OrgLevel, OrgUnit, Person, Role
 def _indented(units: list[tuple[OrgUnit, int]]) -> list[tuple[int, str]]:
     """Choices from ``org_units_tree()``: each unit indented by its depth."""
     return [(u.id, "\u2003" * depth + u.name) for u, depth in units]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A multiple choice shown as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 # -- people ----------------------------------------------------------------------------------------------
@@ -146,8 +137,8 @@ class MergeForm(BaseForm):
                           validators=[AnyOf([], message=_l("Choose the unit it is merged into."))])
 
     def set_choices(self, units: list[tuple[OrgUnit, int]], unit: OrgUnit) -> None:
-        choices = [(u.id, "\u2003" * depth + u.name) for u, depth in units
-                   if u.id != unit.id and not u.is_within(unit) and u.is_active]
+        choices = _indented([(u, depth) for u, depth in units
+                             if u.id != unit.id and not u.is_within(unit) and u.is_active])
         self.into_id.choices = [(0, "—")] + choices
         self.into_id.validators[0].values = [c[0] for c in choices]
 
