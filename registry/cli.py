@@ -50,9 +50,7 @@ def init_app(app: Flask) -> None:
         """Notify owners of quarterly notes due within 7 days or overdue, and e-mail new notifications when
         SMTP is configured. Safe to run from cron as often as wanted: nothing is sent twice."""
         config = app.config
-        mailer = Mailer(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), sender=config["SMTP_SENDER"],
-                        username=config["SMTP_USERNAME"], password=config["SMTP_PASSWORD"],
-                        use_tls=bool(config["SMTP_USE_TLS"])) if config.get("SMTP_HOST") else None
+        mailer = Mailer.from_config(config)
         result = send_reminders(mailer, locale=config["BABEL_DEFAULT_LOCALE"])
         db.session.commit()
         click.echo(f"{result.created} new reminders, {result.emailed} e-mails sent.")

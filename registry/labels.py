@@ -71,6 +71,8 @@ ACTION = {
     "person.deactivate": _l("Deactivated the account"),
     "person.reset_password": _l("Reset the password"),
     "person.change_password": _l("Changed own password"),
+    "person.reset_link_sent": _l("Password reset link e-mailed"),
+    "person.reset_by_link": _l("Password reset through an e-mailed link"),
     "org_unit.create": _l("Created the unit"),
     "org_unit.update": _l("Edited the unit"),
     "year.create": _l("Created the year"),

@@ -45,6 +45,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
+#: the pages anyone may open without signing in
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password", "auth.reset_password",
+                              "static"})
+
+
 def select_locale() -> str:
     """The language chosen in the header (kept in the session), Vietnamese by default."""
     if has_request_context() and is_api_request():  # the API reads no session: Accept-Language decides
@@ -155,7 +160,7 @@ def init_app(app: Flask) -> None:
         endpoint = request.endpoint or ""
         if is_api_request():  # the API authenticates each request with a token (registry.api.auth)
             return None
-        if endpoint in ("auth.login", "auth.set_language", "static") or current_user.is_authenticated:
+        if endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         return login_manager.unauthorized()
 

@@ -222,6 +222,8 @@ MATRIX: dict[str, Row] = {
     "static": R(PUBLIC, filename="css/app.css"),
     "auth.login": R(PUBLIC),
     "auth.set_language": R(PUBLIC),
+    "auth.forgot_password": R(PUBLIC),
+    "auth.reset_password": R(PUBLIC, token="not-a-valid-token"),
     "api_docs_ui.docs": R(PUBLIC),
     "api_docs_ui.asset": R(PUBLIC, filename="swagger-ui.css"),
     "api_docs_ui.init_script": R(PUBLIC),

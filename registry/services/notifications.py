@@ -111,6 +111,15 @@ class Mailer:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(msg)
 
+    @classmethod
+    def from_config(cls, config) -> Mailer | None:
+        """The mailer the settings describe, or None when no SMTP host is configured."""
+        if not config.get("SMTP_HOST"):
+            return None
+        return cls(host=config["SMTP_HOST"], port=int(config["SMTP_PORT"]), sender=config["SMTP_SENDER"],
+                   username=config["SMTP_USERNAME"], password=config["SMTP_PASSWORD"],
+                   use_tls=bool(config["SMTP_USE_TLS"]))
+
 
 @dataclass
 class ReminderResult:

@@ -84,6 +84,11 @@ def is_throttled(username: str, address: str, settings: ThrottleSettings) -> boo
             or _failures(SignInAttempt.address == address, since) >= settings.per_address)
 
 
+def address_throttled(address: str, settings: ThrottleSettings) -> bool:
+    """Too many sign-in failures from this client address within the window."""
+    return _failures(SignInAttempt.address == address, clock.now() - settings.window) >= settings.per_address
+
+
 def _record(username: str, address: str, outcome: AttemptOutcome) -> None:
     now = clock.now()
     db.session.execute(delete(SignInAttempt).where(SignInAttempt.attempted_at < now - KEEP_ATTEMPTS))

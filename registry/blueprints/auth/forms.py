@@ -21,5 +21,19 @@ class ChangePasswordForm(BaseForm):
     )
 
 
+class ForgotPasswordForm(BaseForm):
+    identifier = StringField(_l("Username or e-mail address"),
+                             validators=[DataRequired(_l("Enter your username or e-mail address.")), Length(max=200)])
+
+
+class ResetPasswordForm(BaseForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")),
+                    EqualTo("new_password", _l("The two new passwords differ."))],
+    )
+
+
 class SignOutEverywhereForm(BaseForm):
     """A button-only form: carries just the CSRF token."""

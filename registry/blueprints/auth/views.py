@@ -15,9 +15,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from registry.blueprints.auth import bp
-from registry.blueprints.auth.forms import ChangePasswordForm, LoginForm, SignOutEverywhereForm
+from registry.blueprints.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignOutEverywhereForm,
+)
 from registry.blueprints.common import apply_errors
-from registry.services import people, security
+from registry.services import password_reset, people, security
+from registry.services.notifications import Mailer
 from registry.services.errors import ValidationFailed
 from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
 
@@ -119,6 +126,51 @@ def sign_out_everywhere():
         _sign_out()
         flash(_("You were signed out on every device. Sign in again to continue."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the account exists or has an e-mail."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.profile"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.request_reset(
+                form.identifier.data, request.remote_addr, Mailer.from_config(current_app.config),
+                lambda token: url_for("auth.reset_password", token=token, _external=True),
+                locale=session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"])
+        except password_reset.ResetThrottled:
+            form.form_errors.append(_("Too many failed sign-in attempts. Wait %(n)d minutes and try again.",
+                                      n=current_app.config["SIGNIN_WINDOW_MINUTES"]))
+            return render_template("auth/forgot.html", form=form), 429
+        flash(_("If the account has an e-mail address, a link to choose a new password has been sent to it; it "
+                "is valid for 30 minutes. No e-mail? Ask the committee office (secretariat) to reset your "
+                "password."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a reset link (single use, 30 minutes)."""
+    person = password_reset.person_for_token(token)
+    if person is None:
+        security.log_auth("password reset link refused", None, request.remote_addr)
+        return render_template("auth/reset_invalid.html"), 410
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.reset_with_token(person, form.new_password.data, request.remote_addr)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            if current_user.is_authenticated:
+                _sign_out()
+            flash(_("Your password was changed and every session was signed out. Sign in with the new "
+                    "password."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, person=person), 422 if form.errors else 200
 
 
 @bp.route("/language/<code>", methods=["POST"])
