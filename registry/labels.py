@@ -65,6 +65,7 @@ ACTION = {
     "task.return": _l("Returned for changes"),
     "task.adjust": _l("Adjusted"),
     "task.assign_monitor": _l("Assigned the monitor"),
+    "rows.seal": _l("Sealed the records written"),
     "person.create": _l("Created the account"),
     "person.update": _l("Edited the account"),
     "person.activate": _l("Reactivated the account"),
@@ -202,6 +203,34 @@ VERIFY_KIND = {
     "file_changed": _l("an evidence file was changed"),
     "file_missing": _l("an evidence file is missing"),
     "checkpoint_invalid": _l("the checkpoint is invalid"),
+    "row_changed": _l("a record no longer matches the trail"),
+    "row_unaudited": _l("a record is not in the trail"),
+    "row_missing": _l("a record in the trail is gone"),
+}
+
+#: the audited tables as a reader names them (``registry.services.rowseal.SEALED``), for verification results
+SEALED_TABLE = {
+    "org_units": _l("Unit"),
+    "org_unit_names": _l("Former unit name"),
+    "people": _l("Account"),
+    "role_grants": _l("Role grant"),
+    "api_tokens": _l("API token"),
+    "years": _l("Year"),
+    "fields": _l("Field"),
+    "verdict_levels": _l("Verdict level"),
+    "tasks": _l("Task"),
+    "indicators": _l("Indicator"),
+    "milestones": _l("Milestone"),
+    "task_adjustments": _l("Adjustment"),
+    "progress_notes": _l("Progress note"),
+    "indicator_values": _l("Indicator value"),
+    "note_amendments": _l("Note amendment"),
+    "evidence_files": _l("Evidence file"),
+    "assessments": _l("Assessment"),
+    "recommendations": _l("Recommendation"),
+    "mid_year_reviews": _l("Mid-year review"),
+    "self_assessments": _l("Self-assessment"),
+    "verdicts": _l("Verdict"),
 }
 
 #: labels of the keys recorded in audit events beyond the registration's own fields (``labels.TASK_FIELD``)
@@ -252,6 +281,10 @@ AUDIT_FIELD = {
     "revoked": _l("Revoked"),
     "is_active": _l("Active"),
     "missing_quarters": _l("Quarters without a progress note"),
+    # entered afterwards (nhập bổ sung)
+    "entered_later": _l("Entered later"),
+    "effective_on": _l("Date it happened"),
+    "on_behalf_of_id": _l("On behalf of"),
     "indicator_id": _l("Indicator"),
     "value": _l("Value"),
     "type": _l("File type"),
@@ -283,6 +316,7 @@ AUDIT_FIELD = {
     "grace_days": _l("Grace days for editing notes"),
     "rating_regulation": _l("Rating regulation"),
     "sort_order": _l("Order"),
+    "name_en": _l("English name"),
     # what a registration's lists hold
     "description": _l("Description"),
     "due_on": _l("Due on"),

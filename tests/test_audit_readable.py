@@ -133,6 +133,8 @@ def trail(app, world, db, make_unit, make_task, make_reviewed_task, levels, tmp_
     record_event(world.secretariat, "person.reset_password", object_type="person", object_id=person.id,
                  subject=person)
     record_event(person, "person.change_password", object_type="person", object_id=person.id, subject=person)
+    record_event(None, "person.reset_link_sent", object_type="person", object_id=person.id, subject=person)
+    record_event(person, "person.reset_by_link", object_type="person", object_id=person.id, subject=person)
     token, _plain = token_service.create_token(world.owner, "Máy chủ báo cáo")
     token_service.revoke_token(world.owner, token)
     db.session.commit()

@@ -152,7 +152,8 @@ def test_self_assessment_page_lists_indicators_and_levels(make_task, world, logi
     text = in_english(login_as(world.owner)).get(f"/tasks/{task.id}/self-assessment").get_data(as_text=True)
     indicator = task.indicators[0]
     assert f'name="reached-{indicator.id}"' in text and indicator.name in text
-    assert "Hoàn thành vượt mức" in text and "Dừng có phê duyệt" in text
+    assert "Completed beyond target" in text and "Stopped with approval" in text  # the levels' English names
+    assert "Hoàn thành vượt mức" not in text
     for name in ("deliverable", "self_level_id", "shortcomings", "lessons"):
         assert f'name="{name}"' in text
 
@@ -225,7 +226,7 @@ def test_verdict_page_shows_both_assessments_and_the_scale(make_reviewed_task, w
     text = in_english(login_as(world.standing)).get(f"/tasks/{task.id}/verdict").get_data(as_text=True)
     assert "Kiên trì đối thoại" in text and "Hoàn thành trước thời hạn" in text
     for level in levels.values():
-        assert level.name in text
+        assert level.name_en in text
     for value in ("none", "praise", "reward"):
         assert f'value="{value}"' in text
     for name in ("percent", "reasons", "commendation_form", "measures", "conclusion_ref"):
@@ -280,7 +281,7 @@ def test_verdict_flow_through_pages(frozen_now, world, make_task, login_as, leve
     text = standing.get(url).get_data(as_text=True)
     verdict = reload(db, task).current_verdict
     assert verdict.percent == 62.5 and verdict.level.code == "partial"
-    assert 'id="locked-banner"' in text and "Hoàn thành một phần" in text and "62.5 %" in text
+    assert 'id="locked-banner"' in text and "Partially completed" in text and "62.5 %" in text
     assert "Chuyển sang năm sau" in text and "Kết luận số 25-KL/ĐU" in text
     assert verdict.seal[:12] in text and 'id="reopen"' in text and 'id="record-verdict"' not in text
     assert "Thiếu quỹ nhà tái định cư" in text  # the final assessment in the review section
@@ -289,7 +290,7 @@ def test_verdict_flow_through_pages(frozen_now, world, make_task, login_as, leve
     text = in_english(login_as(world.owner)).get(url).get_data(as_text=True)
     assert 'id="reopen"' not in text and 'id="carry-over"' not in text  # no later year open yet
     text = in_english(login_as(world.inspector)).get(url).get_data(as_text=True)
-    assert "Hoàn thành một phần" in text and 'id="reopen"' not in text
+    assert "Partially completed" in text and 'id="reopen"' not in text
 
     # reopen, then a new verdict by another member; the first stays, superseded, with who, when and why
     standing = in_english(login_as(world.standing))
@@ -303,7 +304,7 @@ def test_verdict_flow_through_pages(frozen_now, world, make_task, login_as, leve
                                                                    commendation_form="Giấy khen"))
     assert response.status_code == 302
     text = standing2.get(url).get_data(as_text=True)
-    assert 'id="locked-banner"' in text and "Hoàn thành đúng hạn" in text and "Reward: Giấy khen" in text
+    assert 'id="locked-banner"' in text and "Completed on time" in text and "Reward: Giấy khen" in text
     assert text.index('id="verdict"') < text.index("Superseded verdicts")
     task = reload(db, task)
     assert [v.is_current for v in task.verdicts] == [False, True]
@@ -353,7 +354,7 @@ def test_lineage_links_across_three_years(make_reviewed_task, make_year, world, 
     task_service.update_task(world.owner, second, {
         "kind": "hard", "field_id": world.field.id, "title": second.title, "goal": "Hoàn thành nốt",
         "deliverable": "Mặt bằng", "deadline": date(second_year.year, 10, 1), "is_committed": True,
-        "indicators": [{**i.as_dict(), "baseline": 3} for i in second.indicators]})
+        "indicators": [{"name": "Hộ chưa bàn giao", "unit": "hộ", "baseline": 3, "target": 0}]})
     task_service.submit_task(world.owner, second)
     task_service.approve_task(world.standing, second, decision_ref="2-QĐ/ĐU", decision_date=clock.today(),
                               monitor=world.monitor)

@@ -41,6 +41,7 @@ from registry.services.verify import (
     INSERTED,
     RECOMPUTED,
     REORDERED,
+    ROW_KINDS,
     SEAL_BROKEN,
     TRUNCATED,
 )
@@ -378,6 +379,8 @@ class YearPageSchema(PageSchema):
 class FieldSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True,
+                            metadata={"description": "English name; null when not given (show `name`)"})
     sort_order = fields.Integer(required=True)
     is_active = fields.Boolean(required=True)
 
@@ -482,7 +485,15 @@ class AuditEventPageSchema(PageSchema):
 
 
 VERIFY_KINDS = [EDITED, DELETED, REORDERED, INSERTED, TRUNCATED, RECOMPUTED, SEAL_BROKEN, FILE_CHANGED,
-                FILE_MISSING, CHECKPOINT_INVALID]
+                FILE_MISSING, CHECKPOINT_INVALID, *ROW_KINDS]
+
+
+class RowProblemSchema(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ROW_KINDS))
+    table = fields.String(required=True, metadata={"description": "The audited table"})
+    id = fields.Integer(required=True, metadata={"description": "The row's id"})
+    seq = fields.Integer(allow_none=True, required=True,
+                         metadata={"description": "The event that sealed the row last (none: no event seals it)"})
 
 
 class VerificationSchema(ma.Schema):
@@ -491,6 +502,8 @@ class VerificationSchema(ma.Schema):
     seq = fields.Integer(allow_none=True, required=True, metadata={"description": "Where the first problem is"})
     kind = fields.String(allow_none=True, required=True, validate=validate.OneOf(VERIFY_KINDS),
                          metadata={"description": "What the first problem is"})
+    rows = fields.List(fields.Nested(RowProblemSchema), required=True,
+                       metadata={"description": "Every audited row that does not match the trail"})
 
 
 # -- progress notes and evidence ---------------------------------------------------------------------------------
@@ -589,6 +602,8 @@ class VerdictLevelSchema(ma.Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True,
+                            metadata={"description": "English name; null when not given (show `name`)"})
     sort_order = fields.Integer(required=True)
     outcome = fields.Enum(Outcome, by_value=True, required=True, metadata={"description": "How it counts"})
     requires_percent = fields.Boolean(required=True)
@@ -643,6 +658,8 @@ class CurrentVerdictSchema(ma.Schema):
 
     level_id = fields.Integer(required=True)
     level = fields.String(attribute="level.name", required=True)
+    level_en = fields.String(attribute="level.name_en", allow_none=True, required=True,
+                             metadata={"description": "English name of the level; null when not given"})
     outcome = fields.Enum(Outcome, by_value=True, attribute="level.outcome", required=True)
     percent = fields.Float(allow_none=True, required=True)
     commendation = fields.Enum(Commendation, by_value=True, required=True)
@@ -738,6 +755,8 @@ def dossier_data(dossier: Any, **subject: Any) -> dict[str, Any]:
 class FieldCountSchema(ma.Schema):
     field_id = fields.Integer(required=True)
     name = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True,
+                            metadata={"description": "English name; null when not given (show `name`)"})
     count = fields.Integer(required=True)
 
 

@@ -9,8 +9,9 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DateField, FieldList, Form, FormField
-from wtforms.widgets import TextInput
+from wtforms.widgets import Select, TextInput
 
 from registry import policy
 from registry.extensions import db
@@ -42,6 +43,19 @@ class BaseForm(FlaskForm):
         pass
 
 
+class QuickSelect(Select):
+    """WTForms' select with its plain options written by one format each (the same HTML): a unit picker of a
+    province has hundreds of options, which ``html_params`` made the slowest part of the task list."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""
+        return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+
+
 class RowForm(Form):
     """A repeated row inside a page form (no CSRF of its own)."""
 
@@ -58,7 +72,7 @@ class DMYDateField(DateField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
-        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+        kwargs.setdefault("render_kw", {"placeholder": _l("dd/mm/yyyy"), "inputmode": "numeric"})
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):

@@ -192,8 +192,8 @@ def number(value: float | None) -> str:
 def verdict_text(verdict: Verdict) -> str:
     """The level's name, with the share done for a partial completion."""
     if verdict.percent is not None:
-        return f"{verdict.level.name} ({number(verdict.percent)}%)"
-    return verdict.level.name
+        return f"{verdict.level.display_name} ({number(verdict.percent)}%)"
+    return verdict.level.display_name
 
 
 def commendation_text(verdict: Verdict | None) -> str:
@@ -213,6 +213,28 @@ def verdict_cell(task: Task) -> str:
             lines.append(_("Superseded: %(level)s (reopened %(date)s: %(reason)s)", level=verdict_text(old),
                            date=dmy(old.reopened_at), reason=old.reopen_reason))
     return "\n".join(lines)
+
+
+def entered_text(row, prefix: str = "entered") -> str:
+    """"Entered later by … on …" for a row the secretariat entered afterwards (nhập bổ sung); empty otherwise."""
+    at = getattr(row, f"{prefix}_at", None)
+    if at is None:
+        return ""
+    return _("entered by %(name)s on %(when)s", name=getattr(row, f"{prefix}_by").full_name, when=dmy(at))
+
+
+def _entered_paragraph(row, prefix: str = "entered") -> list[Block]:
+    text = entered_text(row, prefix)
+    return [Paragraph(text, label=_("Entered later"))] if text else []
+
+
+def _has_entries_later(task: Task) -> bool:
+    """Anything of the task's record was entered afterwards."""
+    rows = [task, *task.notes, *task.assessments, *task.verdicts]
+    if task.self_assessment is not None:
+        rows.append(task.self_assessment)
+    return (any(row.entered_at is not None for row in rows) or task.decision_entered_at is not None
+            or any(r.reply_entered_at is not None for a in task.assessments for r in a.recommendations))
 
 
 def _counts_row(label: str, record: YearRecord) -> list[str]:
@@ -236,7 +258,9 @@ def _task_rows(tasks: list[Task], with_unit: bool = False) -> list[list[str]]:
         title = f"{task.title}\n{task.code} · {labels.KIND[task.kind]}"
         if with_unit and task.owner_unit is not None:
             title += f"\n{task.owner_unit.name_in(task.year.year)}"
-        self_level = task.self_assessment.self_level.name if task.self_assessment else ""
+        if _has_entries_later(task):
+            title += f"\n{_('Entered later')}"
+        self_level = task.self_assessment.self_level.display_name if task.self_assessment else ""
         final = final_assessment(task)
         rows.append([str(n), title, str(labels.STATE[task.state]), self_level,
                      str(JUDGEMENT[final.judgement]) if final else "", verdict_cell(task),
@@ -316,10 +340,11 @@ def _self_assessment_blocks(task: Task) -> list[Block]:
             widths=[40, 12, 16, 16, 16]))
     blocks += [
         Paragraph(sa.deliverable, label=_("Deliverable produced")),
-        Paragraph(sa.self_level.name, label=_("Self-rated level")),
+        Paragraph(sa.self_level.display_name, label=_("Self-rated level")),
         Paragraph(sa.shortcomings or "—", label=_("Shortcomings")),
         Paragraph(sa.lessons or "—", label=_("Lessons")),
         Paragraph(dmy(sa.submitted_at), label=_("Submitted on")),
+        *_entered_paragraph(sa),
     ]
     return blocks
 
@@ -335,6 +360,8 @@ def _final_assessment_blocks(task: Task) -> list[Block]:
         Paragraph(final.strengths or "—", label=_("Strengths")),
         Paragraph(final.shortcomings or "—", label=_("Shortcomings")),
         Paragraph(final.causes or "—", label=_("Causes")),
+        Paragraph(dmy(final.created_at), label=_("Assessed on")),
+        *_entered_paragraph(final),
     ]
     if final.recommendations:
         blocks.append(Table(
@@ -360,6 +387,7 @@ def _verdict_blocks(task: Task) -> list[Block]:
             blocks.append(Paragraph(current.conclusion_ref, label=_("Conclusion document")))
         blocks.append(Paragraph(f"{current.decided_by.full_name}, {dmy(current.decided_at)}",
                                 label=_("Decided by")))
+        blocks += _entered_paragraph(current)
     superseded = [v for v in task.verdicts if not v.is_current]
     if superseded:
         blocks.append(Paragraph(_("Superseded verdicts:")))
@@ -380,8 +408,11 @@ def review_document(task: Task, issued_on: date) -> Document:
         Paragraph(task.title, label=_("Task")),
         Paragraph(task.owner_label, label=_("Owner")),
         Paragraph(str(labels.KIND[task.kind]), label=_("Kind")),
-        Paragraph(task.field.name, label=_("Field")),
+        Paragraph(task.field.display_name, label=_("Field")),
+        Paragraph(dmy(task.submitted_at) or "—", label=_("Submitted on")),
+        *_entered_paragraph(task),
         Paragraph(decision, label=_("Decision")),
+        *_entered_paragraph(task, "decision_entered"),
         Paragraph(dmy(task.deadline) or "—", label=_("Deadline")),
         Paragraph(str(labels.STATE[task.state]), label=_("State")),
         Heading(_("I. The owner's self-assessment")), *_self_assessment_blocks(task),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.localized import localized_name
 from registry.models.base import UTCDateTime, db, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -46,17 +47,25 @@ class VerdictLevel(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: the English name shown in English mode; empty means the Vietnamese ``name`` is shown
+    name_en: Mapped[str | None] = mapped_column(String(200))
     sort_order: Mapped[int] = mapped_column(default=0)
     outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"))
     #: the verdict must say how many percent were done (Hoàn thành một phần)
     requires_percent: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def display_name(self) -> str:
+        """The level's name in the current language (English when ``name_en`` is filled, else Vietnamese)."""
+        return localized_name(self)
+
 
 class SelfAssessment(db.Model):
     """The owner's year-end self-assessment."""
 
     __tablename__ = "self_assessments"
+    __table_args__ = (CheckConstraint("(entered_by_id IS NULL) = (entered_at IS NULL)", name="entered_later_complete"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
@@ -68,9 +77,14 @@ class SelfAssessment(db.Model):
     shortcomings: Mapped[str] = mapped_column(Text, default="")
     lessons: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: nhập bổ sung: the secretariat who entered this afterwards for a closed year, and when (real time); the
+    #: row's own dates are then the dates of the events as the paper register gives them
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship(back_populates="self_assessment")
-    author: Mapped[Person] = relationship()
+    author: Mapped[Person] = relationship(foreign_keys=[author_id])
+    entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])
     self_level: Mapped[VerdictLevel] = relationship()
 
 
@@ -83,6 +97,7 @@ class Verdict(db.Model):
         CheckConstraint("is_current OR (reopened_at IS NOT NULL AND reopen_reason IS NOT NULL)",
                         name="superseded_has_reopening"),
         CheckConstraint("commendation = 'none' OR commendation_form <> ''", name="commendation_has_form"),
+        CheckConstraint("(entered_by_id IS NULL) = (entered_at IS NULL)", name="entered_later_complete"),
         Index("uq_verdicts_current_task", "task_id", unique=True, sqlite_where=text("is_current"),
               postgresql_where=text("is_current")),
     )
@@ -105,8 +120,13 @@ class Verdict(db.Model):
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reopen_reason: Mapped[str | None] = mapped_column(Text)
+    #: nhập bổ sung: the secretariat who entered this afterwards for a closed year, and when (real time); the
+    #: row's own dates are then the dates of the events as the paper register gives them
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship(back_populates="verdicts")
     level: Mapped[VerdictLevel] = relationship()
     decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id])
     reopened_by: Mapped[Person | None] = relationship(foreign_keys=[reopened_by_id])
+    entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])

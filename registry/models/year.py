@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from registry.localized import localized_name
 from registry.models.base import db
 
 
@@ -53,8 +54,15 @@ class Field(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: the English name shown in English mode; empty means the Vietnamese ``name`` is shown
+    name_en: Mapped[str | None] = mapped_column(String(200))
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def display_name(self) -> str:
+        """The field's name in the current language (English when ``name_en`` is filled, else Vietnamese)."""
+        return localized_name(self)
 
     def __repr__(self) -> str:
         return f"<Field {self.name}>"

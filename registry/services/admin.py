@@ -211,7 +211,7 @@ def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> 
 
 # -- fields --------------------------------------------------------------------------------------------
 
-FIELD_FIELDS = ("name", "sort_order", "is_active")
+FIELD_FIELDS = ("name", "name_en", "sort_order", "is_active")
 
 
 def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) -> Field:
@@ -226,11 +226,15 @@ def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) 
         taken = db.session.scalar(select(Field.id).where(func.lower(Field.name) == name.lower()))
         if taken is not None and taken != field.id:
             errors.add("name", _l("This field exists already."))
+    name_en = str(data.get("name_en") or "").strip()
+    if len(name_en) > 200:
+        errors.add("name_en", _l("At most %(n)d characters.", n=200))
     sort_order = data.get("sort_order") or 0
     if not isinstance(sort_order, int):
         errors.add("sort_order", _l("Enter a whole number."))
     errors.raise_if_any()
-    values = {"name": name, "sort_order": sort_order, "is_active": bool(data.get("is_active", True))}
+    values = {"name": name, "name_en": name_en or None, "sort_order": sort_order,
+              "is_active": bool(data.get("is_active", True))}
     return _save(actor, field, values, FIELD_FIELDS, "field")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from registry import policy
 from registry.clock import LOCAL_TZ
+from registry.localized import pick_name
 from registry.models import (
     Assessment,
     AuditEvent,
@@ -35,6 +36,7 @@ from registry.models import (
     Year,
     db,
 )
+from registry.models.task import UNDER_WAY
 from registry.services.queries import contains, in_unit
 from registry.text import fold
 
@@ -45,7 +47,7 @@ OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
 
 #: states of a registration that is approved and still waits for its verdict
-AWAITING_VERDICT = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED)
+AWAITING_VERDICT = (*UNDER_WAY, TaskState.SELF_ASSESSED)
 
 #: states of a registration sent to the Standing Committee and not decided yet
 AWAITING_DECISION = (TaskState.SUBMITTED, TaskState.RETURNED)
@@ -238,7 +240,7 @@ class AuditContext:
     tasks: dict[int, Task]
     people: dict[int, Person]
     fields: dict[int, Field]
-    #: verdict level names by code (events record the code)
+    #: verdict level names by code, in the current language (events record the code)
     levels: dict[str, str]
     units: dict[int, OrgUnit] = field(default_factory=dict)
     notes: dict[int, ProgressNote] = field(default_factory=dict)
@@ -251,7 +253,7 @@ class AuditContext:
 REF_KEYS: dict[str, str] = {
     "committee_id": "units", "owner_unit_id": "units", "org_unit_id": "units", "unit_id": "units",
     "parent_id": "units", "merged_into_id": "units", "children": "units",
-    "monitor_id": "people", "head_id": "people", "people": "people",
+    "monitor_id": "people", "head_id": "people", "people": "people", "on_behalf_of_id": "people",
     "carried_from_id": "tasks", "tasks": "tasks",
     "field_id": "fields", "note_id": "notes", "verdict_id": "verdicts", "indicator_id": "indicators",
 }
@@ -298,7 +300,8 @@ def audit_context(events: list[AuditEvent]) -> AuditContext:
     notes = load(ProgressNote, wanted["notes"], joinedload(ProgressNote.task))
     wanted["tasks"].update(note.task_id for note in notes.values())
     tasks = load(Task, wanted["tasks"], joinedload(Task.year))
-    levels = {code: name for code, name in db.session.execute(select(VerdictLevel.code, VerdictLevel.name))} \
+    levels = {code: pick_name(name, name_en) for code, name, name_en
+              in db.session.execute(select(VerdictLevel.code, VerdictLevel.name, VerdictLevel.name_en))} \
         if events else {}
     return AuditContext(
         tasks=tasks, people=load(Person, wanted["people"]), fields=load(Field, wanted["fields"]), levels=levels,

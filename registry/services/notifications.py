@@ -14,7 +14,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from registry import clock, policy
-from registry.models import Notification, Person, Task, TaskState, Year, db
+from registry.localized import pick_name
+from registry.models import Notification, Person, Task, Year, db
+from registry.models.task import UNDER_WAY
 from registry.services.errors import PermissionDenied
 
 DUE_SOON_DAYS = 7
@@ -80,7 +82,7 @@ def message(notification: Notification) -> str:
         "task.self_assessed": lambda: _("The owner self-assessed “%(title)s”; your final assessment is due.",
                                         title=title),
         "task.verdict": lambda: _("The Standing Committee recorded its verdict on “%(title)s”: %(level)s.",
-                                  title=title, level=p.get("level", "")),
+                                  title=title, level=pick_name(p.get("level", ""), p.get("level_en"))),
         "recommendation.replied": lambda: _("The owner replied to your recommendation on “%(title)s”.",
                                             title=title),
     }
@@ -134,7 +136,7 @@ def send_reminders(mailer: Mailer | None = None, locale: str = "vi") -> Reminder
     result = ReminderResult()
     years = {y.id: y for y in db.session.scalars(select(Year))}
     tasks = db.session.scalars(
-        select(Task).where(Task.state.in_([TaskState.APPROVED, TaskState.IN_PROGRESS]))
+        select(Task).where(Task.state.in_(UNDER_WAY))
         .options(selectinload(Task.notes), selectinload(Task.owner))
     )
     for task in tasks:

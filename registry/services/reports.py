@@ -43,7 +43,8 @@ def report_figures(viewer: Person | None, unit_id: int | None, year: int) -> dic
     - ``notes``: progress notes, ``total`` and ``late`` (submitted after the quarter's deadline);
     - ``recommendations``: ``open`` (awaiting a reply) and ``overdue`` (open past the reply deadline).
 
-    Keys are the enumerations' values; ``by_field`` lists ``{field_id, name, count}`` in display order.
+    Keys are the enumerations' values; ``by_field`` lists ``{field_id, name, name_en, count}`` in display order
+    (pages show the name through ``registry.localized``).
     """
     figures: dict[str, Any] = {
         "year": year, "unit_id": unit_id, "tasks": {"total": 0, "registered": 0},
@@ -61,19 +62,20 @@ def report_figures(viewer: Person | None, unit_id: int | None, year: int) -> dic
 
     # registrations by state, kind and field, in one grouped query
     rows = db.session.execute(
-        select(Task.state, Task.kind, Field.id, Field.name, Field.sort_order, func.count(Task.id))
+        select(Task.state, Task.kind, Field.id, Field.name, Field.name_en, Field.sort_order, func.count(Task.id))
         .join(Field, Task.field_id == Field.id).where(*scope)
-        .group_by(Task.state, Task.kind, Field.id, Field.name, Field.sort_order))
+        .group_by(Task.state, Task.kind, Field.id, Field.name, Field.name_en, Field.sort_order))
     fields: dict[int, dict[str, Any]] = {}
     order: dict[int, tuple] = {}
-    for state, kind, field_id, name, sort_order, count in rows:
+    for state, kind, field_id, name, name_en, sort_order, count in rows:
         figures["tasks"]["total"] += count
         figures["by_state"][state.value] += count
         if state in NOT_REGISTERED:
             continue
         figures["tasks"]["registered"] += count
         figures["by_kind"][kind.value] += count
-        fields.setdefault(field_id, {"field_id": field_id, "name": name, "count": 0})["count"] += count
+        fields.setdefault(field_id, {"field_id": field_id, "name": name, "name_en": name_en,
+                                     "count": 0})["count"] += count
         order[field_id] = (sort_order, name, field_id)
     figures["by_field"] = [fields[field_id] for field_id in sorted(fields, key=order.__getitem__)]
 

@@ -28,12 +28,15 @@ from registry.models import (
     Year,
     db,
 )
+from registry.services import backfill as entered_later
 from registry.services.audit import canonical_json, record_event
+from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 from registry.services.tasks import (
     SCALAR_FIELDS,
     check_window,
+    indicator_value,
     task_snapshot,
 )
 
@@ -48,13 +51,23 @@ DEFAULT_LEVELS = [
     ("not_done", "Không hoàn thành", "not_done", False),
     ("stopped", "Dừng có phê duyệt", "stopped", False),
 ]
+#: the English names of the default levels, by code (shown in English mode; the secretariat may edit them)
+DEFAULT_LEVEL_NAMES_EN = {
+    "exceeded": "Completed beyond target",
+    "on_time": "Completed on time",
+    "late": "Completed behind schedule",
+    "partial": "Partially completed",
+    "not_done": "Not completed",
+    "stopped": "Stopped with approval",
+}
 
 
 def ensure_default_levels() -> list[VerdictLevel]:
     """Create the default verdict scale when none exists (idempotent); returns the active levels in order."""
     if db.session.scalar(select(VerdictLevel.id).limit(1)) is None:
         for order, (code, name, outcome, needs_percent) in enumerate(DEFAULT_LEVELS, start=1):
-            db.session.add(VerdictLevel(code=code, name=name, sort_order=order * 10, outcome=Outcome(outcome),
+            db.session.add(VerdictLevel(code=code, name=name, name_en=DEFAULT_LEVEL_NAMES_EN.get(code),
+                                        sort_order=order * 10, outcome=Outcome(outcome),
                                         requires_percent=needs_percent))
         db.session.flush()
     return active_levels()
@@ -84,9 +97,10 @@ def _level(level_id: Any, field: str, errors: FieldErrors) -> VerdictLevel | Non
 
 # -- self-assessment ----------------------------------------------------------------------------------------
 
-def require_self_assessable(actor: Person, task: Task) -> None:
-    """Check that ``actor`` may self-assess ``task`` now (also the form page's check)."""
-    policy.require(actor, "self_assess", task)
+def require_self_assessable(actor: Person, task: Task, backfill: Backfill | None = None) -> None:
+    """Check that ``actor`` may self-assess ``task`` now (also the form page's check; with ``backfill``, the
+    secretariat entering a past year's self-assessment of the owner)."""
+    entered_later.require(actor, "self_assess", task, backfill)
 
 
 def quarters_without_note(task: Task) -> list[int]:
@@ -96,23 +110,29 @@ def quarters_without_note(task: Task) -> list[int]:
     return [quarter for quarter in (1, 2, 3, 4) if quarter not in noted]
 
 
-def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> SelfAssessment:
+def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any],
+                           backfill: Backfill | None = None) -> SelfAssessment:
     """The owner's year-end self-assessment: each indicator reached vs target, the deliverable, a self-rated
-    level, shortcomings and lessons. Moves the task to self-assessed."""
-    require_self_assessable(actor, task)
+    level, shortcomings and lessons. Moves the task to self-assessed. With ``backfill``, the secretariat enters
+    a past year's self-assessment of the owner, submitted on ``backfill.on``."""
+    require_self_assessable(actor, task, backfill)
     errors = FieldErrors()
+    if backfill is not None:
+        latest_note = max((entered_later.local_day(n.submitted_at) for n in task.notes), default=None)
+        entered_later.check_on(errors, backfill.on, year=task.year, until_year_end=True,
+                               after={"decision": task.decision_date, "note": latest_note})
     for name in sorted(set(data) - {"reached", "deliverable", "self_level_id", "shortcomings", "lessons"}):
         errors.add(name, _l("Unknown field."))
     reached = data.get("reached") or {}
     results = []
     for indicator in task.indicators:
         raw = reached.get(indicator.id, reached.get(str(indicator.id)))
-        try:
-            value = float(str(raw).replace(",", ".")) if raw not in (None, "") else None
-        except ValueError:
-            value = None
-        if value is None or value != value or abs(value) > 1e12:
-            errors.add(f"reached.{indicator.id}", _l("Give the value reached."))
+        key = f"reached.{indicator.id}"
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            errors.add(key, _l("Give the value reached."))
+            continue
+        value = indicator_value(raw, key, errors)  # the rule of every indicator number: finite, not negative
+        if value is None:
             continue
         results.append({"indicator_id": indicator.id, "name": indicator.name, "unit": indicator.unit,
                         "baseline": indicator.baseline, "target": indicator.target, "reached": value})
@@ -121,9 +141,12 @@ def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> S
     shortcomings = _text(data, "shortcomings", errors)
     lessons = _text(data, "lessons", errors)
     errors.raise_if_any()
-    assessment = SelfAssessment(task=task, author=actor, indicator_results=results, deliverable=deliverable,
-                                self_level=level, shortcomings=shortcomings, lessons=lessons,
-                                submitted_at=clock.now())
+    assessment = SelfAssessment(task=task, author=actor if backfill is None else task.owner,
+                                indicator_results=results, deliverable=deliverable, self_level=level,
+                                shortcomings=shortcomings, lessons=lessons,
+                                submitted_at=clock.now() if backfill is None else backfill.moment)
+    if backfill is not None:
+        assessment.entered_by, assessment.entered_at = actor, clock.now()
     before = task.state
     task.state = TaskState.SELF_ASSESSED
     db.session.add(assessment)
@@ -132,8 +155,9 @@ def submit_self_assessment(actor: Person, task: Task, data: dict[str, Any]) -> S
                  before={"state": before.value},
                  after={"state": task.state.value, "indicator_results": results, "deliverable": deliverable,
                         "self_level": level.code, "shortcomings": shortcomings, "lessons": lessons,
-                        "missing_quarters": quarters_without_note(task)})
-    if task.monitor is not None:
+                        "missing_quarters": quarters_without_note(task),
+                        **entered_later.trail(backfill, task.owner)})
+    if task.monitor is not None and backfill is None:
         notify(task.monitor, "task.self_assessed", task)
     return assessment
 
@@ -147,10 +171,17 @@ def locked_record(task: Task, verdict: Verdict) -> dict[str, Any]:
     def when(value):
         return value.isoformat() if value is not None else None
 
+    def entered(row, prefix="entered"):
+        """Who entered the row afterwards and when (nhập bổ sung); nothing for a row recorded as it happened, so
+        the seals of such records stay as they were."""
+        by_id = getattr(row, f"{prefix}_by_id")
+        return {} if by_id is None else {f"{prefix}_by_id": by_id, f"{prefix}_at": when(getattr(row, f"{prefix}_at"))}
+
     return {
         "task": {"id": task.id, "year": task.year.year, "state": TaskState.REVIEWED.value, "owner_id": task.owner_id,
                  "decision_ref": task.decision_ref, "decision_date": when(task.decision_date),
-                 "monitor_id": task.monitor_id, **task_snapshot(task)},
+                 "monitor_id": task.monitor_id, **task_snapshot(task), **entered(task),
+                 **entered(task, "decision_entered")},
         "adjustments": [{"id": a.id, "reason": a.reason, "changes": a.changes} for a in task.adjustments],
         "notes": [{
             "id": n.id, "quarter": n.quarter, "work_done": n.work_done, "status": n.status.value,
@@ -158,6 +189,7 @@ def locked_record(task: Task, verdict: Verdict) -> dict[str, Any]:
             "proposals": n.proposals, "next_plan": n.next_plan, "is_late": n.is_late,
             "values": {str(v.indicator_id): v.value for v in sorted(n.values, key=lambda v: v.indicator_id)},
             "amendments": [{"id": a.id, "reason": a.reason, "changes": a.changes} for a in n.amendments],
+            **entered(n),
         } for n in sorted(task.notes, key=lambda n: n.quarter)],
         "files": [{"id": f.id, "name": f.original_name, "size": f.size_bytes, "sha256": f.sha256}
                   for f in sorted(task.files, key=lambda f: f.id)],
@@ -167,18 +199,20 @@ def locked_record(task: Task, verdict: Verdict) -> dict[str, Any]:
             "acknowledged": a.acknowledged_at is not None,
             "recommendations": [{"id": r.id, "content": r.content, "addressee": r.addressee,
                                  "reply_deadline": when(r.reply_deadline), "status": r.status.value,
-                                 "reply": r.reply} for r in a.recommendations],
+                                 "reply": r.reply, **entered(r, "reply_entered")} for r in a.recommendations],
+            **entered(a),
         } for a in sorted(task.assessments, key=lambda a: a.id)],
         "self_assessment": None if task.self_assessment is None else {
             "indicator_results": task.self_assessment.indicator_results,
             "deliverable": task.self_assessment.deliverable, "self_level_id": task.self_assessment.self_level_id,
             "shortcomings": task.self_assessment.shortcomings, "lessons": task.self_assessment.lessons,
+            **entered(task.self_assessment),
         },
         "verdict": {"id": verdict.id, "level_id": verdict.level_id, "percent": verdict.percent,
                     "reasons": verdict.reasons, "commendation": verdict.commendation.value,
                     "commendation_form": verdict.commendation_form, "measures": verdict.measures,
                     "conclusion_ref": verdict.conclusion_ref, "decided_by_id": verdict.decided_by_id,
-                    "decided_at": when(verdict.decided_at)},
+                    "decided_at": when(verdict.decided_at), **entered(verdict)},
     }
 
 
@@ -194,26 +228,36 @@ def final_assessment(task: Task) -> Assessment | None:
     return next((a for a in task.assessments if a.period == Period.FINAL), None)
 
 
-def require_final_assessable(actor: Person, task: Task) -> None:
+def require_final_assessable(actor: Person, task: Task, backfill: Backfill | None = None) -> None:
     """Check that ``actor`` may give the final assessment now (the form page's check; the monitoring service's
-    ``add_assessment`` enforces the same rules when it is recorded)."""
-    policy.require(actor, "final_assess", task)
+    ``add_assessment`` enforces the same rules when it is recorded; with ``backfill``, the secretariat entering
+    a past year's final assessment of the monitor)."""
+    entered_later.require(actor, "final_assess", task, backfill)
     if final_assessment(task) is not None:
         raise Conflict(_l("This period has been assessed already."))
 
 
-def require_decidable(actor: Person, task: Task) -> None:
-    """Check that ``actor`` may record the verdict on ``task`` now (also the form page's check)."""
-    policy.require(actor, "verdict", task)
+def require_decidable(actor: Person, task: Task, backfill: Backfill | None = None) -> None:
+    """Check that ``actor`` may record the verdict on ``task`` now (also the form page's check; with
+    ``backfill``, the secretariat entering a past year's verdict)."""
+    entered_later.require(actor, "verdict", task, backfill)
     if final_assessment(task) is None:
         raise Conflict(_l("The monitor's final assessment is required before the verdict."))
 
 
-def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
+def record_verdict(actor: Person, task: Task, data: dict[str, Any], backfill: Backfill | None = None) -> Verdict:
     """The Standing Committee's verdict on a self-assessed task with the monitor's final assessment; it locks
-    the task and everything under it, and stores the seal."""
-    require_decidable(actor, task)
+    the task and everything under it, and stores the seal. With ``backfill``, the secretariat enters a past
+    year's verdict as the register gives it: on ``backfill.on``, by the Standing Committee member
+    ``backfill.by``."""
+    require_decidable(actor, task, backfill)
+    decider = actor if backfill is None else backfill.by
     errors = FieldErrors()
+    if backfill is not None:
+        entered_later.require_decider(errors, task, decider)
+        final = final_assessment(task)
+        entered_later.check_on(errors, backfill.on, year=task.year, until_year_end=True,
+                               after={"final_assessment": entered_later.local_day(final.created_at)})
     allowed = {"level_id", "percent", "reasons", "commendation", "commendation_form", "measures", "conclusion_ref"}
     for name in sorted(set(data) - allowed):
         errors.add(name, _l("Unknown field."))
@@ -248,8 +292,10 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
     verdict = Verdict(task=task, level=level, percent=float(percent) if percent is not None else None,
                       reasons=reasons, commendation=commendation,
                       commendation_form=commendation_form if commendation != Commendation.NONE else "",
-                      measures=measures, conclusion_ref=conclusion_ref, decided_by=actor, decided_at=clock.now(),
-                      seal="")
+                      measures=measures, conclusion_ref=conclusion_ref, decided_by=decider,
+                      decided_at=clock.now() if backfill is None else backfill.moment, seal="")
+    if backfill is not None:
+        verdict.entered_by, verdict.entered_at = actor, clock.now()
     db.session.add(verdict)
     task.state = TaskState.REVIEWED
     db.session.flush()
@@ -260,8 +306,10 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any]) -> Verdict:
                  after={"state": task.state.value, "level": level.code, "percent": verdict.percent,
                         "reasons": reasons, "commendation": commendation.value,
                         "commendation_form": verdict.commendation_form, "measures": measures,
-                        "conclusion_ref": conclusion_ref, "seal": verdict.seal})
-    notify(task.owner, "task.verdict", task, {"level": level.name})
+                        "conclusion_ref": conclusion_ref, "seal": verdict.seal,
+                        **entered_later.trail(backfill, decider)})
+    if backfill is None:
+        notify(task.owner, "task.verdict", task, {"level": level.name, "level_en": level.name_en})
     return verdict
 
 
@@ -333,9 +381,11 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
             setattr(new, name, getattr(task, name))
         new.deadline = None  # a new deadline within the new year
         new.is_committed = False  # the owner commits again
-        for i, indicator in enumerate(task.indicators):
+        for indicator in task.indicators:
             reached = _reached(task, indicator)
-            new.indicators.append(Indicator(position=i, name=indicator.name, unit=indicator.unit,
+            if reached is not None and is_met(indicator, reached):
+                continue  # nothing left to do on it: carrying it would give an impossible row (baseline = target)
+            new.indicators.append(Indicator(position=len(new.indicators), name=indicator.name, unit=indicator.unit,
                                             baseline=reached if reached is not None else indicator.baseline,
                                             target=indicator.target))
         db.session.add(new)
@@ -344,6 +394,17 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
                  after={"state": new.state.value, "carried_from_id": task.id, "reason": reason,
                         **task_snapshot(new)})
     return new
+
+
+def is_met(indicator: Indicator, value: float) -> bool:
+    """The value has reached the indicator's target in the indicator's direction: up to or beyond it when the
+    target is above the baseline, down to or below it when below (44 households → 0); exactly it without a
+    baseline."""
+    if indicator.baseline is None:
+        return value == indicator.target
+    if indicator.target > indicator.baseline:
+        return value >= indicator.target
+    return value <= indicator.target
 
 
 def _reached(task: Task, indicator: Indicator) -> float | None:

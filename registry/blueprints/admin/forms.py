@@ -178,7 +178,7 @@ class YearForm(BaseForm):
     grace_days = IntegerField(_l("Grace period for editing notes (days)"), default=7, validators=[Optional()],
                               render_kw={"inputmode": "numeric"})
     rating_regulation = StringField(_l("Cadre-rating regulation"), validators=[Length(max=100)],
-                                    render_kw={"placeholder": "366-QĐ/TW"})
+                                    render_kw={"placeholder": _l("e.g. 366-QĐ/TW")})
 
 
 def year_data(form: YearForm) -> dict[str, Any]:
@@ -201,14 +201,17 @@ def year_initial(year) -> dict[str, Any]:
 
 class FieldForm(BaseForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
+    name_en = StringField(_l("English name"), validators=[Length(max=200)])
     sort_order = IntegerField(_l("Sort order"), validators=[Optional()], default=0,
                               render_kw={"inputmode": "numeric"})
     is_active = BooleanField(_l("Active (offered when registering)"), default=True)
 
 
 def field_data(form: FieldForm) -> dict[str, Any]:
-    return {"name": form.name.data, "sort_order": form.sort_order.data or 0, "is_active": form.is_active.data}
+    return {"name": form.name.data, "name_en": form.name_en.data, "sort_order": form.sort_order.data or 0,
+            "is_active": form.is_active.data}
 
 
 def field_initial(field) -> dict[str, Any]:
-    return {"name": field.name, "sort_order": field.sort_order, "is_active": field.is_active}
+    return {"name": field.name, "name_en": field.name_en or "", "sort_order": field.sort_order,
+            "is_active": field.is_active}

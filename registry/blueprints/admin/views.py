@@ -293,7 +293,7 @@ def _save_field(field: Field | None):
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(_("Field %(name)s saved.", name=saved.name), "success")
+            flash(_("Field %(name)s saved.", name=saved.display_name), "success")
             return redirect(url_for("admin.fields"))
     return render_template("admin/field_form.html", form=form, field=field), _status(form)
 

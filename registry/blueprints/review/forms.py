@@ -24,7 +24,7 @@ NO_CHOICE = (0, "—")
 
 
 def _level_choices(levels: list[VerdictLevel]) -> list[tuple[int, str]]:
-    return [NO_CHOICE] + [(level.id, level.name) for level in levels]
+    return [NO_CHOICE] + [(level.id, level.display_name) for level in levels]
 
 
 # -- self-assessment ----------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from registry import labels
-from registry.blueprints.common import BaseForm, DMYDateField, RowForm
+from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowForm
 from registry.models import Authority, TaskKind, TaskState
 from registry.models.base import MAX_ID
 
@@ -71,7 +71,7 @@ class TaskFieldsForm(BaseForm):
 
     def set_choices(self, fields) -> None:
         self.kind.choices = _kind_choices()
-        self.field_id.choices = [(0, "—")] + [(f.id, f.name) for f in fields]
+        self.field_id.choices = [(0, "—")] + [(f.id, f.display_name) for f in fields]
         self.authority.choices = [(a.value, labels.AUTHORITY[a]) for a in Authority]
 
     def pad_rows(self) -> None:
@@ -136,7 +136,7 @@ class FilterForm(BaseForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     year = SelectField(_l("Year"), coerce=int, choices=[], validators=[Optional()])
-    unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[Optional()])
+    unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[Optional()], widget=QuickSelect())
     field = SelectField(_l("Field"), coerce=int, choices=[], validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
     state = SelectField(_l("State"), choices=[], validators=[Optional()])
@@ -149,7 +149,7 @@ class FilterForm(BaseForm):
         any_ = _l("All")
         self.year.choices = [(0, any_)] + [(y.year, str(y.year)) for y in years]
         self.unit.choices = [(0, any_)] + [(u.id, "\u2003" * depth + u.name) for u, depth in units]
-        self.field.choices = [(0, any_)] + [(f.id, f.name) for f in fields]
+        self.field.choices = [(0, any_)] + [(f.id, f.display_name) for f in fields]
         self.kind.choices = [("", any_)] + [(k.value, labels.KIND[k]) for k in TaskKind]
         self.state.choices = [("", any_)] + [(s.value, labels.STATE[s]) for s in TaskState]
         self.notes.choices = [("", any_), ("overdue", _l("Missing or late")), ("missing", _l("Missing a quarter")),
