@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask import (
     Flask,
@@ -20,12 +20,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from registry import clock, labels, policy
+from registry import clock, labels, navigation, policy
 from registry.api import is_api_request
 from registry.blueprints.admin import bp as admin_bp
 from registry.blueprints.auth import bp as auth_bp
 from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
+from registry.blueprints.backfill import bp as backfill_bp
 from registry.blueprints.dossier import bp as dossier_bp
+from registry.blueprints.help import bp as help_bp
 from registry.blueprints.main import bp as main_bp
 from registry.blueprints.monitoring import bp as monitoring_bp
 from registry.blueprints.progress import bp as progress_bp
@@ -33,6 +35,7 @@ from registry.blueprints.review import bp as review_bp
 from registry.blueprints.tasks import bp as tasks_bp
 from registry.clock import LOCAL_TZ
 from registry.extensions import db, login_manager
+from registry.localized import localized_name
 from registry.models import Person
 from registry.models.base import MAX_ID
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -80,11 +83,13 @@ def load_user(user_id: str) -> Person | None:
 
 
 def format_date(value: date | datetime | None) -> str:
-    """dd/mm/yyyy; datetimes are shown in Vietnam time with hours and minutes."""
+    """dd/mm/yyyy; datetimes are shown in Vietnam time with hours and minutes, except those at exactly midnight
+    there: the dates of events entered afterwards (nhập bổ sung), which are known to the day only."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+        local = value.astimezone(LOCAL_TZ)
+        return local.strftime("%d/%m/%Y" if local.time() == time.min else "%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 
 
@@ -123,7 +128,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "warning"
 
-    for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp, review_bp, dossier_bp):
+    for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp, review_bp, dossier_bp, help_bp,
+               backfill_bp):
         app.register_blueprint(bp)
 
     @app.before_request
@@ -247,11 +253,14 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["dmy"] = format_date
     app.jinja_env.filters["num"] = format_number
-    app.jinja_env.globals.update(labels=labels, policy=policy, is_locked=policy.is_locked)
+    app.jinja_env.globals.update(labels=labels, policy=policy, is_locked=policy.is_locked,
+                                 localized_name=localized_name)
 
     @app.context_processor
     def inject_locale():
         return {"current_locale": select_locale(), "languages": app.config["LANGUAGES"]}
+
+    app.context_processor(navigation.template_helpers)  # breadcrumbs and help links of every page
 
     @app.context_processor
     def inject_policy():

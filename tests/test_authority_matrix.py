@@ -236,6 +236,8 @@ MATRIX: dict[str, Row] = {
     "auth.create_token": R(ALL),
     "auth.revoke_token": R({"owner"} | A_ADMIN),
     "main.home": R(ALL),
+    "help.index": R(ALL),
+    "help.role": R(ALL, role="standing"),
     "main.report": R(READERS),
     "monitoring.attention": R(ALL),
     "monitoring.notifications": R(ALL),
@@ -254,6 +256,8 @@ MATRIX: dict[str, Row] = {
     "tasks.return_": R(DECIDER),
     "tasks.adjust": R(DECIDER),
     "tasks.monitor": R(DECIDER),
+    # entering a past year afterwards: any secretariat reaches the form (409: the scene has no past year)
+    "backfill.new_task": R(SECRETARIATS),
     # progress
     "progress.new_note": R(OWNER),
     "progress.edit_note": R(OWNER),
