@@ -17,7 +17,7 @@ The rules and their reasons are written out for people in ``docs/authority.md``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
+from registry import clock
 from registry.models import (
     AuditEvent,
     OrgUnit,
@@ -33,9 +34,11 @@ from registry.models import (
     RoleGrant,
     Task,
     TaskState,
+    Year,
     db,
 )
 from registry.models.org import subtree_clause
+from registry.models.task import UNDER_WAY
 from registry.services.errors import Conflict, PermissionDenied
 
 log = logging.getLogger("registry.policy")
@@ -47,8 +50,6 @@ READER_ROLES = frozenset({Role.STANDING, Role.SECRETARIAT, Role.INSPECTOR})
 #: states in which a task and everything under it is locked (a verdict was recorded)
 LOCKED_STATES = frozenset({S.REVIEWED})
 LOCK_MESSAGE = _l("The verdict has been recorded and the task is locked; only the Standing Committee can reopen it.")
-#: states in which a task is under way: reported on and monitored
-UNDER_WAY = frozenset({S.APPROVED, S.IN_PROGRESS})
 
 
 # -- who the actor is ---------------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class Rule:
     #: the parties that may take the action (any one suffices)
     who: tuple[str, ...]
     #: the states the action may start from; None: any state (the service checks finer conditions)
-    from_states: frozenset[TaskState] | None
+    from_states: Collection[TaskState] | None
     #: the state the action leads to (None: it stays)
     to_state: TaskState | None
     #: shown when the actor is not one of ``who`` (403)
@@ -257,8 +258,14 @@ def require_party(actor: Person | None, action: str, task: Task) -> None:
 def require(actor: Person | None, action: str, task: Task) -> None:
     """Raise ``PermissionDenied`` (logged) unless the actor may take ``action``, then ``Conflict`` unless the
     task's state allows it."""
-    row = rule(action)
     require_party(actor, action, task)
+    require_state(action, task)
+
+
+def require_state(action: str, task: Task) -> None:
+    """The state-part of the row alone: raise ``Conflict`` when the lock or the task's state refuses ``action``
+    (a back-filled entry takes the row's states, not its parties: see ``require_backfill``)."""
+    row = rule(action)
     if row.locked_out and is_locked(task):
         raise Conflict(LOCK_MESSAGE)
     if row.from_states is not None and task.state not in row.from_states:
@@ -339,6 +346,34 @@ def manages_person(actor: Person, person: Person) -> bool:
     return all(covers(actor, [Role.SECRETARIAT], unit, subtree=True) for unit in units)
 
 
+def is_closed_year(year: Year) -> bool:
+    """A year that is over (before the current calendar year): its register may be entered afterwards."""
+    return year.year < clock.today().year
+
+
+def _backfill(actor: Person, obj: Any) -> bool:
+    """Enter a closed year's register afterwards (nhập bổ sung): the secretariat of the task's committee or of a
+    unit above it, as ``administer`` reads units, and only for a year that is over. A unit as the object: a
+    committee one may enter tasks for; None: any secretariat (the menu)."""
+    if isinstance(obj, Task):
+        return covers(actor, [Role.SECRETARIAT], obj.committee, subtree=True) and is_closed_year(obj.year)
+    if isinstance(obj, OrgUnit):
+        return covers(actor, [Role.SECRETARIAT], obj, subtree=True)
+    return obj is None and bool(unit_ids(actor, Role.SECRETARIAT))
+
+
+def require_backfill(actor: Person | None, task: Task) -> None:
+    """Raise ``PermissionDenied`` (logged) unless the actor is the secretariat of the task's committee or of a unit
+    above it, then ``Conflict`` unless the task's year is over. The state of the entry's own action is asked
+    separately (``require_state``)."""
+    if not is_active(actor) or not covers(actor, [Role.SECRETARIAT], task.committee, subtree=True):
+        raise _deny(actor, "backfill", task, GENERAL_DENIED["backfill"])
+    if not is_closed_year(task.year):
+        raise Conflict(_l("%(year)d is not over yet: its tasks are recorded by their owners, monitors and Standing "
+                          "Committee as things happen. Only a past year is entered afterwards.",
+                          year=task.year.year))
+
+
 def _sees_person(actor: Person, person: Person) -> bool:
     if person.id == actor.id:
         return True
@@ -382,6 +417,8 @@ GENERAL: dict[str, Callable[[Person, Any], bool]] = {
     "manage_token": lambda a, o: o is not None and (o.person_id == a.id or manages_person(a, o.person)),
     #: a notification: only its recipient marks it read
     "read_notification": lambda a, o: o is not None and o.person_id == a.id,
+    #: enter a closed year's register afterwards (a task, or a committee to register with; None: the menu)
+    "backfill": _backfill,
 }
 
 GENERAL_DENIED = {
@@ -397,6 +434,8 @@ GENERAL_DENIED = {
     "view_people": _l("You may not see the people directory."),
     "manage_token": _l("You can only revoke your own tokens."),
     "read_notification": _l("This notification is not yours."),
+    "backfill": _l("Only the secretariat of the task's committee, or of a unit above it, enters a past year "
+                   "afterwards."),
 }
 
 

@@ -54,6 +54,7 @@ class Assessment(db.Model):
     __table_args__ = (
         UniqueConstraint("task_id", "period", name="uq_assessments_task_period"),
         CheckConstraint("(acknowledged_at IS NULL) = (acknowledged_by_id IS NULL)", name="acknowledgement_complete"),
+        CheckConstraint("(entered_by_id IS NULL) = (entered_at IS NULL)", name="entered_later_complete"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,9 +69,14 @@ class Assessment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    #: nhập bổ sung: the secretariat who entered this afterwards for a closed year, and when (real time); the
+    #: row's own dates are then the dates of the events as the paper register gives them
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     task: Mapped[Task] = relationship(back_populates="assessments")
     monitor: Mapped[Person] = relationship(foreign_keys=[monitor_id])
+    entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Recommendation.id")
 
@@ -83,6 +89,8 @@ class Recommendation(db.Model):
         CheckConstraint("(status = 'replied') = (reply IS NOT NULL AND replied_at IS NOT NULL)",
                         name="replied_has_reply"),
         Index("ix_recommendations_task_status", "task_id", "status"),
+        CheckConstraint("(reply_entered_by_id IS NULL) = (reply_entered_at IS NULL)",
+                        name="reply_entered_later_complete"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,9 +104,14 @@ class Recommendation(db.Model):
     reply: Mapped[str | None] = mapped_column(Text)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    #: nhập bổ sung: the secretariat who entered the reply afterwards for a closed year, and when (real time);
+    #: ``replied_at`` is then the date of the reply as the paper register gives it
+    reply_entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reply_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assessment: Mapped[Assessment] = relationship(back_populates="recommendations")
     replied_by: Mapped[Person | None] = relationship(foreign_keys=[replied_by_id])
+    reply_entered_by: Mapped[Person | None] = relationship(foreign_keys=[reply_entered_by_id])
 
 
 class MidYearReview(db.Model):

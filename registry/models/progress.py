@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -37,9 +38,12 @@ class ProgressNote(db.Model):
     __tablename__ = "progress_notes"
     __table_args__ = (
         UniqueConstraint("task_id", "quarter", name="uq_progress_notes_task_quarter"),
+        #: the late notes of tasks (the attention lists, the report's count) from the index alone
+        Index("ix_progress_notes_task_late", "task_id", "is_late"),
         CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter_range"),
         CheckConstraint("percent_complete IS NULL OR (percent_complete >= 0 AND percent_complete <= 100)",
                         name="percent_range"),
+        CheckConstraint("(entered_by_id IS NULL) = (entered_at IS NULL)", name="entered_later_complete"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,10 +63,15 @@ class ProgressNote(db.Model):
     #: submitted after the quarter's deadline
     is_late: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: nhập bổ sung: the secretariat who entered this afterwards for a closed year, and when (real time); the
+    #: row's own dates are then the dates of the events as the paper register gives them
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     task: Mapped[Task] = relationship(back_populates="notes")
-    author: Mapped[Person] = relationship()
+    author: Mapped[Person] = relationship(foreign_keys=[author_id])
+    entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])
     values: Mapped[list[IndicatorValue]] = relationship(back_populates="note", cascade="all, delete-orphan")
     files: Mapped[list[EvidenceFile]] = relationship(back_populates="note", order_by="EvidenceFile.id")
     amendments: Mapped[list[NoteAmendment]] = relationship(

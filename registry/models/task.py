@@ -49,8 +49,11 @@ class TaskState(enum.Enum):
     STOPPED = "stopped"
 
 
+#: states in which a task is under way: its owner reports on it and may self-assess, its monitor assesses it (the
+#: one definition: the policy table, the services and the templates read it)
+UNDER_WAY = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 #: states in which the decision columns (reference, date, approver, monitor) must be filled
-DECIDED_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
+DECIDED_STATES = (*UNDER_WAY, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
 _decided_sql = ", ".join(f"'{s.value}'" for s in DECIDED_STATES)
 
 
@@ -74,9 +77,17 @@ class Task(db.Model):
         CheckConstraint("state <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         CheckConstraint("state <> 'draft' OR submitted_at IS NULL", name="draft_never_submitted"),
         CheckConstraint("(carried_from_id IS NULL) = (carry_reason IS NULL)", name="carry_has_reason"),
-        Index("ix_tasks_year_state", "year_id", "state"),
-        Index("ix_tasks_year_unit", "year_id", "org_unit_id"),
-        Index("ix_tasks_committee_year_state", "committee_id", "year_id", "state"),
+        CheckConstraint("(entered_by_id IS NULL) = (entered_at IS NULL)", name="entered_later_complete"),
+        CheckConstraint("(decision_entered_by_id IS NULL) = (decision_entered_at IS NULL)",
+                        name="decision_entered_later_complete"),
+        # covering indexes: the year's counts (reports, the home page's states, a year's list) and the scope of a
+        # committee (queue, attention lists) read these columns from the index alone, not the wide rows; the
+        # search reads the folded titles from its own index (a LIKE '%…%' scans them all)
+        Index("ix_tasks_year_scope", "year_id", "state", "committee_id", "owner_id", "monitor_id", "kind",
+              "field_id", "org_unit_id"),
+        Index("ix_tasks_unit_year", "org_unit_id", "year_id"),  # a unit's tasks, of a year or of every year
+        Index("ix_tasks_committee_scope", "committee_id", "year_id", "state", "owner_id", "monitor_id"),
+        Index("ix_tasks_search_scope", "search_text", "committee_id", "owner_id", "monitor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +135,13 @@ class Task(db.Model):
     carry_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: nhập bổ sung: the secretariat who entered the registration afterwards for a closed year, and when (real
+    #: time); ``submitted_at`` is then the registration date of the paper register
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the same for the Standing Committee's decision (``decision_date`` and ``decided_at`` are then its date)
+    decision_entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decision_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: optimistic-locking counter (ETag for the API)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -131,11 +149,16 @@ class Task(db.Model):
     owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
     owner_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[owner_unit_id])
     org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
-    #: loaded with the task: every permission question about it reads the committee's path
-    committee: Mapped[OrgUnit] = relationship(foreign_keys=[committee_id], lazy="joined", innerjoin=True)
+    #: loaded with the task: every permission question about it reads the committee's path. "unnested": when
+    #: the task itself is joined from an outer join (a note's or a recommendation's task), the committee is
+    #: joined after it, not right-nested as "LEFT JOIN (tasks JOIN org_units)", which SQLite materialises
+    #: over every task
+    committee: Mapped[OrgUnit] = relationship(foreign_keys=[committee_id], lazy="joined", innerjoin="unnested")
     field: Mapped[Field] = relationship()
     approved_by: Mapped[Person | None] = relationship(foreign_keys=[approved_by_id])
     monitor: Mapped[Person | None] = relationship(foreign_keys=[monitor_id])
+    entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])
+    decision_entered_by: Mapped[Person | None] = relationship(foreign_keys=[decision_entered_by_id])
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="task", cascade="all, delete-orphan", order_by="Indicator.position"
     )

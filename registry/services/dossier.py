@@ -58,7 +58,8 @@ AWAITING_DECISION = (TaskState.SUBMITTED, TaskState.RETURNED)
 def _dossier_options() -> list[Any]:
     """Everything a dossier shows, loaded up front: one query per relationship, none per row."""
     return [
-        joinedload(Task.year), joinedload(Task.field), joinedload(Task.owner), joinedload(Task.owner_unit),
+        joinedload(Task.year), joinedload(Task.field), joinedload(Task.owner),
+        joinedload(Task.owner_unit).selectinload(OrgUnit.former_names),  # the name borne in the task's year
         joinedload(Task.org_unit), joinedload(Task.approved_by), joinedload(Task.monitor),
         joinedload(Task.carried_from).joinedload(Task.year),
         selectinload(Task.carried_into).joinedload(Task.year),

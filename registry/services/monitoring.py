@@ -26,16 +26,16 @@ from registry.models import (
     RecommendationStatus,
     SupervisionForm,
     Task,
-    TaskState,
     Year,
     db,
 )
+from registry.models.task import UNDER_WAY
+from registry.services import backfill as entered_later
 from registry.services.audit import record_event
+from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 
-#: states in which a task is monitored during the year
-MONITORED_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 TEXTS = ("strengths", "shortcomings", "causes")
 MAX_TEXT = 20000
 MAX_RECOMMENDATIONS = 20
@@ -51,7 +51,10 @@ def _enum(cls, value, field, message, errors):
         return None
 
 
-def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors) -> list[dict[str, Any]]:
+def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors,
+                           assessed_on: date | None = None) -> list[dict[str, Any]]:
+    """Blank rows are skipped; error keys use the row's index as given. A reply deadline may not be in the past,
+    or, for an assessment entered afterwards, before the assessment's date (``assessed_on``)."""
     out = []
     for index, row in enumerate(rows):
         content = str(row.get("content") or "").strip()
@@ -69,8 +72,11 @@ def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors) -> l
             errors.add(key + "addressee", _l("Say to whom it is addressed."))
         if not isinstance(deadline, date):
             errors.add(key + "reply_deadline", _l("Enter a date as dd/mm/yyyy."))
-        elif deadline < clock.today():
+        elif assessed_on is None and deadline < clock.today():
             errors.add(key + "reply_deadline", _l("The reply deadline cannot be in the past."))
+        elif assessed_on is not None and deadline < assessed_on:
+            errors.add(key + "reply_deadline", _l("The reply deadline cannot be before the assessment (%(date)s).",
+                                                  date=assessed_on.strftime("%d/%m/%Y")))
         if len(content) > MAX_TEXT or len(addressee) > 1000:
             errors.add(key + "content", _l("At most %(n)d characters.", n=MAX_TEXT))
         out.append({"content": content, "addressee": addressee, "reply_deadline": deadline})
@@ -79,15 +85,16 @@ def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors) -> l
 
 def periods_left(task: Task) -> list[Period]:
     """The in-year periods the task may still be assessed for: none unless it is approved or under way."""
-    if task.state not in MONITORED_STATES:
+    if task.state not in UNDER_WAY:
         return []
     done = {a.period for a in task.assessments}
     return [p for p in IN_YEAR_PERIODS if p not in done]
 
 
-def require_assessable(actor: Person, task: Task) -> list[Period]:
-    """Check that ``actor`` may assess ``task`` now (the form page); returns the periods left to assess."""
-    policy.require(actor, "assess", task)
+def require_assessable(actor: Person, task: Task, backfill: Backfill | None = None) -> list[Period]:
+    """Check that ``actor`` may assess ``task`` now (the form page; with ``backfill``, enter a past year's
+    assessment for the assigned monitor); returns the periods left to assess."""
+    entered_later.require(actor, "assess", task, backfill)
     left = periods_left(task)
     if not left:
         raise Conflict(_l("Every period of the year has been assessed already."))
@@ -99,16 +106,36 @@ def is_reply_overdue(recommendation: Recommendation) -> bool:
     return recommendation.status == RecommendationStatus.OPEN and recommendation.reply_deadline < clock.today()
 
 
+def _assessed_after(task: Task, period: Period) -> tuple[dict[str, date | None], bool]:
+    """For an assessment entered afterwards: the steps it may not precede, and whether it belongs to the year-end
+    review (which may fall by 31 March of the next year)."""
+    if period == Period.FINAL:
+        sa = task.self_assessment
+        return {"self_assessment": entered_later.local_day(sa.submitted_at) if sa else None}, True
+    after: dict[str, date | None] = {"decision": task.decision_date}
+    if period.quarter is not None:
+        after["quarter"] = date(task.year.year, 3 * period.quarter - 2, 1)
+    return after, False
+
+
 def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[str, Any],
-                   recommendations: list[dict[str, Any]] | None = None) -> Assessment:
-    """The assigned monitor assesses a task for a period, raising any recommendations."""
-    policy.require_party(actor, "assess", task)
+                   recommendations: list[dict[str, Any]] | None = None,
+                   backfill: Backfill | None = None) -> Assessment:
+    """The assigned monitor assesses a task for a period, raising any recommendations. With ``backfill``, the
+    secretariat enters a past year's assessment of the assigned monitor, dated ``backfill.on``."""
+    if backfill is None:
+        policy.require_party(actor, "assess", task)
+    else:
+        policy.require_backfill(actor, task)
     errors = FieldErrors()
     period = _enum(Period, period, "period", _l("Choose the period."), errors)
     errors.raise_if_any()
-    policy.require(actor, "final_assess" if period == Period.FINAL else "assess", task)
+    entered_later.require(actor, "final_assess" if period == Period.FINAL else "assess", task, backfill)
     if db.session.scalar(select(Assessment.id).where(Assessment.task_id == task.id, Assessment.period == period)):
         raise Conflict(_l("This period has been assessed already."))
+    if backfill is not None:
+        after, year_end = _assessed_after(task, period)
+        entered_later.check_on(errors, backfill.on, year=task.year, after=after, until_year_end=year_end)
     form = _enum(SupervisionForm, data.get("supervision_form"), "supervision_form",
                  _l("Choose the form of supervision."), errors)
     judgement = _enum(Judgement, data.get("judgement"), "judgement", _l("Choose the judgement."), errors)
@@ -122,10 +149,16 @@ def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[s
         errors.add("strengths", _l("Write at least the strengths or the shortcomings."))
     for name in sorted(set(data) - set(TEXTS) - {"supervision_form", "judgement"}):
         errors.add(name, _l("Unknown field."))
-    rows = _clean_recommendations(list(recommendations or []), errors)
+    # entered afterwards: a deadline is not compared with today (a missing date is refused on its own field)
+    rows = _clean_recommendations(list(recommendations or []), errors,
+                                  None if backfill is None else backfill.on if isinstance(backfill.on, date)
+                                  else date.min)
     errors.raise_if_any()
-    assessment = Assessment(task=task, monitor=actor, period=period, supervision_form=form, judgement=judgement,
-                            created_at=clock.now(), **texts)
+    monitor = actor if backfill is None else task.monitor
+    assessment = Assessment(task=task, monitor=monitor, period=period, supervision_form=form, judgement=judgement,
+                            created_at=clock.now() if backfill is None else backfill.moment, **texts)
+    if backfill is not None:
+        assessment.entered_by, assessment.entered_at = actor, clock.now()
     for row in rows:
         assessment.recommendations.append(Recommendation(task_id=task.id, **row))
     db.session.add(assessment)
@@ -134,7 +167,10 @@ def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[s
                  after={"period": period.value, "supervision_form": form.value, "judgement": judgement.value,
                         **texts, "recommendations": [
                             {"id": r.id, "content": r.content, "addressee": r.addressee,
-                             "reply_deadline": r.reply_deadline.isoformat()} for r in assessment.recommendations]})
+                             "reply_deadline": r.reply_deadline.isoformat()} for r in assessment.recommendations],
+                        **entered_later.trail(backfill, monitor)})
+    if backfill is not None:  # nobody is told of a past year's assessment
+        return assessment
     notify(task.owner, "assessment.new", task, {"period": period.value})
     for rec in assessment.recommendations:
         notify(task.owner, "recommendation.new", task, {"deadline": rec.reply_deadline.strftime("%d/%m/%Y")})
@@ -154,17 +190,20 @@ def acknowledge_assessment(actor: Person, assessment: Assessment) -> Assessment:
     return assessment
 
 
-def require_replyable(actor: Person, recommendation: Recommendation) -> None:
-    """Check that ``actor`` may reply to the recommendation now: its owner, once, while the task is unlocked."""
+def require_replyable(actor: Person, recommendation: Recommendation, backfill: Backfill | None = None) -> None:
+    """Check that ``actor`` may reply to the recommendation now: its owner (with ``backfill``, the secretariat
+    entering a past year's reply), once, while the task is unlocked."""
     task = recommendation.assessment.task
-    policy.require(actor, "reply", task)
+    entered_later.require(actor, "reply", task, backfill)
     if recommendation.status == RecommendationStatus.REPLIED:
         raise Conflict(_l("This recommendation has been answered already."))
 
 
-def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply: str) -> Recommendation:
-    """The owner replies to a recommendation, once."""
-    require_replyable(actor, recommendation)
+def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply: str,
+                            backfill: Backfill | None = None) -> Recommendation:
+    """The owner replies to a recommendation, once. With ``backfill``, the secretariat enters a past year's reply
+    of the owner, given on ``backfill.on``."""
+    require_replyable(actor, recommendation, backfill)
     task = recommendation.assessment.task
     reply = (reply or "").strip()
     errors = FieldErrors()
@@ -172,15 +211,24 @@ def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply
         errors.add("reply", _l("Write the reply."))
     elif len(reply) > MAX_TEXT:
         errors.add("reply", _l("At most %(n)d characters.", n=MAX_TEXT))
+    if backfill is not None:
+        entered_later.check_on(errors, backfill.on, year=task.year, until_year_end=True,
+                               after={"assessment": entered_later.local_day(recommendation.assessment.created_at)})
     errors.raise_if_any()
-    recommendation.reply, recommendation.replied_at, recommendation.replied_by = reply, clock.now(), actor
+    author = actor if backfill is None else task.owner
+    replied_on = clock.today() if backfill is None else backfill.on
+    recommendation.reply, recommendation.replied_by = reply, author
+    recommendation.replied_at = clock.now() if backfill is None else backfill.moment
+    if backfill is not None:
+        recommendation.reply_entered_by, recommendation.reply_entered_at = actor, clock.now()
     recommendation.status = RecommendationStatus.REPLIED
     db.session.flush()
     record_event(actor, "recommendation.reply", object_type="recommendation", object_id=recommendation.id,
                  task=task, before={"status": RecommendationStatus.OPEN.value},
                  after={"status": recommendation.status.value, "reply": reply,
-                        "late": clock.today() > recommendation.reply_deadline})
-    notify(recommendation.assessment.monitor, "recommendation.replied", task)
+                        "late": replied_on > recommendation.reply_deadline, **entered_later.trail(backfill, author)})
+    if backfill is None:
+        notify(recommendation.assessment.monitor, "recommendation.replied", task)
     return recommendation
 
 
@@ -204,7 +252,7 @@ def take_mid_year_snapshots(actor: Person | None, year: Year) -> int:
         policy.require_can(actor, "run_midyear")
     scope = policy.committees_run_by(actor) if actor is not None else true()
     tasks = db.session.scalars(
-        select(Task).where(Task.year_id == year.id, Task.state.in_(MONITORED_STATES),
+        select(Task).where(Task.year_id == year.id, Task.state.in_(UNDER_WAY),
                            ~Task.mid_year_review.has(), scope)
         .options(selectinload(Task.notes).selectinload(ProgressNote.values), selectinload(Task.indicators))
     ).all()

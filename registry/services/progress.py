@@ -24,13 +24,15 @@ from registry.models import (
     TaskState,
     db,
 )
+from registry.models.task import UNDER_WAY
+from registry.services import backfill as entered_later
 from registry.services.audit import record_event
-from registry.services.errors import Conflict, FieldErrors
+from registry.services.backfill import Backfill
+from registry.services.errors import Conflict, FieldErrors, ValidationFailed
 from registry.services.notifications import notify
+from registry.services.tasks import indicator_value
 from registry.policy import require_unlocked
 
-#: states in which an owner reports progress
-REPORTING_STATES = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 QUARTER_START_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
 TEXT_FIELDS = ("work_done", "difficulties", "causes", "proposals", "next_plan")
 MAX_TEXT = 20000
@@ -116,7 +118,7 @@ def clean_note_input(task: Task, data: dict[str, Any]) -> dict[str, Any]:
         if indicator_id not in indicator_ids:
             errors.add(f"values.{key}", _l("Unknown indicator."))
             continue
-        value = _number(raw, f"values.{indicator_id}", errors)
+        value = indicator_value(raw, f"values.{indicator_id}", errors)
         if value is not None:
             values[indicator_id] = value
     for indicator_id in sorted(indicator_ids - values.keys()):
@@ -170,7 +172,7 @@ def _apply(note: ProgressNote, values: dict[str, Any]) -> None:
 def require_reporting(task: Task) -> None:
     """Raise ``Conflict`` unless the task takes new notes: not locked, and approved or in progress."""
     require_unlocked(task)
-    if task.state not in REPORTING_STATES:
+    if task.state not in UNDER_WAY:
         raise Conflict(_l("Progress is reported only on approved tasks."))
 
 
@@ -207,22 +209,41 @@ def _require_owner(actor: Person, task: Task) -> None:
     policy.require(actor, "amend_note", task)
 
 
-def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, Any]) -> ProgressNote:
-    """The owner reports on a quarter; the first note puts an approved task in progress."""
-    _require_owner(actor, task)
+def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, Any],
+                      backfill: Backfill | None = None) -> ProgressNote:
+    """The owner reports on a quarter; the first note puts an approved task in progress. With ``backfill``, the
+    secretariat enters a past year's note for the owner, submitted on ``backfill.on`` (late after the quarter's
+    deadline)."""
+    if backfill is None:
+        _require_owner(actor, task)
+    else:
+        policy.require_backfill(actor, task)
     require_reporting(task)
     if quarter not in (1, 2, 3, 4):
         raise Conflict(_l("There is no such quarter."))
     window = quarter_window(task, quarter)
-    today = clock.today()
-    if not window.is_open_on(today):
+    today = clock.today() if backfill is None else backfill.on
+    if backfill is None and not window.is_open_on(today):
         raise Conflict(_l("The note for quarter %(q)d can be written from %(date)s.", q=quarter,
                           date=window.opens_on.strftime("%d/%m/%Y")))
     if any(n.quarter == quarter for n in task.notes):
         raise Conflict(_l("Quarter %(q)d already has a note; edit or amend it.", q=quarter))
-    values = clean_note_input(task, data)
-    note = ProgressNote(task=task, quarter=quarter, author=actor, submitted_at=clock.now(),
+    errors = FieldErrors()
+    if backfill is not None:
+        entered_later.check_on(errors, backfill.on, year=task.year,
+                               after={"quarter": window.opens_on, "decision": task.decision_date})
+    try:
+        values = clean_note_input(task, data)
+    except ValidationFailed as exc:
+        for key, messages in exc.errors.items():
+            for message in messages:
+                errors.add(key, message)
+    errors.raise_if_any()
+    note = ProgressNote(task=task, quarter=quarter, author=actor if backfill is None else task.owner,
+                        submitted_at=clock.now() if backfill is None else backfill.moment,
                         is_late=today > window.deadline)
+    if backfill is not None:
+        note.entered_by, note.entered_at = actor, clock.now()
     _apply(note, values)
     db.session.add(note)
     if task.state == TaskState.APPROVED:
@@ -230,8 +251,8 @@ def add_progress_note(actor: Person, task: Task, quarter: int, data: dict[str, A
     db.session.flush()
     record_event(actor, "note.create", object_type="progress_note", object_id=note.id, task=task,
                  after={"quarter": quarter, "is_late": note.is_late, **note_snapshot(note),
-                        "task_state": task.state.value})
-    if task.monitor_id:
+                        "task_state": task.state.value, **entered_later.trail(backfill, task.owner)})
+    if task.monitor_id and backfill is None:
         notify(task.monitor, "note.new", task, {"quarter": quarter})
     return note
 

@@ -6,6 +6,7 @@ input (``ValidationFailed``) before it changes anything, then writes one audit e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -20,6 +21,7 @@ from registry.models import (
     OrgUnit,
     Ownership,
     Person,
+    Role,
     Task,
     TaskAdjustment,
     TaskKind,
@@ -27,7 +29,9 @@ from registry.models import (
     Year,
     db,
 )
+from registry.services import backfill as entered_later
 from registry.services.audit import record_event
+from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 
@@ -42,6 +46,8 @@ SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_
 MAX_LENGTHS = {"title": 500, "locality": 300}
 MAX_TEXT = 20000  #: any other text field of Form A
 MAX_ROWS = 20
+#: the largest indicator value or percentage accepted anywhere (beyond it a number is a typing slip)
+MAX_VALUE = 1e12
 
 
 # -- snapshots for the audit trail and adjustments --------------------------------------------------
@@ -87,11 +93,22 @@ def _number(value: Any, field: str, errors: FieldErrors, *, required: bool) -> f
         return None
     try:
         number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors.add(field, _l("Enter a number, for example 44 or 12.5."))
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    if number != number or abs(number) > MAX_VALUE:
         errors.add(field, _l("Enter a number, for example 44 or 12.5."))
+        return None
+    return number
+
+
+def indicator_value(value: Any, field: str, errors: FieldErrors, *, required: bool = False) -> float | None:
+    """An indicator's number (a baseline, target, quarterly value or value reached): the same rule on every
+    form and in the API — a finite number of sensible size, never negative (households, ha, m² and % are
+    counted from zero). ``None`` when blank or refused (the error is on ``field``)."""
+    number = _number(value, field, errors, required=required)
+    if number is not None and number < 0:
+        errors.add(field, _l("The value cannot be negative."))
         return None
     return number
 
@@ -115,13 +132,9 @@ def _clean_indicators(rows: list[dict[str, Any]], errors: FieldErrors) -> list[d
             errors.add(prefix + "unit", _l("Give the unit (households, ha, m², %…)."))
         elif len(unit) > 50:
             errors.add(prefix + "unit", _l("At most %(n)d characters.", n=50))
-        baseline = _number(row.get("baseline"), prefix + "baseline", errors, required=False)
-        target = _number(row.get("target"), prefix + "target", errors, required=True)
-        if baseline is not None and baseline < 0:
-            errors.add(prefix + "baseline", _l("The value cannot be negative."))
-        if target is not None and target < 0:
-            errors.add(prefix + "target", _l("The value cannot be negative."))
-        elif target is not None and baseline is not None and target == baseline:
+        baseline = indicator_value(row.get("baseline"), prefix + "baseline", errors)
+        target = indicator_value(row.get("target"), prefix + "target", errors, required=True)
+        if target is not None and baseline is not None and target == baseline:
             errors.add(prefix + "target", _l("The target must differ from the baseline."))
         cleaned.append({"name": name, "unit": unit, "baseline": baseline, "target": target})
     return cleaned
@@ -260,31 +273,74 @@ def _committee(actor: Person, committee_id: int | None) -> OrgUnit:
     return chosen
 
 
+def _registration_start(year: Year) -> date:
+    """The earliest registration date of a year: its window's opening, or 1 January when that is later."""
+    return min(year.registration_opens_on, date(year.year, 1, 1))
+
+
+def _backfill_registrant(actor: Person, year: Year, committee_id: int | None, owner_unit_id: int | None,
+                         backfill: Backfill) -> tuple[OrgUnit, Person, OrgUnit | None]:
+    """Nhập bổ sung: the committee (one the secretariat administers), the owner named in the register (who holds
+    the owner role there) and the collective if any (the owner heads it), for a year that is over."""
+    committee = db.session.get(OrgUnit, committee_id) if committee_id else None
+    policy.require_can(actor, "backfill", committee)
+    if not policy.is_closed_year(year):
+        raise Conflict(_l("%(year)d is not over yet: its tasks are recorded by their owners, monitors and Standing "
+                          "Committee as things happen. Only a past year is entered afterwards.", year=year.year))
+    errors = FieldErrors()
+    owner = backfill.by
+    if committee is None:
+        errors.add("committee_id", _l("Choose the committee the task was registered with."))
+    if owner is None:
+        errors.add(entered_later.BY, _l("Choose the owner named in the register."))
+    elif committee is not None and not entered_later.holds(owner, Role.OWNER, committee):
+        errors.add(entered_later.BY, _l("The owner must be a committee member or head who registers with this "
+                                        "committee."))
+    unit = db.session.get(OrgUnit, owner_unit_id) if owner_unit_id else None
+    if owner_unit_id and unit is None:
+        errors.add("owner_unit_id", _l("Choose a unit."))
+    elif unit is not None and owner is not None and unit.head_id != owner.id:
+        errors.add("owner_unit_id", _l("A collective registers through its head: choose its head as the owner."))
+    entered_later.check_on(errors, backfill.on, year=year, after={}, first=_registration_start(year))
+    errors.raise_if_any()
+    return committee, owner, unit
+
+
 # -- the workflow -----------------------------------------------------------------------------------
 
 def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None,
-                committee_id: int | None = None) -> Task:
+                committee_id: int | None = None, backfill: Backfill | None = None) -> Task:
     """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads), with one of the
-    committees where ``actor`` holds the owner role."""
-    policy.require_can(actor, "register")
-    check_window(year)
-    values = clean_task_input(data, year)
-    unit = _collective_unit(actor, owner_unit_id)
-    committee = _committee(actor, committee_id)
+    committees where ``actor`` holds the owner role. With ``backfill`` (nhập bổ sung), the secretariat enters a
+    past year's registration for the owner the register names (``backfill.by``), with a committee it
+    administers; ``submit_task`` then records it as submitted on its registration date."""
+    if backfill is None:
+        policy.require_can(actor, "register")
+        check_window(year)
+        values = clean_task_input(data, year)
+        unit = _collective_unit(actor, owner_unit_id)
+        committee = _committee(actor, committee_id)
+        owner = actor
+    else:
+        committee, owner, unit = _backfill_registrant(actor, year, committee_id, owner_unit_id, backfill)
+        values = clean_task_input(data, year)
     task = Task(
         year=year,
-        owner=actor,
+        owner=owner,
         ownership=Ownership.COLLECTIVE if unit else Ownership.INDIVIDUAL,
         owner_unit=unit,
-        org_unit_id=unit.id if unit else (actor.org_unit_id or committee.id),
+        org_unit_id=unit.id if unit else (owner.org_unit_id or committee.id),
         committee=committee,
         state=TaskState.DRAFT,
     )
+    if backfill is not None:
+        task.entered_by, task.entered_at = actor, clock.now()
     _apply(task, values)
     db.session.add(task)
     db.session.flush()
     record_event(actor, "task.create", object_type="task", object_id=task.id, task=task,
-                 after={"state": task.state.value, "committee_id": committee.id, **task_snapshot(task)})
+                 after={"state": task.state.value, "committee_id": committee.id, **task_snapshot(task),
+                        **entered_later.trail(backfill, owner)})
     return task
 
 
@@ -303,12 +359,16 @@ def update_task(actor: Person, task: Task, data: dict[str, Any]) -> Task:
     return task
 
 
-def submit_task(actor: Person, task: Task) -> Task:
-    """The owner submits the registration to the Standing Committee."""
-    policy.require(actor, "submit", task)
-    if task.submitted_at is None:
+def submit_task(actor: Person, task: Task, backfill: Backfill | None = None) -> Task:
+    """The owner submits the registration to the Standing Committee; with ``backfill``, the secretariat records
+    a past year's registration as submitted on its date (``backfill.on``)."""
+    entered_later.require(actor, "submit", task, backfill)
+    if task.submitted_at is None and backfill is None:
         check_window(task.year)
     errors = FieldErrors()
+    if backfill is not None:
+        entered_later.check_on(errors, backfill.on, year=task.year, after={},
+                               first=_registration_start(task.year))
     for name, message in (
         ("goal", _l("State the goal before submitting.")),
         ("deliverable", _l("State the concrete deliverable before submitting.")),
@@ -324,10 +384,11 @@ def submit_task(actor: Person, task: Task) -> Task:
     errors.raise_if_any()
     before = task.state
     task.state = TaskState.SUBMITTED
-    task.submitted_at = clock.now()
+    task.submitted_at = backfill.moment if backfill is not None else clock.now()
     db.session.flush()
     record_event(actor, "task.submit", object_type="task", object_id=task.id, task=task,
-                 before={"state": before.value}, after={"state": task.state.value})
+                 before={"state": before.value},
+                 after={"state": task.state.value, **entered_later.trail(backfill, task.owner)})
     return task
 
 
@@ -357,9 +418,12 @@ def _valid_monitor(actor: Person, task: Task, monitor: Person | None, errors: Fi
 
 
 def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date: date | None,
-                 monitor: Person | None) -> Task:
-    """The Standing Committee approves a submitted registration and assigns its monitor."""
-    policy.require(actor, "approve", task)
+                 monitor: Person | None, backfill: Backfill | None = None) -> Task:
+    """The Standing Committee approves a submitted registration and assigns its monitor. With ``backfill``, the
+    secretariat enters a past year's decision as the register gives it: dated ``decision_date``, taken by the
+    Standing Committee member ``backfill.by``."""
+    entered_later.require(actor, "approve", task, backfill)
+    decider = actor if backfill is None else backfill.by
     errors = FieldErrors()
     decision_ref = (decision_ref or "").strip()
     if not decision_ref:
@@ -368,24 +432,34 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
         errors.add("decision_ref", _l("At most %(n)d characters.", n=100))
     if not isinstance(decision_date, date):
         errors.add("decision_date", _l("Enter a date as dd/mm/yyyy."))
+    elif backfill is not None:
+        entered_later.check_on(errors, decision_date, year=task.year, field="decision_date",
+                               after={"registration": entered_later.local_day(task.submitted_at)})
     elif decision_date > clock.today():
         errors.add("decision_date", _l("The decision date cannot be in the future."))
-    _valid_monitor(actor, task, monitor, errors)
+    if backfill is not None:
+        entered_later.require_decider(errors, task, decider)
+    _valid_monitor(decider or actor, task, monitor, errors)
     errors.raise_if_any()
+    effective = replace(backfill, on=decision_date) if backfill is not None else None
     before = {"state": task.state.value, "monitor_id": task.monitor_id}
     task.state = TaskState.APPROVED
     task.decision_ref = decision_ref
     task.decision_date = decision_date
-    task.decided_at = clock.now()
-    task.approved_by = actor
+    task.decided_at = effective.moment if effective is not None else clock.now()
+    task.approved_by = decider
     task.monitor = monitor
     task.return_comment = None
+    if effective is not None:
+        task.decision_entered_by, task.decision_entered_at = actor, clock.now()
     db.session.flush()
     record_event(actor, "task.approve", object_type="task", object_id=task.id, task=task, before=before,
                  after={"state": task.state.value, "decision_ref": decision_ref,
-                        "decision_date": decision_date.isoformat(), "monitor_id": monitor.id})
-    notify(task.owner, "task.approved", task, {"decision_ref": decision_ref})
-    notify(monitor, "task.assigned", task)
+                        "decision_date": decision_date.isoformat(), "monitor_id": monitor.id,
+                        **entered_later.trail(effective, decider)})
+    if effective is None:  # nobody is told of a past year's decision
+        notify(task.owner, "task.approved", task, {"decision_ref": decision_ref})
+        notify(monitor, "task.assigned", task)
     return task
 
 
@@ -435,11 +509,19 @@ def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any])
     return adjustment
 
 
-def assign_monitor(actor: Person, task: Task, monitor: Person | None) -> Task:
-    """The Standing Committee names (or changes) the Fatherland Front monitor of a task."""
-    policy.require(actor, "assign_monitor", task)
+def assign_monitor(actor: Person, task: Task, monitor: Person | None, backfill: Backfill | None = None) -> Task:
+    """The Standing Committee names (or changes) the Fatherland Front monitor of a task. With ``backfill``, the
+    secretariat enters a past year's change as the register gives it: on ``backfill.on``, by the Standing
+    Committee member ``backfill.by``."""
+    entered_later.require(actor, "assign_monitor", task, backfill)
+    decider = actor if backfill is None else backfill.by
     errors = FieldErrors()
-    _valid_monitor(actor, task, monitor, errors)
+    if backfill is not None:
+        entered_later.require_decider(errors, task, decider)
+        entered_later.check_on(errors, backfill.on, year=task.year,
+                               after={"registration": entered_later.local_day(task.submitted_at),
+                                      "decision": task.decision_date})
+    _valid_monitor(decider or actor, task, monitor, errors)
     if monitor is not None and task.approved_by_id == monitor.id:
         errors.add("monitor_id", _l("The approver cannot also be the monitor."))
     errors.raise_if_any()
@@ -449,6 +531,8 @@ def assign_monitor(actor: Person, task: Task, monitor: Person | None) -> Task:
     task.monitor = monitor
     db.session.flush()
     record_event(actor, "task.assign_monitor", object_type="task", object_id=task.id, task=task,
-                 before={"monitor_id": before}, after={"monitor_id": monitor.id})
-    notify(monitor, "task.assigned", task)
+                 before={"monitor_id": before},
+                 after={"monitor_id": monitor.id, **entered_later.trail(backfill, decider)})
+    if backfill is None:
+        notify(monitor, "task.assigned", task)
     return task

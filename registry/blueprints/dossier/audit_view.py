@@ -92,7 +92,8 @@ def _verdict(refs: AuditContext, verdict_id: Any) -> str:
     if verdict is None:
         return _("a verdict no longer recorded")
     from registry.web import format_date
-    return _("%(level)s, decided %(date)s", level=verdict.level.name, date=format_date(verdict.decided_at))
+    return _("%(level)s, decided %(date)s", level=verdict.level.display_name,
+             date=format_date(verdict.decided_at))
 
 
 def _indicator(refs: AuditContext, indicator_id: Any) -> str:
@@ -169,13 +170,13 @@ def _scalar(key: str, v: Any, refs: AuditContext, action: str) -> str:
     """A recorded string or number in words."""
     if key in labels.REF_KEYS_UNITS:
         return _unit(refs, v)
-    if key in ("monitor_id", "head_id", "people"):
+    if key in ("monitor_id", "head_id", "people", "on_behalf_of_id"):
         return _person(refs, v)
     if key in ("carried_from_id", "tasks"):
         return _task(refs, v)
     if key == "field_id":
         field = refs.fields.get(v)
-        return field.name if field is not None else _("a field no longer recorded")
+        return field.display_name if field is not None else _("a field no longer recorded")
     if key == "note_id":
         return _note(refs, v)
     if key == "verdict_id":
@@ -242,7 +243,7 @@ def subject(event: AuditEvent, refs: AuditContext) -> Markup:
     if kind == "org_unit" and oid in refs.units:
         return Markup(escape(refs.units[oid].name))
     if kind == "field" and oid in refs.fields:
-        return Markup(escape(refs.fields[oid].name))
+        return Markup(escape(refs.fields[oid].display_name))
     if kind == "year" and oid in refs.years:
         return Markup(escape(_("Year %(year)s", year=str(refs.years[oid].year))))
     if event.subject_person_id and event.subject_person_id in refs.people:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from registry import clock, policy
+from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.monitoring import bp
 from registry.blueprints.monitoring.forms import (
@@ -83,33 +84,42 @@ def monitoring_context():
         "header_counts": None,
     }
     if current_user and current_user.is_authenticated:
-        with db.session.no_autoflush:
-            context["header_counts"] = SimpleNamespace(
-                attention=queries.attention_count(current_user),
-                unread=notification_service.unread_count(current_user),
-            )
+        context["header_counts"] = header_counts()
     return context
+
+
+def header_counts() -> SimpleNamespace:
+    """The header's counts of the signed-in user, computed once per request (every template rendered in the
+    request shares them)."""
+    if "header_counts" not in g:
+        with db.session.no_autoflush:
+            g.header_counts = SimpleNamespace(attention=queries.attention_count(current_user),
+                                              unread=notification_service.unread_count(current_user))
+    return g.header_counts
 
 
 # -- assessments (Form C) -------------------------------------------------------------------------------------
 
 @bp.route("/tasks/<id:task_id>/assessments/new", methods=["GET", "POST"])
 def new_assessment(task_id: int):
-    task = _load_task(task_id, "assess")
-    periods = monitoring_service.require_assessable(current_user, task)
+    task = backfill_entry.load_task(task_id, "assess")  # the monitor, or the secretariat entering a past year
+    backfill = backfill_entry.entry(task, on_label=_("Date of the assessment"), on_behalf_of=task.monitor)
+    periods = monitoring_service.require_assessable(current_user, task, backfill_entry.mode(backfill))
     form = AssessmentForm()
     form.set_choices(periods)
-    if form.validate_on_submit():
+    if backfill_entry.validate(form, backfill):
         try:
             monitoring_service.add_assessment(current_user, task, form.period.data, assessment_data(form),
-                                              recommendation_rows(form))
+                                              recommendation_rows(form), backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
-            flash(_("Assessment recorded; the owner has been notified."), "success")
+            flash(_("Assessment recorded; the owner has been notified.") if backfill is None
+                  else _("Assessment entered."), "success")
             return redirect(_task_url(task))
     form.pad_rows()
-    return render_template("monitoring/assessment_form.html", form=form, task=task), 422 if form.errors else 200
+    return render_template("monitoring/assessment_form.html", form=form, task=task, backfill=backfill), \
+        backfill_entry.status(form, backfill)
 
 
 @bp.route("/assessments/<id:assessment_id>/acknowledge", methods=["POST"])
@@ -126,19 +136,21 @@ def acknowledge(assessment_id: int):
 def reply(rec_id: int):
     recommendation = get_or_404(Recommendation, rec_id)
     task = _load_task(recommendation.task_id)
-    monitoring_service.require_replyable(current_user, recommendation)
+    backfill = backfill_entry.entry(task, on_label=_("Date of the reply"), on_behalf_of=task.owner)
+    monitoring_service.require_replyable(current_user, recommendation, backfill_entry.mode(backfill))
     form = ReplyForm()
-    if form.validate_on_submit():
+    if backfill_entry.validate(form, backfill):
         try:
-            monitoring_service.reply_to_recommendation(current_user, recommendation, form.reply.data)
+            monitoring_service.reply_to_recommendation(current_user, recommendation, form.reply.data,
+                                                       backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
-            flash(_("Reply sent to the monitor."), "success")
+            flash(_("Reply sent to the monitor.") if backfill is None else _("Reply entered."), "success")
             return redirect(_task_url(task, f"assessment-{recommendation.assessment_id}"))
     return render_template("monitoring/reply.html", form=form, task=task, recommendation=recommendation,
-                           is_overdue=monitoring_service.is_reply_overdue(recommendation)), \
-        422 if form.errors else 200
+                           is_overdue=monitoring_service.is_reply_overdue(recommendation), backfill=backfill), \
+        backfill_entry.status(form, backfill)
 
 
 # -- the mid-year review (sơ kết) -----------------------------------------------------------------------------
@@ -180,8 +192,7 @@ class ListPage:
         self.is_expanded = expanded
         if expanded:
             if stmt is not None:
-                self.page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100,
-                                        error_out=False)
+                self.page = queries.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
             else:
                 self.page = _ListPagination(rows or [], current_app.config["PAGE_SIZE"])
             self.items, self.total = list(self.page.items), self.page.total

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from registry import clock, policy
+from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import apply_errors, get_or_404, load
 from registry.blueprints.progress import bp
 from registry.blueprints.progress.forms import (
@@ -57,11 +58,6 @@ def _store() -> EvidenceStore:
     return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]), current_app.config["MAX_EVIDENCE_BYTES"])
 
 
-def _reported_task(task_id: int) -> Task:
-    """The task, if the current user writes its notes (else 403)."""
-    return load(Task, task_id, "amend_note")
-
-
 def _own_note(note_id: int) -> ProgressNote:
     """The note, if the current user writes its task's notes (else 403)."""
     note = get_or_404(ProgressNote, note_id)
@@ -69,8 +65,8 @@ def _own_note(note_id: int) -> ProgressNote:
     return note
 
 
-def _apply_note_errors(form, exc: ValidationFailed) -> None:
-    apply_errors(form, ValidationFailed(service_errors(exc.errors)))
+def _apply_note_errors(form, exc: ValidationFailed, backfill=None) -> None:
+    backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
 
 
 def _attach(note: ProgressNote, upload) -> EvidenceFile:
@@ -88,39 +84,45 @@ def _task_page(note: ProgressNote):
     return redirect(url_for("tasks.show", task_id=note.task_id, _anchor=f"quarter-{note.quarter}"))
 
 
-def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None):
+def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None, backfill=None):
     window = progress_service.quarter_window(task, note.quarter) if note else None
     return render_template("progress/note_form.html", form=form, task=task, note=note, mode=mode, window=window,
                            is_percent_derived=progress_service.is_percent_derived(task),
-                           status_labels=STATUS_LABELS), 422 if form.errors else 200
+                           status_labels=STATUS_LABELS, backfill=backfill), backfill_entry.status(form, backfill)
 
 
 # -- notes --------------------------------------------------------------------------------------------------
 
 @bp.route("/tasks/<id:task_id>/notes/new", methods=["GET", "POST"])
 def new_note(task_id: int):
-    task = _reported_task(task_id)
+    task = backfill_entry.load_task(task_id, "amend_note")  # the owner, or the secretariat entering a past year
     progress_service.require_reporting(task)
-    quarters = progress_service.open_quarters(task, clock.today())
+    backfill = backfill_entry.entry(task, on_label=_("Date the note was submitted"), on_behalf_of=task.owner)
+    # a past year's notes may be entered for every quarter; evidence is attached by the owner
+    quarters = progress_service.open_quarters(task, clock.today() if backfill is None
+                                              else task.year.quarter_deadlines[-1])
     if not quarters and request.method == "GET":
         raise Conflict(_("No quarter is waiting for a note: each quarter has one note, which can be written from "
                          "the first day of the quarter. To correct a note, edit or amend it on the task page."))
     form = note_form(NewNoteForm, task)
+    if backfill is not None:
+        del form.file
     form.quarter.choices = [(q, _("Quarter %(q)d", q=q)) for q in quarters]
     if request.method == "GET":
         wanted = request.args.get("quarter", type=int)
         form.quarter.data = wanted if wanted in quarters else quarters[0]
-    elif form.validate_on_submit():
+    elif backfill_entry.validate(form, backfill):
         try:
-            note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task))
-            if form.file.data:
+            note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task),
+                                                      backfill=backfill_entry.context(backfill))
+            if backfill is None and form.file.data:
                 _attach(note, form.file.data)
         except ValidationFailed as exc:
-            _apply_note_errors(form, exc)
+            _apply_note_errors(form, exc, backfill)
         else:
             flash(_saved_message(note), "success")
             return _task_page(note)
-    return _note_page(form, task, "new")
+    return _note_page(form, task, "new", backfill=backfill)
 
 
 @bp.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry import clock, policy
+from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import apply_errors, get_or_404, load
 from registry.blueprints.review import bp
 from registry.blueprints.review.forms import (
@@ -45,8 +46,9 @@ def _task_page(task: Task):
     return redirect(url_for("tasks.show", task_id=task.id, _anchor="review"))
 
 
-def _page(template: str, form, task: Task, **context):
-    return render_template(template, form=form, task=task, **context), 422 if form.errors else 200
+def _page(template: str, form, task: Task, backfill=None, **context):
+    return render_template(template, form=form, task=task, backfill=backfill, **context), \
+        backfill_entry.status(form, backfill)
 
 
 # -- the owner's self-assessment ---------------------------------------------------------------------------------
@@ -54,17 +56,20 @@ def _page(template: str, form, task: Task, **context):
 @bp.route("/tasks/<id:task_id>/self-assessment", methods=["GET", "POST"])
 def self_assessment(task_id: int):
     task = _load_task(task_id)
-    review_service.require_self_assessable(current_user, task)
+    backfill = backfill_entry.entry(task, on_label=_("Date of the self-assessment"), on_behalf_of=task.owner)
+    review_service.require_self_assessable(current_user, task, backfill_entry.mode(backfill))
     form = self_assessment_form(task, review_service.active_levels())
-    if form.validate_on_submit():
+    if backfill_entry.validate(form, backfill):
         try:
-            review_service.submit_self_assessment(current_user, task, self_assessment_data(form, task))
+            review_service.submit_self_assessment(current_user, task, self_assessment_data(form, task),
+                                                  backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, ValidationFailed(service_errors(exc.errors)))
+            backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
         else:
-            flash(_("Self-assessment submitted; the monitor has been asked for the final assessment."), "success")
+            flash(_("Self-assessment submitted; the monitor has been asked for the final assessment.")
+                  if backfill is None else _("Self-assessment entered."), "success")
             return _task_page(task)
-    return _page("review/self_assessment.html", form, task, reached_name=reached_name,
+    return _page("review/self_assessment.html", form, task, backfill=backfill, reached_name=reached_name,
                  missing_quarters=review_service.quarters_without_note(task))
 
 
@@ -73,18 +78,20 @@ def self_assessment(task_id: int):
 @bp.route("/tasks/<id:task_id>/final-assessment", methods=["GET", "POST"])
 def final_assessment(task_id: int):
     task = _load_task(task_id)
-    review_service.require_final_assessable(current_user, task)
+    backfill = backfill_entry.entry(task, on_label=_("Date of the final assessment"), on_behalf_of=task.monitor)
+    review_service.require_final_assessable(current_user, task, backfill_entry.mode(backfill))
     form = FinalAssessmentForm()
     form.set_choices()
-    if form.validate_on_submit():
+    if backfill_entry.validate(form, backfill):
         try:
-            monitoring_service.add_assessment(current_user, task, Period.FINAL, final_assessment_data(form), [])
+            monitoring_service.add_assessment(current_user, task, Period.FINAL, final_assessment_data(form), [],
+                                              backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
             flash(_("Final assessment recorded; the Standing Committee can now record its verdict."), "success")
             return _task_page(task)
-    return _page("review/final_assessment.html", form, task)
+    return _page("review/final_assessment.html", form, task, backfill=backfill)
 
 
 # -- the Standing Committee's verdict, reopening -------------------------------------------------------------------
@@ -92,19 +99,22 @@ def final_assessment(task_id: int):
 @bp.route("/tasks/<id:task_id>/verdict", methods=["GET", "POST"])
 def verdict(task_id: int):
     task = _load_task(task_id)
-    review_service.require_decidable(current_user, task)
+    backfill = backfill_entry.entry(task, on_label=_("Date of the verdict"), default_by=task.approved_by,
+                                    by_label=_("Decided by (Standing Committee member)"))
+    review_service.require_decidable(current_user, task, backfill_entry.mode(backfill))
     levels = review_service.active_levels()
     form = VerdictForm()
     form.set_choices(levels)
-    if form.validate_on_submit():
+    if backfill_entry.validate(form, backfill):
         try:
-            review_service.record_verdict(current_user, task, verdict_data(form))
+            review_service.record_verdict(current_user, task, verdict_data(form),
+                                          backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
             flash(_("Verdict recorded. The task and everything under it are now locked."), "success")
             return _task_page(task)
-    return _page("review/verdict.html", form, task, levels=levels,
+    return _page("review/verdict.html", form, task, backfill=backfill, levels=levels,
                  final=review_service.final_assessment(task))
 
 

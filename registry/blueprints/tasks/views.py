@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, policy
+from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.forms import (
@@ -29,7 +30,7 @@ from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
 from registry.services.audit import task_events
 from registry.services.errors import ValidationFailed
-from registry.services.queries import TaskFilters, org_units_tree, task_list
+from registry.services.queries import TaskFilters, org_units_tree, paginate, task_list
 
 
 def _load_task(task_id: int) -> Task:
@@ -67,8 +68,7 @@ def index():
         notes=valid(form.notes) or "", quarter=valid(form.quarter),
     )
     owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
-    page = db.paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"],
-                       max_per_page=100, error_out=False)
+    page = paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"])
     if owner is not None and not (page.total or policy.can(current_user, "view_person_dossier", owner)):
         owner = None  # a person outside one's scope, none of whose tasks one sees: not even their name
     args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
@@ -83,7 +83,7 @@ def queue():
     allow("see_queue")
     stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None).order_by(
         Task.submitted_at, Task.id)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
     return render_template("tasks/queue.html", page=page)
 
 
@@ -157,7 +157,8 @@ def edit(task_id: int):
 def show(task_id: int):
     task = _load_task(task_id)
     events = task_events(task)
-    monitor_ids = {side.get("monitor_id") for e in events for side in (e.before, e.after) if isinstance(side, dict)}
+    monitor_ids = {side.get(key) for e in events for side in (e.before, e.after) if isinstance(side, dict)
+                   for key in ("monitor_id", "on_behalf_of_id")}
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(monitor_ids - {None})))}
     fields = {f.id: f for f in db.session.scalars(select(Field))}
     indicator_names = {str(i.id): i.name for i in task.indicators}
@@ -197,10 +198,17 @@ def withdraw(task_id: int):
 # -- Standing Committee decisions ---------------------------------------------------------------------------
 
 def _decidable(task_id: int, action: str) -> Task:
-    """The task, if the current user may decide on it (else 403) and its state allows ``action`` (else 409)."""
+    """The task, if the current user may decide on it (else 403) and its state allows ``action`` (else 409); the
+    secretariat entering a past year afterwards enters the decision (``backfill_entry``)."""
     task = _load_task(task_id)
-    policy.require(current_user, action, task)
+    backfill_entry.require(task, action)
     return task
+
+
+def _decision_entry(task: Task):
+    """The back-fill part of the decision pages (nhập bổ sung): who of the Standing Committee decided."""
+    return backfill_entry.entry(task, by_label=_("Decided by (Standing Committee member)"),
+                                default_by=task.approved_by)
 
 
 def _monitor_choices(task: Task) -> list[tuple[int, str]]:
@@ -209,20 +217,21 @@ def _monitor_choices(task: Task) -> list[tuple[int, str]]:
                          if p.id not in excluded]
 
 
-def _decide_page(task: Task, approve_form=None, return_form=None, status=200):
-    approve_form = approve_form or ApproveForm(formdata=None, decision_date=clock.today())
+def _decide_page(task: Task, approve_form=None, return_form=None, status=200, backfill=None):
+    approve_form = approve_form or ApproveForm(formdata=None,
+                                               decision_date=None if backfill is not None else clock.today())
     return_form = return_form or ReturnForm(formdata=None)
     approve_form.monitor_id.choices = _monitor_choices(task)
     if approve_form.monitor_id.data is None and task.monitor_id:
         approve_form.monitor_id.data = task.monitor_id
     return render_template("tasks/decide.html", task=task, approve_form=approve_form, return_form=return_form,
-                           ), status
+                           backfill=backfill), status
 
 
 @bp.route("/<id:task_id>/decide")
 def decide(task_id: int):
     task = _decidable(task_id, "approve")
-    return _decide_page(task)
+    return _decide_page(task, backfill=_decision_entry(task))
 
 
 @bp.route("/<id:task_id>/approve", methods=["POST"])
@@ -230,17 +239,19 @@ def approve(task_id: int):
     task = _decidable(task_id, "approve")
     form = ApproveForm()
     form.monitor_id.choices = _monitor_choices(task)
-    if form.validate_on_submit():
+    backfill = _decision_entry(task)
+    if backfill_entry.validate(form, backfill):
         try:
             task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
                                       decision_date=form.decision_date.data,
-                                      monitor=db.session.get(Person, form.monitor_id.data))
+                                      monitor=db.session.get(Person, form.monitor_id.data),
+                                      backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
             flash(_("Registration approved."), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return _decide_page(task, approve_form=form, status=422)
+    return _decide_page(task, approve_form=form, status=422, backfill=backfill)
 
 
 @bp.route("/<id:task_id>/return", methods=["POST"])
@@ -283,12 +294,16 @@ def monitor(task_id: int):
     task = _decidable(task_id, "assign_monitor")
     form = MonitorForm(monitor_id=task.monitor_id)
     form.monitor_id.choices = _monitor_choices(task)
-    if form.validate_on_submit():
+    backfill = backfill_entry.entry(task, on_label=_("Date of the change"), default_by=task.approved_by,
+                                    by_label=_("Decided by (Standing Committee member)"))
+    if backfill_entry.validate(form, backfill):
         try:
-            task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data))
+            task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data),
+                                        backfill=backfill_entry.context(backfill))
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            backfill_entry.apply_errors(form, backfill, exc)
         else:
             flash(_("Monitor assigned."), "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return render_template("tasks/monitor.html", form=form, task=task), _status(form)
+    return render_template("tasks/monitor.html", form=form, task=task, backfill=backfill), \
+        backfill_entry.status(form, backfill)
