@@ -95,6 +95,15 @@ def test_owner_is_told_of_the_earliest_overdue_note_first(world, make_task, froz
             says="Đồng chí được xem việc này; không có việc gì cần đồng chí thực hiện.")
 
 
+def test_office_of_a_past_year_task_is_sent_to_the_entries_left(world, make_task, frozen_now):
+    at(frozen_now, date(2026, 3, 20))
+    task = make_task(S.APPROVED)
+    at(frozen_now, date(2027, 2, 1))  # the year is over: the office enters what its register records
+    step_of(world.secretariat, task, endpoint="tasks.show", values={"task_id": task.id, "_anchor": "backfill"},
+            is_action=True, says="Năm 2026 đã kết thúc")
+    step_of(world.inspector, task, is_action=False, endpoint=None)
+
+
 def test_after_the_note_the_owner_answers_the_monitor(world, make_task, note, frozen_now):
     at(frozen_now, date(2026, 3, 20))
     task = make_task(S.APPROVED)

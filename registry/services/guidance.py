@@ -201,6 +201,10 @@ def _decider_step(actor: Person, task: Task, today: date) -> NextStep | None:
 # -- the office (Văn phòng) of the task's committee ----------------------------------------------------------
 
 def _office_step(actor: Person, task: Task, today: date) -> NextStep | None:
+    if task.state not in policy.LOCKED_STATES | {S.WITHDRAWN} and policy.can(actor, "backfill", task):
+        return NextStep(_l("%(year)s is over: enter what its register records for this task, with the real dates "
+                           "(entered later).", year=task.year.year), "tasks.show",
+                        {"task_id": task.id, "_anchor": "backfill"})
     if task.state not in policy.UNDER_WAY or not policy.holds(actor, Role.SECRETARIAT, task.committee_id):
         return None
     noted = {note.quarter for note in task.notes}
