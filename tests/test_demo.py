@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from datetime import date, datetime, timezone
 from functools import partial
+from importlib import resources
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from registry import clock, policy
-from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, cases, load_demo
 from registry.models import (
     UNFINISHED,
     AuditEvent,
@@ -39,6 +44,7 @@ from registry.models import (
     VerdictLevel,
     Year,
 )
+from registry.models.task import DECIDED_STATES
 from registry.policy import is_locked
 from registry.services import evidence, monitoring, queries, review
 from registry.services.people import authenticate
@@ -46,7 +52,10 @@ from registry.services.progress import quarter_window
 from registry.services.verify import verify_all
 
 MODELS = (Year, Field, OrgUnit, Person, Task, TaskAdjustment, AuditEvent)
-UNDER_WAY = (TaskState.APPROVED, TaskState.IN_PROGRESS, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
+#: what the demo built at 15/03/2026 09:00 UTC, recorded from the Python loader before the cases became data
+WORLD = Path(__file__).with_name("demo_world.json")
+#: tables whose row counts change with features that are not the demo's (the trail, notifications, sign-ins)
+VOLATILE_TABLES = {"audit_events", "notifications", "sign_in_attempts"}
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +80,27 @@ def counts(db) -> dict[str, int]:
 
 def local(moment: datetime) -> date:
     return moment.astimezone(clock.LOCAL_TZ).date()
+
+
+def world_facts(db) -> dict:
+    """What the demo built, read back: rows per table, every unit, account with its grants, year, field and task."""
+    units = db.session.scalars(select(OrgUnit).order_by(OrgUnit.code)).all()
+    return {
+        "rows": {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
+                 if t.name not in VOLATILE_TABLES},
+        "units": [[u.code, u.name, u.level.value, u.parent.code if u.parent else None, u.is_active,
+                   u.merged_into.code if u.merged_into else None, u.head.username if u.head else None]
+                  for u in units],
+        "people": [[p.username, p.full_name, p.position, p.org_unit.code,
+                    sorted(f"{g.role.value}@{g.unit.code}" for g in p.grants)]
+                   for p in db.session.scalars(select(Person).order_by(Person.username))],
+        "years": [[y.year, y.registration_opens_on.isoformat(), y.registration_closes_on.isoformat(),
+                   y.rating_regulation] for y in db.session.scalars(select(Year).order_by(Year.year))],
+        "fields": [[f.name, f.sort_order] for f in db.session.scalars(select(Field).order_by(Field.sort_order))],
+        "tasks": [[t.code, t.title, t.state.value, t.committee.code, t.owner.username, t.deadline.isoformat(),
+                   t.carried_from.code if t.carried_from else None]
+                  for t in db.session.scalars(select(Task).order_by(Task.id))],
+    }
 
 
 def assert_replayed_in_order(app, db, folder: Path | None = None) -> None:
@@ -131,7 +161,7 @@ def test_load_demo_builds_a_full_world(app, db):
         assert task.deadline.year == task.year.year
         if task.ownership is Ownership.COLLECTIVE:
             assert task.owner_unit.head_id == task.owner_id
-        if task.state in UNDER_WAY:
+        if task.state in DECIDED_STATES:
             assert task.monitor_id is not None and task.approved_by_id is not None
             assert len({task.owner_id, task.approved_by_id, task.monitor_id}) == 3
             assert task.decision_ref and task.decision_date <= today
@@ -355,3 +385,55 @@ def test_cli_demo_command_runs_twice(app, db):
     codes = {u.code: u for u in db.session.scalars(select(OrgUnit))}
     assert all(codes[g["unit_code"]].is_active for row in accounts.values() for g in row["grants"])
     assert {g["unit_code"] for g in accounts["bithu.phuthuong"]["grants"]} == {"HN", "HN-PHUTHUONG"}
+
+
+def test_the_demo_builds_the_world_it_built_before_its_cases_became_data(app, db, frozen_now):
+    """At a fixed moment the demo builds what the Python loader built: the same rows per table, units, accounts
+    with their grants, years, fields and tasks in the same states, and the same logins to print; the fields now
+    also have their English names."""
+    assert load_demo() is True
+    expected = json.loads(WORLD.read_text(encoding="utf-8"))
+    facts = world_facts(db)
+    assert {name: facts["rows"].get(name) for name in expected["rows"]} == expected["rows"]
+    for key in ("units", "people", "years", "fields", "tasks"):
+        assert facts[key] == expected[key], key
+    assert [list(login) for login in DEMO_LOGINS] == expected["logins"]
+
+    fields = db.session.scalars(select(Field).order_by(Field.sort_order)).all()
+    assert all(f.name_en for f in fields)
+    with app.test_request_context(), force_locale("en"):
+        assert fields[0].display_name == "Economy"
+    with app.test_request_context(), force_locale("vi"):
+        assert fields[0].display_name == "Kinh tế"
+
+
+def test_the_data_files_name_only_what_exists():
+    assert cases.problems() == []
+    years = [t["year"] for t in cases.TASKS]  # the previous year's first: a task's place sets its registration day
+    assert years == ["previous"] * 10 + ["current"] * 21
+
+
+def test_a_mistake_in_the_data_files_is_named(monkeypatch):
+    first, second = cases.TASKS[0], cases.TASKS[1]
+    broken = {**first, "owner": "nobody.here", "field": "Không có lĩnh vực này", "unit": "HN-NOWHERE",
+              "steps": [{"do": "approve", "on": None, "changes": {}}, {"do": "sign", "on": None, "changes": {}}]}
+    monkeypatch.setattr(cases, "TASKS", [broken, second, second, *cases.TASKS[2:]])
+    found = cases.problems()
+    for expected in ("no such person nobody.here", "no such field Không có lĩnh vực này", "no such unit HN-NOWHERE",
+                     "unknown step 'approve' or missing", "unknown step 'sign'", f"{second['key']}: key used twice"):
+        assert any(expected in problem for problem in found), (expected, found)
+
+
+def test_the_data_files_ship_with_the_package(tmp_path):
+    """Building the project (as a wheel or an install does) copies every data file the loader reads."""
+    root = Path(__file__).resolve().parents[1]
+    source = tmp_path / "src"
+    shutil.copytree(root / "registry", source / "registry", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py", "-d",
+                    str(tmp_path / "build")], cwd=source, check=True, capture_output=True)
+    built = {p.name for p in (tmp_path / "build" / "registry" / "demo" / "data").glob("*.toml")}
+    read = {f.name for f in resources.files("registry.demo").joinpath("data").iterdir() if f.name.endswith(".toml")}
+    assert built == read == {"world.toml", "people.toml", "reform.toml", "story.toml", "tasks-previous.toml",
+                             "tasks-current.toml"}

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from registry.models.base import UTCDateTime, db, enum_column, utcnow
@@ -88,6 +88,10 @@ class Task(db.Model):
         Index("ix_tasks_unit_year", "org_unit_id", "year_id"),  # a unit's tasks, of a year or of every year
         Index("ix_tasks_committee_scope", "committee_id", "year_id", "state", "owner_id", "monitor_id"),
         Index("ix_tasks_search_scope", "search_text", "committee_id", "owner_id", "monitor_id"),
+        # the task a registration was carried into (every task page asks): the unique index on carried_from_id
+        # holds mostly NULLs, so that SQLite, once ANALYZE has run, reckons a lookup in it costs a whole scan
+        Index("ix_tasks_carried_from", "carried_from_id", sqlite_where=text("carried_from_id IS NOT NULL"),
+              postgresql_where=text("carried_from_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, inspect, or_, select
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.sql.elements import AsBoolean, False_
 
 from registry import clock, policy
 from registry.models import (
@@ -26,12 +29,23 @@ from registry.models import (
     db,
 )
 from registry.models.org import subtree_clause
+from registry.models.task import UNDER_WAY
 from registry.text import fold
 
-#: states in which a task is under way and reported on
-REPORTING = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 #: a collective owner with its former names: ``Task.owner_label`` prints the name borne in the task's year
 _OWNER_UNIT = joinedload(Task.owner_unit).selectinload(OrgUnit.former_names)
+#: the columns a row of a task list (page, queue, home, API summary) shows or the policy reads — not the Form A
+#: texts, which only the task page shows
+LIST_COLUMNS = load_only(
+    Task.id, Task.year_id, Task.kind, Task.ownership, Task.owner_id, Task.owner_unit_id, Task.org_unit_id,
+    Task.committee_id, Task.field_id, Task.state, Task.title, Task.deadline, Task.monitor_id, Task.submitted_at,
+    Task.updated_at, Task.version)
+
+
+def _person(relationship):
+    """A person shown in a row (owner, monitor): their name, without their role grants (only the signed-in
+    person's grants are ever asked)."""
+    return joinedload(relationship).lazyload(Person.grants)
 
 
 @dataclass
@@ -51,6 +65,15 @@ class TaskFilters:
 
 #: the quarterly-note filters of the task list, as ``note_condition`` reads them
 NOTE_FILTERS = ("overdue", "missing", "late")
+
+
+def any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``or_`` without the terms that are constantly false (a party the viewer is not: ``false()``, or an
+    ``and_`` folded to it). The same rows; but the narrow scopes of the attention lists (the tasks one monitors,
+    the committee one decides) stay indexable, where a stray ``0 = 1`` term made SQLite read every task."""
+    kept = [c for c in conditions if not (isinstance(c, False_)
+                                          or isinstance(c, AsBoolean) and isinstance(c.element, False_))]
+    return or_(*kept) if kept else false()
 
 
 def contains(text: str) -> str:
@@ -109,9 +132,32 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
     if fold(filters.owner_name):
         stmt = stmt.where(Task.owner.has(Person.search_name.like(contains(filters.owner_name), escape="\\")))
     return stmt.options(
-        joinedload(Task.year), joinedload(Task.owner), _OWNER_UNIT, joinedload(Task.field),
-        joinedload(Task.org_unit), joinedload(Task.monitor),
+        LIST_COLUMNS, joinedload(Task.year), _person(Task.owner), _OWNER_UNIT, joinedload(Task.field),
+        joinedload(Task.org_unit), _person(Task.monitor),
     ).order_by(Task.id.desc())
+
+
+class KeyedPagination(SelectPagination):
+    """A page of an ORM select in two steps: the page's primary keys first (the filter and the order alone, no
+    joins, read from an index where one covers them), then those rows with everything they show. A deep page no
+    longer builds and throws away the joined rows of every page before it (OFFSET)."""
+
+    def _query_items(self) -> list:
+        stmt, session = self._query_args["select"], self._query_args["session"]
+        key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
+        ids = list(dict.fromkeys(session.scalars(stmt.with_only_columns(key).limit(self.per_page)
+                                                 .offset(self._query_offset))))
+        if not ids:
+            return []
+        rows = {getattr(row, key.key): row for row in session.scalars(stmt.where(key.in_(ids))).unique()}
+        return [rows[i] for i in ids if i in rows]
+
+
+def paginate(stmt: Select, *, page: int | None = None, per_page: int, max_per_page: int | None = 100,
+             error_out: bool = False) -> KeyedPagination:
+    """``db.paginate`` for a select of one entity, by ``KeyedPagination``: the same page, total and links."""
+    return KeyedPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
+                           max_per_page=max_per_page, error_out=error_out, count=True)
 
 
 def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUnit, int]]:
@@ -120,7 +166,20 @@ def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUn
     stmt = select(OrgUnit).order_by(OrgUnit.path)
     if viewer is not None:
         stmt = stmt.where(policy.units_in_scope(viewer, roles if roles is not None else list(Role)))
-    units = list(db.session.scalars(stmt))
+    return _tree(list(db.session.scalars(stmt)))
+
+
+def unit_choices(viewer: Person, roles=None) -> list[tuple[Any, int]]:
+    """``org_units_tree`` for a picker: each unit's id and name only (rows, not loaded objects; a province has
+    hundreds of units, which the task list and the report page offer on every request)."""
+    stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id).order_by(OrgUnit.path).where(
+        policy.units_in_scope(viewer, roles if roles is not None else list(Role)))
+    return _tree(list(db.session.execute(stmt)))
+
+
+def _tree(units: list) -> list[tuple[Any, int]]:
+    """Units (anything with ``id``, ``name`` and ``parent_id``) in tree order, siblings by name, with their depth;
+    the scope's top units are roots."""
     present = {unit.id for unit in units}
     children: dict[int | None, list[OrgUnit]] = {}
     for unit in units:  # a scope's top units are roots here
@@ -172,11 +231,22 @@ def current_quarter(year: Year, today: date) -> int | None:
     return (today.month - 1) // 3 + 1 if today.year == year.year else None
 
 
+def notes_due_count(owner: Person, within_days: int = 7) -> Select:
+    """SQL: the number of notes ``notes_due`` lists (a task and quarter each), counted in the database."""
+    horizon = clock.today() + timedelta(days=within_days)  # deadline - within_days <= today
+    due = [case((and_(Task.year_id.in_(select(Year.id).where(getattr(Year, f"q{q}_deadline") <= horizon)),
+                      ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
+                                                     ProgressNote.quarter == q).exists()), 1), else_=0)
+           for q in (1, 2, 3, 4)]
+    return select(func.coalesce(func.sum(due[0] + due[1] + due[2] + due[3]), 0)).where(
+        Task.owner_id == owner.id, Task.state.in_(UNDER_WAY))
+
+
 def notes_due(owner: Person, within_days: int = 7) -> list[DueNote]:
     """Quarterly notes the owner still owes: due within ``within_days`` or overdue."""
     today = clock.today()
     tasks = db.session.scalars(
-        select(Task).where(Task.owner_id == owner.id, Task.state.in_(REPORTING))
+        select(Task).where(Task.owner_id == owner.id, Task.state.in_(UNDER_WAY))
         .options(selectinload(Task.notes), joinedload(Task.year), joinedload(Task.field))
     ).unique()
     due = []
@@ -201,7 +271,7 @@ def missing_note(quarter: int | None = None) -> ColumnElement[bool]:
     """SQL condition on ``Task``: under way, and a quarter (``quarter``, or any) whose deadline has passed has no
     note — in any year, past years included."""
     today = clock.today()
-    return and_(Task.state.in_(REPORTING), or_(*[_quarter_missing(q, today) for q in ([quarter] if quarter
+    return and_(Task.state.in_(UNDER_WAY), or_(*[_quarter_missing(q, today) for q in ([quarter] if quarter
                                                                                      else (1, 2, 3, 4))]))
 
 
@@ -220,7 +290,7 @@ def note_condition(kind: str, quarter: int | None = None) -> ColumnElement[bool]
         return missing_note(quarter)
     if kind == "late":
         return late_note(quarter)
-    return or_(missing_note(quarter), and_(Task.state.in_(REPORTING), late_note(quarter)))
+    return or_(missing_note(quarter), and_(Task.state.in_(UNDER_WAY), late_note(quarter)))
 
 
 @dataclass
@@ -234,7 +304,7 @@ def note_gaps(task: Task) -> NoteGaps:
     today = clock.today()
     noted = {n.quarter: n for n in task.notes}
     missing = [q for q, deadline in enumerate(task.year.quarter_deadlines, start=1)
-               if q not in noted and deadline < today] if task.state in REPORTING else []
+               if q not in noted and deadline < today] if task.state in UNDER_WAY else []
     return NoteGaps(missing=missing, late=sorted(q for q, n in noted.items() if n.is_late))
 
 
@@ -242,7 +312,8 @@ def overdue_notes(viewer: Person) -> Select:
     """Tasks under way, of any year, with a quarterly note missing or late, that the viewer must act on: as
     their assigned monitor, as a decider of their committee, or as the secretariat of their committee (the
     owner's own list is ``notes_due``)."""
-    scope = or_(policy.visible(viewer, "assess"), policy.visible(viewer, "verdict"), policy.secretariat_of(viewer))
+    scope = any_of(policy.visible(viewer, "assess"), policy.visible(viewer, "verdict"),
+                   policy.secretariat_of(viewer))
     return select(Task).where(scope, note_condition("overdue")).options(
         selectinload(Task.notes), joinedload(Task.year), joinedload(Task.owner), _OWNER_UNIT,
         joinedload(Task.monitor)).order_by(Task.year_id, Task.id)
@@ -271,7 +342,7 @@ def notes_to_assess(monitor: Person) -> Select:
     assessed = select(Assessment.id).where(Assessment.task_id == ProgressNote.task_id,
                                            Assessment.period == period_of_note).exists()
     return select(ProgressNote).join(ProgressNote.task).where(
-        policy.visible(monitor, "assess"), Task.state.in_(REPORTING), ~assessed
+        policy.visible(monitor, "assess"), Task.state.in_(UNDER_WAY), ~assessed
     ).options(joinedload(ProgressNote.task)).order_by(ProgressNote.submitted_at)
 
 
@@ -289,7 +360,7 @@ def late_or_at_risk(viewer: Person, year: Year) -> Select:
         missing = ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
                                                  ProgressNote.quarter == passed).exists()
         conditions.append(missing)
-    return visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(REPORTING),
+    return visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(UNDER_WAY),
                                                   or_(*conditions)) \
         .options(joinedload(Task.owner), _OWNER_UNIT, joinedload(Task.field), joinedload(Task.year)) \
         .order_by(Task.id)
@@ -298,7 +369,7 @@ def late_or_at_risk(viewer: Person, year: Year) -> Select:
 def unassessed_this_quarter(viewer: Person, year: Year) -> Select:
     """Tasks under way in ``year`` that have no assessment for the current quarter."""
     quarter = current_quarter(year, clock.today())
-    stmt = visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(REPORTING))
+    stmt = visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(UNDER_WAY))
     if quarter:
         period = Period(f"q{quarter}")
         stmt = stmt.where(~select(Assessment.id).where(Assessment.task_id == Task.id,
@@ -307,23 +378,31 @@ def unassessed_this_quarter(viewer: Person, year: Year) -> Select:
                         joinedload(Task.year)).order_by(Task.id)
 
 
+def counting(stmt: Select) -> Select:
+    """SQL: the number of rows ``stmt`` would return."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
 def count(stmt: Select) -> int:
     """Rows a select would return, counted in the database."""
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).options().subquery())) or 0
+    return db.session.scalar(counting(stmt)) or 0
 
 
 def attention_count(viewer: Person) -> int:
-    """The number shown in the page header: what needs the viewer's attention across roles."""
-    total = 0
+    """The number shown in the page header: what needs the viewer's attention across roles — the totals of the
+    lists of the attention page, counted in one statement."""
+    counts: list[Select] = []
     if policy.can(viewer, "register"):
-        total += len(notes_due(viewer)) + count(open_recommendations(viewer))
+        counts += [notes_due_count(viewer), counting(open_recommendations(viewer))]
     if policy.has_any(viewer, Role.MONITOR):
-        total += count(notes_to_assess(viewer)) + count(open_recommendations(viewer, as_monitor=True,
-                                                                             overdue_only=True))
+        counts += [counting(notes_to_assess(viewer)),
+                   counting(open_recommendations(viewer, as_monitor=True, overdue_only=True))]
     if acts_on_overdue(viewer):
-        total += count(overdue_notes(viewer))
+        counts.append(counting(overdue_notes(viewer)))
     if policy.can(viewer, "see_queue"):
         year = current_year()
         if year is not None:
-            total += count(late_or_at_risk(viewer, year))
-    return total
+            counts.append(counting(late_or_at_risk(viewer, year)))
+    if not counts:
+        return 0
+    return sum(int(n or 0) for n in db.session.execute(select(*[c.scalar_subquery() for c in counts])).one())

@@ -1,0 +1,102 @@
+"""Output schemas of the reference data: people (with their grants), org units, years and fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from registry import policy
+from registry.api.schemas.base import PageSchema
+from registry.models import OrgLevel, Person, Role
+
+
+class PersonRefSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+
+
+ROLE_VALUES = [r.value for r in Role]
+
+
+class GrantSchema(ma.Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLE_VALUES))
+    unit_id = fields.Integer(required=True)
+
+
+class PersonSchema(ma.Schema):
+    """A person's public card; ``email`` only for the secretariat and the person themselves."""
+
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    position = fields.String(required=True)
+    org_unit_id = fields.Integer(allow_none=True, required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)), required=True,
+                        metadata={"description": "The roles held in any unit (see grants)"})
+    grants = fields.List(fields.Nested(GrantSchema), required=True)
+    email = fields.String(allow_none=True)
+
+
+class MeSchema(PersonSchema):
+    username = fields.String(required=True)
+    is_active = fields.Boolean(required=True)
+
+
+def person_card(viewer: Person, person: Person, *, me: bool = False) -> dict[str, Any]:
+    """The fields of ``person`` that ``viewer`` may read, as plain data."""
+    card: dict[str, Any] = {"id": person.id, "full_name": person.full_name, "position": person.position,
+                            "org_unit_id": person.org_unit_id, "roles": sorted(r.value for r in person.roles),
+                            "grants": [{"role": g.role.value, "unit_id": g.unit_id} for g in person.grants]}
+    if viewer.id == person.id or policy.can(viewer, "administer", person):
+        card["email"] = person.email
+    if me:
+        card.update(username=person.username, is_active=person.is_active)
+    return card
+
+
+class PersonPageSchema(PageSchema):
+    items = fields.List(fields.Nested(PersonSchema), required=True)
+
+
+class OrgUnitSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    code = fields.String(required=True)
+    level = fields.Enum(OrgLevel, by_value=True, required=True)
+    parent_id = fields.Integer(allow_none=True, required=True)
+    head_id = fields.Integer(allow_none=True, required=True)
+    is_active = fields.Boolean(required=True)
+
+
+class OrgUnitPageSchema(PageSchema):
+    items = fields.List(fields.Nested(OrgUnitSchema), required=True)
+
+
+class YearSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    registration_opens_on = fields.Date(required=True)
+    registration_closes_on = fields.Date(required=True)
+    q1_deadline = fields.Date(required=True)
+    q2_deadline = fields.Date(required=True)
+    q3_deadline = fields.Date(required=True)
+    q4_deadline = fields.Date(required=True)
+    rating_regulation = fields.String(required=True)
+
+
+class YearPageSchema(PageSchema):
+    items = fields.List(fields.Nested(YearSchema), required=True)
+
+
+class FieldSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True,
+                            metadata={"description": "English name; null when not given (show `name`)"})
+    sort_order = fields.Integer(required=True)
+    is_active = fields.Boolean(required=True)
+
+
+class FieldPageSchema(PageSchema):
+    items = fields.List(fields.Nested(FieldSchema), required=True)

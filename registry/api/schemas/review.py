@@ -1,0 +1,101 @@
+"""Output schemas of the year-end review: verdict levels, self-assessments, verdicts and the task record."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from registry.api.schemas.reference import PersonRefSchema
+from registry.models import Commendation, Outcome, Ownership, TaskKind, TaskState
+
+# -- year-end -------------------------------------------------------------------------------------------------------
+
+class VerdictLevelSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    name_en = fields.String(allow_none=True, required=True,
+                            metadata={"description": "English name; null when not given (show `name`)"})
+    sort_order = fields.Integer(required=True)
+    outcome = fields.Enum(Outcome, by_value=True, required=True, metadata={"description": "How it counts"})
+    requires_percent = fields.Boolean(required=True)
+
+
+class VerdictLevelListSchema(ma.Schema):
+    items = fields.List(fields.Nested(VerdictLevelSchema), required=True)
+
+
+class IndicatorResultSchema(ma.Schema):
+    indicator_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    baseline = fields.Float(allow_none=True, required=True)
+    target = fields.Float(required=True)
+    reached = fields.Float(required=True)
+
+
+class SelfAssessmentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    author_id = fields.Integer(required=True)
+    indicator_results = fields.List(fields.Nested(IndicatorResultSchema), required=True)
+    deliverable = fields.String(required=True)
+    self_level_id = fields.Integer(required=True)
+    shortcomings = fields.String(required=True)
+    lessons = fields.String(required=True)
+    submitted_at = fields.DateTime(required=True)
+
+
+class VerdictSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    level = fields.Nested(VerdictLevelSchema, required=True)
+    percent = fields.Float(allow_none=True, required=True)
+    reasons = fields.String(required=True)
+    commendation = fields.Enum(Commendation, by_value=True, required=True)
+    commendation_form = fields.String(required=True)
+    measures = fields.String(required=True)
+    conclusion_ref = fields.String(required=True)
+    decided_by_id = fields.Integer(required=True)
+    decided_at = fields.DateTime(required=True)
+    seal = fields.String(required=True, metadata={"description": "SHA-256 of the locked record"})
+    is_current = fields.Boolean(required=True)
+    reopened_at = fields.DateTime(allow_none=True, required=True)
+    reopened_by_id = fields.Integer(allow_none=True, required=True)
+    reopen_reason = fields.String(allow_none=True, required=True)
+
+
+class CurrentVerdictSchema(ma.Schema):
+    """The current verdict of a task, in brief."""
+
+    level_id = fields.Integer(required=True)
+    level = fields.String(attribute="level.name", required=True)
+    level_en = fields.String(attribute="level.name_en", allow_none=True, required=True,
+                             metadata={"description": "English name of the level; null when not given"})
+    outcome = fields.Enum(Outcome, by_value=True, attribute="level.outcome", required=True)
+    percent = fields.Float(allow_none=True, required=True)
+    commendation = fields.Enum(Commendation, by_value=True, required=True)
+    decided_at = fields.DateTime(required=True)
+
+
+class TaskRecordSchema(ma.Schema):
+    """A registration as a dossier or a carry-over chain lists it."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    year = fields.Integer(attribute="year.year", required=True)
+    kind = fields.Enum(TaskKind, by_value=True, required=True)
+    state = fields.Enum(TaskState, by_value=True, required=True)
+    title = fields.String(required=True)
+    ownership = fields.Enum(Ownership, by_value=True, required=True)
+    owner = fields.Nested(PersonRefSchema, required=True)
+    owner_unit_id = fields.Integer(allow_none=True, required=True)
+    field_id = fields.Integer(required=True)
+    deadline = fields.Date(allow_none=True, required=True)
+    carried_from_id = fields.Integer(allow_none=True, required=True)
+    carry_reason = fields.String(allow_none=True, required=True)
+    verdict = fields.Nested(CurrentVerdictSchema, attribute="current_verdict", allow_none=True, required=True)
+
+
+class TaskRecordListSchema(ma.Schema):
+    items = fields.List(fields.Nested(TaskRecordSchema), required=True)
