@@ -12,6 +12,7 @@ FLASK  := FLASK_APP=registry $(BIN)/flask --app registry
 # Stamps: re-install whenever pyproject.toml changes.
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 TRANSLATIONS := registry/translations
 POT          := $(TRANSLATIONS)/messages.pot
@@ -23,7 +24,7 @@ export PIP_NO_INPUT := 1
 # `sudo` when not root and sudo exists; empty when root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && echo sudo; })
 
-.PHONY: help venv install install-test translations messages run test bench clean
+.PHONY: help venv install install-test translations messages run test bench crash-test soak clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -121,6 +122,19 @@ bench: install ## Served benchmark (gunicorn + wrk, province scale), then the in
 	$(BIN)/python -m benchmarks.served $(BENCH_ARGS)
 	@echo "==> secondary: in-process page timings (python -m benchmarks)"
 	$(BIN)/python -m benchmarks
+
+# --- reliability (not part of `make test`) ----------------------------------
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/pip
+	@echo "==> installing the app with the load-test extras (pip install -e \".[bench]\")"
+	$(BIN)/pip install -e ".[bench]"
+	@touch $@ $(RUN_STAMP)
+
+crash-test: $(BENCH_STAMP) translations ## kill -9 gunicorn at 20 random moments under 8 writers (SQLite, and PostgreSQL when it can start); prints figures
+	$(BIN)/python -m benchmarks.crash $(CRASH_ARGS)
+
+soak: $(BENCH_STAMP) translations ## 50 simulated users (locust), 80 % reads / 20 % writes for 5 minutes; prints figures
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 # --- clean ------------------------------------------------------------------
 
