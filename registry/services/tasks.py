@@ -14,8 +14,6 @@ from flask_babel import lazy_gettext as _l
 
 from registry import clock, policy
 from registry.models import (
-    Authority,
-    Field,
     Indicator,
     Milestone,
     OrgUnit,
@@ -24,7 +22,6 @@ from registry.models import (
     Role,
     Task,
     TaskAdjustment,
-    TaskKind,
     TaskState,
     Year,
     db,
@@ -36,18 +33,19 @@ from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 
 S = TaskState
+#: a reason or comment of a decision (withdrawal, return, adjustment): the pages' limit, in the API too
+MAX_REASON = 5000
 
-#: plain fields of Form A that the owner edits and the Standing Committee may adjust
-TEXT_FIELDS = (
-    "title", "situation", "goal", "deliverable", "measures", "coordinating_units",
-    "resources", "support_requested", "locality", "reference_documents",
+from registry.services.task_input import (  # noqa: F401 - Form A's input rules, re-exported for callers
+    MAX_LENGTHS,
+    MAX_ROWS,
+    MAX_TEXT,
+    MAX_VALUE,
+    SCALAR_FIELDS,
+    TEXT_FIELDS,
+    clean_task_input,
+    indicator_value,
 )
-SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_committed")
-MAX_LENGTHS = {"title": 500, "locality": 300}
-MAX_TEXT = 20000  #: any other text field of Form A
-MAX_ROWS = 20
-#: the largest indicator value or percentage accepted anywhere (beyond it a number is a typing slip)
-MAX_VALUE = 1e12
 
 
 # -- snapshots for the audit trail and adjustments --------------------------------------------------
@@ -82,144 +80,6 @@ def _snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: {"before": before.get(k), "after": after[k]} for k in after if before.get(k) != after[k]}
-
-
-# -- input cleaning ------------------------------------------------------------------------------------
-
-def _number(value: Any, field: str, errors: FieldErrors, *, required: bool) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.add(field, _l("Enter a number."))
-        return None
-    try:
-        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError, OverflowError):
-        errors.add(field, _l("Enter a number, for example 44 or 12.5."))
-        return None
-    if number != number or abs(number) > MAX_VALUE:
-        errors.add(field, _l("Enter a number, for example 44 or 12.5."))
-        return None
-    return number
-
-
-def indicator_value(value: Any, field: str, errors: FieldErrors, *, required: bool = False) -> float | None:
-    """An indicator's number (a baseline, target, quarterly value or value reached): the same rule on every
-    form and in the API — a finite number of sensible size, never negative (households, ha, m² and % are
-    counted from zero). ``None`` when blank or refused (the error is on ``field``)."""
-    number = _number(value, field, errors, required=required)
-    if number is not None and number < 0:
-        errors.add(field, _l("The value cannot be negative."))
-        return None
-    return number
-
-
-def _clean_indicators(rows: list[dict[str, Any]], errors: FieldErrors) -> list[dict[str, Any]]:
-    """Blank rows are skipped; error keys use the row's index as given."""
-    cleaned = []
-    filled = [(i, r) for i, r in enumerate(rows)
-              if any(str(r.get(k) or "").strip() for k in ("name", "unit", "baseline", "target"))]
-    if len(filled) > MAX_ROWS:
-        errors.add("indicators", _l("At most %(n)d indicators.", n=MAX_ROWS))
-    for index, row in filled[:MAX_ROWS]:
-        prefix = f"indicators.{index}."
-        name = str(row.get("name") or "").strip()
-        unit = str(row.get("unit") or "").strip()
-        if not name:
-            errors.add(prefix + "name", _l("Name the indicator."))
-        elif len(name) > 300:
-            errors.add(prefix + "name", _l("At most %(n)d characters.", n=300))
-        if not unit:
-            errors.add(prefix + "unit", _l("Give the unit (households, ha, m², %…)."))
-        elif len(unit) > 50:
-            errors.add(prefix + "unit", _l("At most %(n)d characters.", n=50))
-        baseline = indicator_value(row.get("baseline"), prefix + "baseline", errors)
-        target = indicator_value(row.get("target"), prefix + "target", errors, required=True)
-        if target is not None and baseline is not None and target == baseline:
-            errors.add(prefix + "target", _l("The target must differ from the baseline."))
-        cleaned.append({"name": name, "unit": unit, "baseline": baseline, "target": target})
-    return cleaned
-
-
-def _clean_milestones(rows: list[dict[str, Any]], year: Year, errors: FieldErrors) -> list[dict[str, Any]]:
-    """Blank rows are skipped; error keys use the row's index as given."""
-    cleaned = []
-    filled = [(i, r) for i, r in enumerate(rows) if str(r.get("description") or "").strip() or r.get("due_on")]
-    if len(filled) > MAX_ROWS:
-        errors.add("milestones", _l("At most %(n)d milestones.", n=MAX_ROWS))
-    for index, row in filled[:MAX_ROWS]:
-        prefix = f"milestones.{index}."
-        description = str(row.get("description") or "").strip()
-        due_on = row.get("due_on")
-        if not description:
-            errors.add(prefix + "description", _l("Describe the milestone."))
-        elif len(description) > 500:
-            errors.add(prefix + "description", _l("At most %(n)d characters.", n=500))
-        if not isinstance(due_on, date):
-            errors.add(prefix + "due_on", _l("Enter a date as dd/mm/yyyy."))
-        elif due_on.year != year.year:
-            errors.add(prefix + "due_on", _l("The date must fall in %(year)d.", year=year.year))
-        cleaned.append({"description": description, "due_on": due_on})
-    return cleaned
-
-
-def clean_task_input(data: dict[str, Any], year: Year, *, partial: bool = False) -> dict[str, Any]:
-    """Validate registration input; returns cleaned values or raises ``ValidationFailed`` with field errors.
-
-    ``partial`` accepts a subset of fields (adjustments); otherwise a title, kind and field are required.
-    """
-    errors = FieldErrors()
-    allowed = set(SCALAR_FIELDS) | {"indicators", "milestones"}
-    unknown = set(data) - allowed
-    for name in sorted(unknown):
-        errors.add(name, _l("Unknown field."))
-    out: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        if name in data:
-            value = str(data[name] or "").strip()
-            limit = MAX_LENGTHS.get(name, MAX_TEXT)
-            if len(value) > limit:
-                errors.add(name, _l("At most %(n)d characters.", n=limit))
-            out[name] = value
-    if not partial or "title" in data:
-        if not out.get("title"):
-            errors.add("title", _l("Give the task a title."))
-    if "kind" in data or not partial:
-        kind = data.get("kind")
-        try:
-            out["kind"] = kind if isinstance(kind, TaskKind) else TaskKind(kind)
-        except ValueError:
-            errors.add("kind", _l("Choose a kind of task."))
-    if "authority" in data:
-        value = data.get("authority") or Authority.OWN
-        try:
-            out["authority"] = value if isinstance(value, Authority) else Authority(value)
-        except ValueError:
-            errors.add("authority", _l("Choose who has the authority to resolve it."))
-    if "field_id" in data or not partial:
-        field = db.session.get(Field, data.get("field_id")) if data.get("field_id") else None
-        if field is None or not field.is_active:
-            errors.add("field_id", _l("Choose a field."))
-        else:
-            out["field_id"] = field.id
-    if "deadline" in data:
-        deadline = data.get("deadline")
-        if deadline is not None and not isinstance(deadline, date):
-            errors.add("deadline", _l("Enter a date as dd/mm/yyyy."))
-        elif deadline is not None and deadline.year != year.year:
-            errors.add("deadline", _l("The deadline must fall in %(year)d.", year=year.year))
-        else:
-            out["deadline"] = deadline
-    if "is_committed" in data:
-        out["is_committed"] = bool(data.get("is_committed"))
-    if "indicators" in data:
-        out["indicators"] = _clean_indicators(list(data.get("indicators") or []), errors)
-    if "milestones" in data:
-        out["milestones"] = _clean_milestones(list(data.get("milestones") or []), year, errors)
-        deadline = out.get("deadline")
-        if deadline and any(isinstance(r["due_on"], date) and r["due_on"] > deadline for r in out["milestones"]):
-            errors.add("deadline", _l("A milestone cannot fall after the deadline."))
-    errors.raise_if_any()
-    return out
 
 
 def _apply(task: Task, values: dict[str, Any]) -> None:
@@ -395,9 +255,14 @@ def submit_task(actor: Person, task: Task, backfill: Backfill | None = None) -> 
 def withdraw_task(actor: Person, task: Task, reason: str = "") -> Task:
     """The owner withdraws the registration before approval."""
     policy.require(actor, "withdraw", task)
+    reason = (reason or "").strip()
+    errors = FieldErrors()
+    if len(reason) > MAX_REASON:
+        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    errors.raise_if_any()
     before = task.state
     task.state = TaskState.WITHDRAWN
-    task.withdrawn_reason = (reason or "").strip() or None
+    task.withdrawn_reason = reason or None
     db.session.flush()
     record_event(actor, "task.withdraw", object_type="task", object_id=task.id, task=task,
                  before={"state": before.value},
@@ -470,6 +335,8 @@ def return_task(actor: Person, task: Task, *, comment: str) -> Task:
     errors = FieldErrors()
     if not comment:
         errors.add("comment", _l("Say what the owner must change."))
+    elif len(comment) > MAX_REASON:
+        errors.add("comment", _l("At most %(n)d characters.", n=MAX_REASON))
     errors.raise_if_any()
     task.state = TaskState.RETURNED
     task.return_comment = comment
@@ -490,6 +357,8 @@ def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any])
     errors = FieldErrors()
     if not reason:
         errors.add("reason", _l("Give the reason for the adjustment."))
+    elif len(reason) > MAX_REASON:
+        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
     errors.raise_if_any()
     values = clean_task_input(data, task.year, partial=True)
     values.pop("is_committed", None)  # the commitment is the owner's own
