@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from sqlalchemy import Select
 
-from registry.extensions import db
+from registry.services.queries import paginate as paginate_select
 
 MAX_PER_PAGE = 100
 
@@ -20,8 +20,7 @@ def paginate(stmt: Select, args: dict[str, Any], *, transform=None) -> dict[str,
     """
     page_number = args.get("page") or 1
     per_page = args.get("per_page") or current_app.config["PAGE_SIZE"]
-    page = db.paginate(stmt, page=page_number, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
-                       count=True)
+    page = paginate_select(stmt, page=page_number, per_page=per_page, max_per_page=MAX_PER_PAGE)
     filters = {key: getattr(value, "value", value) for key, value in args.items()
                if key not in ("page", "per_page") and value not in (None, "")}
     if args.get("per_page"):

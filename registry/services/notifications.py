@@ -34,8 +34,10 @@ def notify(person: Person, kind: str, task: Task | None = None, params: dict[str
 
 
 def readable(person: Person):
-    """SQL condition on ``Notification``: about no task, or about a task the person may still read."""
-    return or_(Notification.task_id.is_(None), Notification.task_id.in_(select(Task.id).where(policy.visible(person))))
+    """SQL condition on ``Notification``: about no task, or about a task the person may still read (asked of each
+    of the person's notifications by the task's key, not by listing every task they may read)."""
+    return or_(Notification.task_id.is_(None),
+               select(Task.id).where(Task.id == Notification.task_id, policy.visible(person)).exists())
 
 
 def unread_count(person: Person) -> int:

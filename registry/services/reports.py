@@ -60,11 +60,13 @@ def report_figures(viewer: Person | None, unit_id: int | None, year: int) -> dic
     if unit_id is not None:
         scope.append(in_unit(unit_id))
 
-    # registrations by state, kind and field, in one grouped query
+    # registrations by state, kind and field, in one query: grouped over the tasks' year index alone, then the
+    # few groups joined to their fields' names (not every task to its field)
+    groups = select(Task.state, Task.kind, Task.field_id, func.count(Task.id).label("n")).where(*scope) \
+        .group_by(Task.state, Task.kind, Task.field_id).subquery()
     rows = db.session.execute(
-        select(Task.state, Task.kind, Field.id, Field.name, Field.name_en, Field.sort_order, func.count(Task.id))
-        .join(Field, Task.field_id == Field.id).where(*scope)
-        .group_by(Task.state, Task.kind, Field.id, Field.name, Field.name_en, Field.sort_order))
+        select(groups.c.state, groups.c.kind, Field.id, Field.name, Field.name_en, Field.sort_order, groups.c.n)
+        .join(Field, Field.id == groups.c.field_id))
     fields: dict[int, dict[str, Any]] = {}
     order: dict[int, tuple] = {}
     for state, kind, field_id, name, name_en, sort_order, count in rows:

@@ -31,7 +31,6 @@ from registry.exports.document import (
     review_document,
     unit_document,
 )
-from registry.extensions import db
 from registry.labels import (
     COMMENDATION,
     JUDGEMENT,
@@ -39,17 +38,21 @@ from registry.labels import (
     OUTCOME_SHORT,
     PERIOD,
     PROGRESS_STATUS,
+    SEALED_TABLE,
     SUPERVISION_FORM,
     VERIFY_KIND,
 )
 from registry.models import OrgUnit, Person, Task
 from registry.services import dossier as dossier_service
+from registry.services import queries
 from registry.services.dossier import OUTCOMES
 from registry.services.verify import verify_all
 from registry.text import attachment_names
 
 #: the last verification's result, kept in the session of whoever ran it
 VERIFICATION_KEY = "audit_verification"
+#: rows that do not match the trail kept with it for the page (the command line names them all)
+VERIFICATION_ROWS = 20
 
 
 @bp.app_context_processor
@@ -59,7 +62,7 @@ def dossier_context():
         "dossier_labels": {
             "outcome": OUTCOME, "outcome_short": OUTCOME_SHORT, "commendation": COMMENDATION, "period": PERIOD,
             "supervision_form": SUPERVISION_FORM, "judgement": JUDGEMENT, "progress_status": PROGRESS_STATUS,
-            "verify_kind": VERIFY_KIND,
+            "verify_kind": VERIFY_KIND, "sealed_table": SEALED_TABLE,
         },
         "audit_view": audit_view,
     }
@@ -129,7 +132,7 @@ def review_export(task_id: int, fmt: str):
 # -- audit pages -----------------------------------------------------------------------------------------------
 
 def _page(stmt):
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    page = queries.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
     return page, dossier_service.audit_context(page.items)
 
 
@@ -183,5 +186,8 @@ def verify():
     if not VerifyForm().validate_on_submit():
         abort(400)
     report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
-    session[VERIFICATION_KEY] = {**report.as_dict(), "detail": "", "at": clock.now().isoformat()}
+    shown = [{"kind": p.kind, "table": p.table, "id": p.id, "seq": p.seq} for p in report.rows[:VERIFICATION_ROWS]]
+    session[VERIFICATION_KEY] = {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind,
+                                 "rows": shown, "rows_total": len(report.rows), "rows_checked": report.rows_checked,
+                                 "at": clock.now().isoformat()}
     return redirect(url_for("dossier.audit_log", _anchor="verification"))

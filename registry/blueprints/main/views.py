@@ -14,9 +14,9 @@ from registry.labels import OUTCOME
 from registry.models import Outcome, Role, Task, TaskKind, TaskState, Year
 from registry.services.queries import (
     TaskFilters,
-    org_units_tree,
     state_counts,
     task_list,
+    unit_choices,
 )
 from registry.services.reports import report_figures
 
@@ -64,7 +64,7 @@ def report():
     years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
     default = _current_year()
     year = request.args.get("year", type=int) or (default.year if default else clock.today().year)
-    units = org_units_tree(current_user, policy.READER_ROLES)
+    units = unit_choices(current_user, policy.READER_ROLES)
     unit_id = request.args.get("unit", type=int) or None
     unit = next((u for u, _depth in units if u.id == unit_id), None)
     if unit_id is not None and unit is None:

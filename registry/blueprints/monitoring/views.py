@@ -90,11 +90,13 @@ def monitoring_context():
 
 def header_counts() -> SimpleNamespace:
     """The header's counts of the signed-in user, computed once per request (every template rendered in the
-    request shares them)."""
+    request shares them); the attention page hands over the totals of its lists instead of counting again."""
     if "header_counts" not in g:
         with db.session.no_autoflush:
-            g.header_counts = SimpleNamespace(attention=queries.attention_count(current_user),
-                                              unread=notification_service.unread_count(current_user))
+            attention = g.get("attention_total")
+            g.header_counts = SimpleNamespace(
+                attention=queries.attention_count(current_user) if attention is None else attention,
+                unread=notification_service.unread_count(current_user))
     return g.header_counts
 
 
@@ -234,6 +236,9 @@ class _ListPagination:
 #: the lists of the attention page, in the order shown
 LISTS = ("notes_due", "recommendations_to_reply", "overdue_notes", "notes_to_assess", "overdue_replies", "late_or_at_risk",
          "unassessed")
+#: the lists whose totals the header's attention count adds up (``queries.attention_count``)
+COUNTED = ("notes_due", "recommendations_to_reply", "overdue_notes", "notes_to_assess", "overdue_replies",
+           "late_or_at_risk")
 
 
 def _attention_lists(user) -> dict[str, dict]:
@@ -275,6 +280,8 @@ def attention():
         abort(404)
     lists = {key: ListPage(key, expanded=(key == show), **wanted[key]) for key in LISTS
              if key in wanted and show in (None, key)}
+    if show is None:  # every list is here: the header's count is the sum of their totals
+        g.attention_total = sum(lists[key].total for key in COUNTED if key in lists)
     can_run = show is None and policy.can(user, "run_midyear")
     return render_template(
         "monitoring/attention.html", lists=lists, show=show,

@@ -30,7 +30,7 @@ from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
 from registry.services.audit import task_events
 from registry.services.errors import ValidationFailed
-from registry.services.queries import TaskFilters, org_units_tree, paginate, task_list
+from registry.services.queries import TaskFilters, paginate, task_list, unit_choices
 
 
 def _load_task(task_id: int) -> Task:
@@ -55,7 +55,7 @@ def _status(form) -> int:
 @bp.route("/")
 def index():
     form = FilterForm(request.args)
-    form.set_choices(_years(), org_units_tree(current_user), _fields())
+    form.set_choices(_years(), unit_choices(current_user), _fields())
     form.validate()
 
     def valid(field, convert=lambda v: v):
