@@ -16,6 +16,7 @@ from registry.extensions import db
 from registry.generate import NotEmpty, generate
 from registry.models import OrgLevel, OrgUnit, Person, Role, Year
 from registry.services import admin, people, tokens
+from registry.services import audit as audit_service
 from registry.services.errors import ValidationFailed
 from registry.services.monitoring import take_mid_year_snapshots
 from registry.services.notifications import Mailer, send_reminders
@@ -85,11 +86,26 @@ def init_app(app: Flask) -> None:
         if as_json:
             click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         elif report.ok:
-            click.echo(f"Audit trail intact: {report.events} events, seals and files verified.")
+            click.echo(f"Audit trail intact: {report.events} events, seals, files and {report.rows_checked} "
+                       f"audited rows verified.")
         else:
             click.echo(f"Audit trail NOT intact: first bad sequence number {report.seq}, kind {report.kind}: "
                        f"{report.detail}", err=True)
+            for problem in report.rows:
+                sealed_by = f" (sealed by event {problem.seq})" if problem.seq else ""
+                click.echo(f"  {problem.kind} {problem.table} {problem.id}{sealed_by}: {problem.detail}", err=True)
+        if not as_json and report.rows_checked and not report.rows_sealed:
+            click.echo("The trail seals no rows yet (written before row sealing): run `flask audit seal`.",
+                       err=True)
         sys.exit(0 if report.ok else 1)
+
+    @audit.command("seal")
+    def audit_seal_command():
+        """Seal every audited row in the trail once, after upgrading an installation whose events carry no row
+        digests (the first change after the upgrade would do it otherwise). Does nothing on a sealed trail."""
+        sealed = audit_service.seal_rows()
+        db.session.commit()
+        click.echo(f"{sealed} rows sealed." if sealed else "The trail seals every row already; nothing to do.")
 
     @audit.command("checkpoint")
     @click.argument("path", type=click.Path(dir_okay=False))

@@ -330,3 +330,30 @@ def test_failed_upgrade_changes_nothing(app, at_0002, capsys):
         if connection.dialect.name == "sqlite":
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert _refuses_audit_update(connection), "the append-only triggers are still there"
+
+
+def test_upgrade_names_the_default_levels_in_english(app, at_0002):
+    """0005 adds the English names: the seeded levels get theirs by code (a renamed one too), fields stay
+    without one; going back to 0004 drops the columns and keeps every row."""
+    db = at_0002
+    with db.engine.begin() as connection:
+        ids = _seed_two_committees(connection)
+        connection.execute(text("UPDATE verdict_levels SET name = 'Vượt mức kế hoạch' WHERE code = 'exceeded'"))
+        before = _counts(connection, KEPT)
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as connection:
+        levels = dict(_rows(connection, "SELECT code, name_en FROM verdict_levels"))
+        fields = _rows(connection, "SELECT id, name, name_en FROM fields")
+    assert levels == {"exceeded": "Completed beyond target", "on_time": "Completed on time",
+                      "late": "Completed behind schedule", "partial": "Partially completed",
+                      "not_done": "Not completed", "stopped": "Stopped with approval"}
+    assert fields == {(ids["field"], "GPMB – tái định cư", None)}
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0004")
+    with db.engine.connect() as connection:
+        columns = {name: {c["name"] for c in inspect(connection).get_columns(name)}
+                   for name in ("fields", "verdict_levels")}
+        assert _counts(connection, KEPT) == before
+        names = dict(_rows(connection, "SELECT code, name FROM verdict_levels"))
+    assert "name_en" not in columns["fields"] | columns["verdict_levels"]
+    assert names["exceeded"] == "Vượt mức kế hoạch"

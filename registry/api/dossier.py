@@ -95,9 +95,11 @@ def task_audit_events(args: dict[str, Any], task_id: int):
 def verification():
     """Verify the audit trail now (secretariat and inspectors)
 
-    Checks the hash chain, its HMACs, the verdict seals and the stored evidence files, and answers with the
-    first problem found (its sequence number and kind), or ok.
+    Checks the hash chain, its HMACs, the verdict seals, the stored evidence files and every audited row, and
+    answers with the first problem found (its sequence number and kind), or ok, and every row that does not
+    match the trail.
     """
     _require_audit_reader()
     report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
-    return {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind}
+    return {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind,
+            "rows": [{"kind": p.kind, "table": p.table, "id": p.id, "seq": p.seq} for p in report.rows]}
