@@ -71,8 +71,11 @@ def test_percent_is_derived_from_baseline_and_target(task, world):
 
 
 def test_derived_percent_is_capped_and_accepts_a_decimal_comma(task, world):
-    note = progress.add_progress_note(world.owner, task, 1, note_input(task, value="-3,5"))
-    assert note.percent_complete == 100.0 and note.value_of(task.indicators[0].id) == -3.5
+    with pytest.raises(ValidationFailed) as negative:  # households are counted from zero, as on Form A
+        progress.add_progress_note(world.owner, task, 1, note_input(task, value="-3,5"))
+    assert negative.value.errors == {f"values.{task.indicators[0].id}": ["The value cannot be negative."]}
+    note = progress.add_progress_note(world.owner, task, 1, note_input(task, value="50,5"))  # worse than 44
+    assert note.percent_complete == 0.0 and note.value_of(task.indicators[0].id) == 50.5
 
 
 def test_percent_is_entered_when_it_cannot_be_derived(frozen_now, make_task, world):

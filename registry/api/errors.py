@@ -14,6 +14,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, Response, current_app, json, request
 from flask_babel import gettext as _
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import (
     HTTPException,
     MethodNotAllowed,
@@ -126,12 +127,25 @@ def handle_service_error(exc: ServiceError) -> Response:
     return problem(exc.status_code, exc.message)
 
 
+class BodyParser(FlaskParser):
+    """webargs' parser, refusing a body nested deeper than the JSON decoder goes (``[[[[…]]]]``) as invalid JSON
+    (400) instead of letting the decoder's ``RecursionError`` become a 500."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            return self._handle_invalid_json_error(exc, req)
+
+
 def install(blueprint: Blueprint) -> None:
-    """Make every error of ``blueprint``'s endpoints a problem response.
+    """Make every error of ``blueprint``'s endpoints a problem response (call it before the routes: their
+    ``@blp.arguments`` then parse with ``BodyParser``).
 
     Handlers are registered per status code as well as for ``HTTPException``: Flask prefers an app-level
     handler for the code (the HTML error pages) over a blueprint's class-level one.
     """
+    blueprint.ARGUMENTS_PARSER = BodyParser()
     for code in default_exceptions:
         blueprint.register_error_handler(code, handle_http_error)
     blueprint.register_error_handler(HTTPException, handle_http_error)

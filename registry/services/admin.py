@@ -212,6 +212,8 @@ def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> 
 # -- fields --------------------------------------------------------------------------------------------
 
 FIELD_FIELDS = ("name", "name_en", "sort_order", "is_active")
+#: a field's place in the lists, either way from 0
+MAX_SORT_ORDER = 9999
 
 
 def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) -> Field:
@@ -232,6 +234,9 @@ def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) 
     sort_order = data.get("sort_order") or 0
     if not isinstance(sort_order, int):
         errors.add("sort_order", _l("Enter a whole number."))
+    elif not -MAX_SORT_ORDER <= sort_order <= MAX_SORT_ORDER:  # (the column is a 32-bit integer)
+        errors.add("sort_order", _l("Enter a whole number from %(low)d to %(high)d.", low=-MAX_SORT_ORDER,
+                                    high=MAX_SORT_ORDER))
     errors.raise_if_any()
     values = {"name": name, "name_en": name_en or None, "sort_order": sort_order,
               "is_active": bool(data.get("is_active", True))}

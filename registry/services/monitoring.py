@@ -281,6 +281,8 @@ def conclude_mid_year(actor: Person, review: MidYearReview, conclusion: str) -> 
     errors = FieldErrors()
     if not conclusion:
         errors.add("conclusion", _l("Write the conclusion."))
+    elif len(conclusion) > MAX_TEXT:
+        errors.add("conclusion", _l("At most %(n)d characters.", n=MAX_TEXT))
     errors.raise_if_any()
     before = review.conclusion
     review.conclusion, review.concluded_by, review.concluded_at = conclusion, actor, clock.now()

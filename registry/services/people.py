@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from registry import policy
 from registry.models import OrgUnit, Person, Role, RoleGrant, db
+from registry.models.base import MAX_ID
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, PermissionDenied
 from registry.services.security import end_sessions, is_common_password
@@ -77,7 +78,7 @@ def _clean_person(actor: Person | None, data: dict[str, Any], person: Person | N
         errors.add("email", _l("Enter a valid e-mail address."))
     out["email"] = email
     unit_id = data.get("org_unit_id") or None
-    home = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) else None
+    home = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) and 0 < unit_id <= MAX_ID else None
     if unit_id is not None and (home is None or (actor is not None and not policy.can(actor, "administer", home))):
         errors.add("org_unit_id", _l("Choose a unit."))
     out["org_unit_id"] = unit_id
@@ -98,7 +99,7 @@ def _clean_grants(actor: Person | None, rows: list[Any], errors: FieldErrors) ->
             errors.add(key + "role", _l("Unknown role."))
             continue
         unit_id = row.get("unit_id")
-        unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) else None
+        unit = db.session.get(OrgUnit, unit_id) if isinstance(unit_id, int) and 0 < unit_id <= MAX_ID else None
         if unit is None or (actor is not None and not policy.can(actor, "administer", unit)):
             errors.add(key + "unit_id", _l("Choose a unit inside the ones you administer."))
             continue

@@ -30,7 +30,7 @@ from registry.services.audit import record_event
 from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors, ValidationFailed
 from registry.services.notifications import notify
-from registry.services.tasks import indicator_value
+from registry.services.tasks import MAX_REASON, indicator_value
 from registry.policy import require_unlocked
 
 QUARTER_START_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
@@ -284,6 +284,8 @@ def amend_progress_note(actor: Person, note: ProgressNote, reason: str, data: di
     reason = (reason or "").strip()
     if not reason:
         errors.add("reason", _l("Give the reason for the amendment."))
+    elif len(reason) > MAX_REASON:
+        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
     errors.raise_if_any()
     values = clean_note_input(task, data)
     before = note_snapshot(note)

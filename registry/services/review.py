@@ -325,6 +325,8 @@ def reopen_task(actor: Person, task: Task, reason: str) -> Task:
     errors = FieldErrors()
     if not reason:
         errors.add("reason", _l("Give the reason for reopening."))
+    elif len(reason) > MAX_TEXT:
+        errors.add("reason", _l("At most %(n)d characters.", n=MAX_TEXT))
     errors.raise_if_any()
     verdict = task.current_verdict
     verdict.is_current = False
@@ -365,6 +367,8 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
     reason = (reason or "").strip()
     if not reason:
         errors.add("reason", _l("Give the reason for carrying the task over."))
+    elif len(reason) > MAX_TEXT:
+        errors.add("reason", _l("At most %(n)d characters.", n=MAX_TEXT))
     errors.raise_if_any()
     check_window(next_year)
     with db.session.no_autoflush:  # the new task is half-built until added; loading the old one must not flush it

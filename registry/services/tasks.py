@@ -33,8 +33,6 @@ from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 
 S = TaskState
-#: a reason or comment of a decision (withdrawal, return, adjustment): the pages' limit, in the API too
-MAX_REASON = 5000
 
 from registry.services.task_input import (  # noqa: F401 - Form A's input rules, re-exported for callers
     MAX_LENGTHS,
@@ -46,6 +44,8 @@ from registry.services.task_input import (  # noqa: F401 - Form A's input rules,
     clean_task_input,
     indicator_value,
 )
+#: a reason or comment of a decision (withdrawal, return, adjustment): the pages' limit, in the API too
+MAX_REASON = 5000
 
 
 # -- snapshots for the audit trail and adjustments --------------------------------------------------
