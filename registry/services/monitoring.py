@@ -39,6 +39,7 @@ from registry.services.notifications import notify
 TEXTS = ("strengths", "shortcomings", "causes")
 MAX_TEXT = 20000
 MAX_RECOMMENDATIONS = 20
+MAX_ADDRESSEE = 1000
 #: periods assessed during the year (the final assessment follows the owner's self-assessment)
 IN_YEAR_PERIODS = (Period.Q1, Period.Q2, Period.Q3, Period.Q4, Period.MID_YEAR)
 
@@ -77,8 +78,10 @@ def _clean_recommendations(rows: list[dict[str, Any]], errors: FieldErrors,
         elif assessed_on is not None and deadline < assessed_on:
             errors.add(key + "reply_deadline", _l("The reply deadline cannot be before the assessment (%(date)s).",
                                                   date=assessed_on.strftime("%d/%m/%Y")))
-        if len(content) > MAX_TEXT or len(addressee) > 1000:
+        if len(content) > MAX_TEXT:
             errors.add(key + "content", _l("At most %(n)d characters.", n=MAX_TEXT))
+        if len(addressee) > MAX_ADDRESSEE:
+            errors.add(key + "addressee", _l("At most %(n)d characters.", n=MAX_ADDRESSEE))
         out.append({"content": content, "addressee": addressee, "reply_deadline": deadline})
     return out
 

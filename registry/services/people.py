@@ -18,6 +18,9 @@ from registry.services.security import end_sessions, is_common_password
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: the longest username (``USERNAME_RE``), full name, position and e-mail address an account takes
+MAX_USERNAME = 80
+MAX_NAME = 200
 MIN_PASSWORD = 10
 
 
@@ -69,12 +72,16 @@ def _clean_person(actor: Person | None, data: dict[str, Any], person: Person | N
     full_name = str(data.get("full_name") or "").strip()
     if not full_name:
         errors.add("full_name", _l("Enter the full name."))
-    elif len(full_name) > 200:
-        errors.add("full_name", _l("At most %(n)d characters.", n=200))
+    elif len(full_name) > MAX_NAME:
+        errors.add("full_name", _l("At most %(n)d characters.", n=MAX_NAME))
     out["full_name"] = full_name
-    out["position"] = str(data.get("position") or "").strip()[:200]
+    out["position"] = str(data.get("position") or "").strip()
+    if len(out["position"]) > MAX_NAME:
+        errors.add("position", _l("At most %(n)d characters.", n=MAX_NAME))
     email = str(data.get("email") or "").strip() or None
-    if email and not EMAIL_RE.match(email):
+    if email and len(email) > MAX_NAME:
+        errors.add("email", _l("At most %(n)d characters.", n=MAX_NAME))
+    elif email and not EMAIL_RE.match(email):
         errors.add("email", _l("Enter a valid e-mail address."))
     out["email"] = email
     unit_id = data.get("org_unit_id") or None

@@ -41,6 +41,8 @@ from registry.services.tasks import (
 )
 
 MAX_TEXT = 20000
+MAX_COMMENDATION_FORM = 300
+MAX_CONCLUSION_REF = 200
 
 #: the default verdict scale (Form D); the secretariat may rename, reorder or add levels
 DEFAULT_LEVELS = [
@@ -280,14 +282,14 @@ def record_verdict(actor: Person, task: Task, data: dict[str, Any], backfill: Ba
     commendation_form = _text(data, "commendation_form", errors)
     if commendation != Commendation.NONE and not commendation_form:
         errors.add("commendation_form", _l("Say the form of the commendation."))
-    if len(commendation_form) > 300:
-        errors.add("commendation_form", _l("At most %(n)d characters.", n=300))
+    if len(commendation_form) > MAX_COMMENDATION_FORM:
+        errors.add("commendation_form", _l("At most %(n)d characters.", n=MAX_COMMENDATION_FORM))
     measures = _text(data, "measures", errors)
     if level is not None and level.outcome in UNFINISHED and not measures:
         errors.add("measures", _l("Say what is to be done about the unfinished task."))
     conclusion_ref = _text(data, "conclusion_ref", errors)
-    if len(conclusion_ref) > 200:
-        errors.add("conclusion_ref", _l("At most %(n)d characters.", n=200))
+    if len(conclusion_ref) > MAX_CONCLUSION_REF:
+        errors.add("conclusion_ref", _l("At most %(n)d characters.", n=MAX_CONCLUSION_REF))
     errors.raise_if_any()
     verdict = Verdict(task=task, level=level, percent=float(percent) if percent is not None else None,
                       reasons=reasons, commendation=commendation,

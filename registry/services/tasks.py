@@ -44,8 +44,10 @@ from registry.services.task_input import (  # noqa: F401 - Form A's input rules,
     clean_task_input,
     indicator_value,
 )
+
 #: a reason or comment of a decision (withdrawal, return, adjustment): the pages' limit, in the API too
 MAX_REASON = 5000
+MAX_DECISION_REF = 100
 
 
 # -- snapshots for the audit trail and adjustments --------------------------------------------------
@@ -293,8 +295,8 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
     decision_ref = (decision_ref or "").strip()
     if not decision_ref:
         errors.add("decision_ref", _l("Give the decision reference, e.g. 12-QĐ/ĐU."))
-    elif len(decision_ref) > 100:
-        errors.add("decision_ref", _l("At most %(n)d characters.", n=100))
+    elif len(decision_ref) > MAX_DECISION_REF:
+        errors.add("decision_ref", _l("At most %(n)d characters.", n=MAX_DECISION_REF))
     if not isinstance(decision_date, date):
         errors.add("decision_date", _l("Enter a date as dd/mm/yyyy."))
     elif backfill is not None:

@@ -21,6 +21,7 @@ from wtforms.validators import AnyOf, Length, Optional
 from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm
 from registry.models import OrgLevel, OrgUnit, Person, Role
+from registry.services.people import MAX_NAME, MAX_USERNAME
 
 
 def _indented(units: list[tuple[OrgUnit, int]]) -> list[tuple[int, str]]:
@@ -55,11 +56,11 @@ GRANT_ROWS = 2
 
 
 class PersonForm(BaseForm):
-    username = StringField(_l("Username"), validators=[Length(max=80)],
+    username = StringField(_l("Username"), validators=[Length(max=MAX_USERNAME)],
                            render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"})
-    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
-    position = StringField(_l("Position"), validators=[Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Length(max=200)], render_kw={"type": "email"})
+    full_name = StringField(_l("Full name"), validators=[Length(max=MAX_NAME)])
+    position = StringField(_l("Position"), validators=[Length(max=MAX_NAME)])
+    email = StringField(_l("E-mail"), validators=[Length(max=MAX_NAME)], render_kw={"type": "email"})
     org_unit_id = SelectField(_l("Unit"), coerce=int, choices=[], default=0)
     grants = FieldList(FormField(GrantRow), min_entries=1, max_entries=30)
 

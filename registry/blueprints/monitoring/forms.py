@@ -21,22 +21,21 @@ from wtforms.validators import InputRequired, Length, Optional
 from registry.blueprints.common import BaseForm, DMYDateField, RowForm
 from registry.labels import JUDGEMENT, PERIOD, SUPERVISION_FORM
 from registry.models import Period
+from registry.services.monitoring import MAX_ADDRESSEE, MAX_TEXT
+from registry.services.monitoring import MAX_RECOMMENDATIONS as MAX_ROWS
 
 ROWS = 3
-MAX_ROWS = 20
-MAX_TEXT = 20000
 
 
 class RecommendationRow(RowForm):
     content = TextAreaField(_l("Recommendation"), validators=[Length(max=MAX_TEXT)])
-    addressee = StringField(_l("Addressed to"), validators=[Length(max=1000)])
+    addressee = StringField(_l("Addressed to"), validators=[Length(max=MAX_ADDRESSEE)])
     reply_deadline = DMYDateField(_l("Reply by"), validators=[Optional()])
 
 
-class AssessmentForm(BaseForm):
-    """Form C: the monitor's assessment of one period, with its recommendations."""
+class FindingsForm(BaseForm):
+    """The findings of Form C, the same in a period's assessment and in the final one of the year."""
 
-    period = SelectField(_l("Period"), choices=[], validators=[InputRequired(_l("Choose the period."))])
     supervision_form = RadioField(
         _l("Form of supervision"), choices=[],
         validators=[InputRequired(_l("Choose the form of supervision."))])
@@ -45,12 +44,21 @@ class AssessmentForm(BaseForm):
     causes = TextAreaField(_l("Causes"), validators=[Length(max=MAX_TEXT)])
     judgement = RadioField(_l("Judgement against the commitment"), choices=[],
                            validators=[InputRequired(_l("Choose the judgement."))])
+
+    def set_finding_choices(self) -> None:
+        self.supervision_form.choices = [(f.value, label) for f, label in SUPERVISION_FORM.items()]
+        self.judgement.choices = [(j.value, label) for j, label in JUDGEMENT.items()]
+
+
+class AssessmentForm(FindingsForm):
+    """Form C: the monitor's assessment of one period, with its recommendations."""
+
+    period = SelectField(_l("Period"), choices=[], validators=[InputRequired(_l("Choose the period."))])
     recommendations = FieldList(FormField(RecommendationRow), min_entries=ROWS, max_entries=MAX_ROWS)
 
     def set_choices(self, periods: list[Period]) -> None:
         self.period.choices = [(p.value, PERIOD[p]) for p in periods]
-        self.supervision_form.choices = [(f.value, label) for f, label in SUPERVISION_FORM.items()]
-        self.judgement.choices = [(j.value, label) for j, label in JUDGEMENT.items()]
+        self.set_finding_choices()
 
     def pad_rows(self) -> None:
         """Leave at least one empty row (and at least three rows) to fill in."""

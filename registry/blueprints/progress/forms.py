@@ -13,6 +13,7 @@ from registry.blueprints.common import BaseForm
 from registry.labels import PROGRESS_STATUS
 from registry.models import ProgressNote, Task
 from registry.services.progress import MAX_TEXT, TEXT_FIELDS
+from registry.services.tasks import MAX_REASON
 
 STATUS_LABELS = PROGRESS_STATUS
 STATUS_BY_VALUE = {status.value: label for status, label in STATUS_LABELS.items()}
@@ -64,7 +65,7 @@ class EditNoteForm(NoteFieldsForm):
 
 
 class AmendNoteForm(NoteFieldsForm):
-    reason = TextAreaField(_l("Reason for the amendment"), validators=[Length(max=5000)])
+    reason = TextAreaField(_l("Reason for the amendment"), validators=[Length(max=MAX_REASON)])
 
 
 class UploadForm(BaseForm):

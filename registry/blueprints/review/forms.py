@@ -13,11 +13,10 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from registry.blueprints.common import BaseForm
-from registry.labels import COMMENDATION, JUDGEMENT, SUPERVISION_FORM
+from registry.blueprints.monitoring.forms import FindingsForm
+from registry.labels import COMMENDATION
 from registry.models import Commendation, Task, VerdictLevel, Year
-
-MAX_TEXT = 20000
-
+from registry.services.review import MAX_COMMENDATION_FORM, MAX_CONCLUSION_REF, MAX_TEXT
 
 #: choice of "no level chosen" in the level selects
 NO_CHOICE = (0, "—")
@@ -74,20 +73,11 @@ def service_errors(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 # -- the monitor's final assessment ----------------------------------------------------------------------------
 
-class FinalAssessmentForm(BaseForm):
+class FinalAssessmentForm(FindingsForm):
     """Form C for the year-end period."""
 
-    supervision_form = RadioField(_l("Form of supervision"), choices=[],
-                                  validators=[InputRequired(_l("Choose the form of supervision."))])
-    strengths = TextAreaField(_l("Strengths"), validators=[Length(max=MAX_TEXT)])
-    shortcomings = TextAreaField(_l("Shortcomings and limitations"), validators=[Length(max=MAX_TEXT)])
-    causes = TextAreaField(_l("Causes"), validators=[Length(max=MAX_TEXT)])
-    judgement = RadioField(_l("Judgement against the commitment"), choices=[],
-                           validators=[InputRequired(_l("Choose the judgement."))])
-
     def set_choices(self) -> None:
-        self.supervision_form.choices = [(f.value, label) for f, label in SUPERVISION_FORM.items()]
-        self.judgement.choices = [(j.value, label) for j, label in JUDGEMENT.items()]
+        self.set_finding_choices()
 
 
 def final_assessment_data(form: FinalAssessmentForm) -> dict[str, Any]:
@@ -104,9 +94,9 @@ class VerdictForm(BaseForm):
     reasons = TextAreaField(_l("Reasons"), validators=[Length(max=MAX_TEXT)])
     commendation = RadioField(_l("Commendation proposed"), choices=[], default=Commendation.NONE.value,
                               validators=[InputRequired(_l("Choose a commendation."))])
-    commendation_form = StringField(_l("Form of the commendation"), validators=[Length(max=300)])
+    commendation_form = StringField(_l("Form of the commendation"), validators=[Length(max=MAX_COMMENDATION_FORM)])
     measures = TextAreaField(_l("Measures for what is not done"), validators=[Length(max=MAX_TEXT)])
-    conclusion_ref = StringField(_l("Conclusion document"), validators=[Length(max=200)])
+    conclusion_ref = StringField(_l("Conclusion document"), validators=[Length(max=MAX_CONCLUSION_REF)])
 
     def set_choices(self, levels: list[VerdictLevel]) -> None:
         self.level_id.choices = _level_choices(levels)

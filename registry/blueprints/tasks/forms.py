@@ -28,6 +28,8 @@ from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowForm
 from registry.models import Authority, TaskKind, TaskState
 from registry.models.base import MAX_ID
+from registry.services.task_input import MAX_LENGTHS, MAX_ROWS, MAX_TEXT
+from registry.services.tasks import MAX_DECISION_REF, MAX_REASON
 
 ROWS = 3
 
@@ -54,20 +56,20 @@ class TaskFieldsForm(BaseForm):
     kind = RadioField(_l("Kind"), choices=[], validators=[InputRequired(_l("Choose a kind of task."))])
     field_id = SelectField(_l("Field"), coerce=int, choices=[], validators=[DataRequired(_l("Choose a field."))])
     title = StringField(_l("Title of the task"), validators=[DataRequired(_l("Give the task a title.")),
-                                                             Length(max=500)])
-    situation = TextAreaField(_l("Situation and reason chosen"), validators=[Length(max=20000)])
-    goal = TextAreaField(_l("Goal"), validators=[Length(max=20000)])
-    deliverable = TextAreaField(_l("Concrete deliverable"), validators=[Length(max=20000)])
-    measures = TextAreaField(_l("Measures"), validators=[Length(max=20000)])
+                                                             Length(max=MAX_LENGTHS["title"])])
+    situation = TextAreaField(_l("Situation and reason chosen"), validators=[Length(max=MAX_TEXT)])
+    goal = TextAreaField(_l("Goal"), validators=[Length(max=MAX_TEXT)])
+    deliverable = TextAreaField(_l("Concrete deliverable"), validators=[Length(max=MAX_TEXT)])
+    measures = TextAreaField(_l("Measures"), validators=[Length(max=MAX_TEXT)])
     deadline = DMYDateField(_l("Deadline"), validators=[Optional()])
-    coordinating_units = TextAreaField(_l("Coordinating units"), validators=[Length(max=5000)])
+    coordinating_units = TextAreaField(_l("Coordinating units"), validators=[Length(max=MAX_TEXT)])
     authority = RadioField(_l("Authority"), choices=[], default=Authority.OWN.value)
-    resources = TextAreaField(_l("Resources"), validators=[Length(max=5000)])
-    support_requested = TextAreaField(_l("Support requested"), validators=[Length(max=5000)])
-    locality = StringField(_l("Locality"), validators=[Length(max=300)])
-    reference_documents = TextAreaField(_l("Reference documents"), validators=[Length(max=5000)])
-    indicators = FieldList(FormField(IndicatorRow), min_entries=ROWS, max_entries=20)
-    milestones = FieldList(FormField(MilestoneRow), min_entries=ROWS, max_entries=20)
+    resources = TextAreaField(_l("Resources"), validators=[Length(max=MAX_TEXT)])
+    support_requested = TextAreaField(_l("Support requested"), validators=[Length(max=MAX_TEXT)])
+    locality = StringField(_l("Locality"), validators=[Length(max=MAX_LENGTHS["locality"])])
+    reference_documents = TextAreaField(_l("Reference documents"), validators=[Length(max=MAX_TEXT)])
+    indicators = FieldList(FormField(IndicatorRow), min_entries=ROWS, max_entries=MAX_ROWS)
+    milestones = FieldList(FormField(MilestoneRow), min_entries=ROWS, max_entries=MAX_ROWS)
 
     def set_choices(self, fields) -> None:
         self.kind.choices = _kind_choices()
@@ -99,12 +101,12 @@ class NewRegistrationForm(RegistrationForm):
 
 class AdjustForm(TaskFieldsForm):
     reason = TextAreaField(_l("Reason for the adjustment"),
-                           validators=[DataRequired(_l("Give the reason for the adjustment.")), Length(max=5000)])
+                           validators=[DataRequired(_l("Give the reason for the adjustment.")), Length(max=MAX_REASON)])
 
 
 class ApproveForm(BaseForm):
     decision_ref = StringField(_l("Decision reference"), validators=[
-        DataRequired(_l("Give the decision reference, e.g. 12-QĐ/ĐU.")), Length(max=100)])
+        DataRequired(_l("Give the decision reference, e.g. 12-QĐ/ĐU.")), Length(max=MAX_DECISION_REF)])
     decision_date = DMYDateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date as dd/mm/yyyy."))])
     monitor_id = SelectField(_l("Monitor (Fatherland Front)"), coerce=int, choices=[],
                              validators=[DataRequired(_l("Choose a monitor."))])
@@ -112,7 +114,7 @@ class ApproveForm(BaseForm):
 
 class ReturnForm(BaseForm):
     comment = TextAreaField(_l("What must the owner change?"),
-                            validators=[DataRequired(_l("Say what the owner must change.")), Length(max=5000)])
+                            validators=[DataRequired(_l("Say what the owner must change.")), Length(max=MAX_REASON)])
 
 
 class MonitorForm(BaseForm):
@@ -121,7 +123,7 @@ class MonitorForm(BaseForm):
 
 
 class WithdrawForm(BaseForm):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=5000)])
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=MAX_REASON)])
 
 
 class ActionForm(BaseForm):
