@@ -240,12 +240,17 @@ MATRIX: dict[str, Row] = {
     "help.role": R(ALL, role="standing"),
     "main.report": R(READERS),
     "monitoring.attention": R(ALL),
+    #: a list of the attention page: those who have it (monitors, Standing Committees, secretariats); else 404
+    "monitoring.attention_export": R(MONITOR | {"other_monitor", "b_monitor"} | STANDING | SECRETARIATS,
+                                     query="?show=overdue_notes", fmt="csv"),
     "monitoring.notifications": R(ALL),
     "monitoring.mark_all_read": R(ALL),
     "monitoring.mark_read": R(OWNER),
     # tasks
     "tasks.index": R(ALL),
     "tasks.queue": R(STANDING),
+    "tasks.export": R(ALL, fmt="xlsx"),
+    "tasks.queue_export": R(STANDING, fmt="csv"),
     "tasks.new": R(REGISTER),
     "tasks.show": R(TASK_READ),
     "tasks.edit": R(OWNER),
@@ -542,6 +547,8 @@ def _foreign_requests(sc: Scene) -> list[tuple[str, str, Any, str]]:
     # lists, searches, counts, notifications, reports, the audit trail
     listing = [("GET", f"/tasks/?q={SECRET_SEARCH}"), ("GET", "/tasks/"), ("GET", "/tasks/?state=submitted"),
                ("GET", f"/tasks/?owner={owner}"), ("GET", "/tasks/queue"), ("GET", "/attention"),
+               ("GET", "/tasks/export.csv"), ("GET", f"/tasks/export.csv?q={SECRET_SEARCH}&sort=title"),
+               ("GET", f"/tasks/export.csv?owner={owner}&sort=deadline&dir=desc"), ("GET", "/tasks/queue.csv"),
                ("GET", "/notifications"), ("GET", "/"), ("GET", "/reports"), ("GET", f"/reports?unit={unit}"),
                ("GET", "/audit"), ("GET", "/profile"),
                ("GET", f"{API}/tasks?q={SECRET_SEARCH}"), ("GET", f"{API}/tasks?per_page=100"),

@@ -88,6 +88,9 @@ class Task(db.Model):
         Index("ix_tasks_unit_year", "org_unit_id", "year_id"),  # a unit's tasks, of a year or of every year
         Index("ix_tasks_committee_scope", "committee_id", "year_id", "state", "owner_id", "monitor_id"),
         Index("ix_tasks_search_scope", "search_text", "committee_id", "owner_id", "monitor_id"),
+        # the list sorted by a column (deadline, owner, field, state, code): its ids read from the index alone
+        Index("ix_tasks_list_sort", "deadline", "committee_id", "owner_id", "monitor_id", "owner_unit_id",
+              "field_id", "state", "year_id", "id"),
         # the task a registration was carried into (every task page asks): the unique index on carried_from_id
         # holds mostly NULLs, so that SQLite, once ANALYZE has run, reckons a lookup in it costs a whole scan
         Index("ix_tasks_carried_from", "carried_from_id", sqlite_where=text("carried_from_id IS NOT NULL"),

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import AsBoolean, False_
 from registry import clock, policy
 from registry.models import (
     Assessment,
+    Field,
     OrgUnit,
     Period,
     Person,
@@ -137,6 +138,68 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
     ).order_by(Task.id.desc())
 
 
+#: the columns a task list sorts by (``?sort=…&dir=asc|desc``), each with the SQL it orders by: the task's own
+#: columns, or one value of a row it points to (a correlated subquery, so that the page's ids are still read from
+#: the tasks alone, without joins); ties in task id order. The owner: a collective by its unit's name (these come
+#: first), a person by their name without diacritics; the state in lifecycle order
+TASK_SORTS: dict[str, Any] = {
+    "code": lambda: select(Year.year).where(Year.id == Task.year_id).scalar_subquery(),
+    "title": lambda: Task.search_text,
+    "owner": lambda: func.coalesce(
+        select(OrgUnit.name).where(OrgUnit.id == Task.owner_unit_id).scalar_subquery(),
+        select(Person.search_name).where(Person.id == Task.owner_id).scalar_subquery()),
+    "field": lambda: select(Field.name).where(Field.id == Task.field_id).scalar_subquery(),
+    "deadline": lambda: Task.deadline,
+    "state": lambda: case(*[(Task.state == state, n) for n, state in enumerate(TaskState)]),
+    "submitted": lambda: Task.submitted_at,
+}
+SORT_DIRECTIONS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class TaskSort:
+    key: str | None  #: a key of ``TASK_SORTS``; None: the list's own order
+    direction: str = "asc"
+
+
+def task_sort(key: str | None, direction: str | None, allowed) -> TaskSort:
+    """The sort asked for (``?sort=&dir=``), if ``allowed`` has it; otherwise the list's own order (a bad value
+    falls back, it is not an error)."""
+    if key not in allowed or key not in TASK_SORTS:
+        return TaskSort(None)
+    return TaskSort(key, direction if direction in SORT_DIRECTIONS else "asc")
+
+
+def sorted_tasks(stmt: Select, sort: TaskSort) -> Select:
+    """``stmt`` ordered by ``sort`` (empty values last either way, then task id), or as it was."""
+    if sort.key is None:
+        return stmt
+    expression = TASK_SORTS[sort.key]()
+    if sort.direction == "desc":
+        return stmt.order_by(None).order_by(expression.desc().nulls_last(), Task.id.desc())
+    return stmt.order_by(None).order_by(expression.asc().nulls_last(), Task.id.asc())
+
+
+def _rows_by_ids(session, stmt: Select, key, ids: list) -> list:
+    """The rows of ``stmt`` with these primary keys, in the order of ``ids``."""
+    rows = {getattr(row, key.key): row for row in session.scalars(stmt.where(key.in_(ids))).unique()}
+    return [rows[i] for i in ids if i in rows]
+
+
+#: rows of an export loaded at once (ids first, then the rows of each chunk with what they show)
+EXPORT_CHUNK = 2000
+
+
+def all_rows(stmt: Select, chunk: int = EXPORT_CHUNK):
+    """Every row of an ORM select of one entity, in its order, as ``KeyedPagination`` reads a page: the primary
+    keys first (one statement), then the rows a chunk at a time — an export of the whole list."""
+    session = db.session()
+    key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
+    ids = list(dict.fromkeys(session.scalars(stmt.with_only_columns(key))))
+    for start in range(0, len(ids), chunk):
+        yield from _rows_by_ids(session, stmt, key, ids[start:start + chunk])
+
+
 class KeyedPagination(SelectPagination):
     """A page of an ORM select in two steps: the page's primary keys first (the filter and the order alone, no
     joins, read from an index where one covers them), then those rows with everything they show. A deep page no
@@ -149,8 +212,7 @@ class KeyedPagination(SelectPagination):
                                                  .offset(self._query_offset))))
         if not ids:
             return []
-        rows = {getattr(row, key.key): row for row in session.scalars(stmt.where(key.in_(ids))).unique()}
-        return [rows[i] for i in ids if i in rows]
+        return _rows_by_ids(session, stmt, key, ids)
 
 
 def paginate(stmt: Select, *, page: int | None = None, per_page: int, max_per_page: int | None = 100,

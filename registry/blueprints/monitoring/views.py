@@ -22,8 +22,9 @@ from registry.blueprints.monitoring.forms import (
     assessment_data,
     recommendation_rows,
 )
+from registry.exports.table import Column, table_response
 from registry.extensions import db
-from registry.labels import JUDGEMENT, PERIOD, PROGRESS_STATUS, SUPERVISION_FORM
+from registry.labels import JUDGEMENT, PERIOD, PROGRESS_STATUS, STATE, SUPERVISION_FORM
 from registry.models import (
     Assessment,
     Notification,
@@ -270,6 +271,20 @@ def _attention_lists(user) -> dict[str, dict]:
     return wanted
 
 
+#: the attention lists of tasks that sort by their columns (``?show=<list>&sort=…&dir=…``, the full list only)
+ATTENTION_SORTS = {"overdue_notes": ("code", "title", "owner"),
+                   "late_or_at_risk": ("code", "title", "owner", "field", "deadline", "state"),
+                   "unassessed": ("code", "title", "owner", "field", "deadline", "state")}
+
+
+def _sort_list(wanted: dict[str, dict], show: str | None) -> queries.TaskSort:
+    """Sort the shown list of ``wanted`` as asked, if it is one that sorts (a bad value: its own order)."""
+    sort = queries.task_sort(request.args.get("sort"), request.args.get("dir"), ATTENTION_SORTS.get(show, ()))
+    if sort.key is not None:
+        wanted[show]["stmt"] = queries.sorted_tasks(wanted[show]["stmt"], sort)
+    return sort
+
+
 @bp.route("/attention")
 def attention():
     """What needs the user's attention, per role; ``?show=<list>`` shows one list in full, paginated."""
@@ -278,14 +293,64 @@ def attention():
     wanted = _attention_lists(user)
     if show is not None and show not in wanted:
         abort(404)
+    sort = _sort_list(wanted, show)
     lists = {key: ListPage(key, expanded=(key == show), **wanted[key]) for key in LISTS
              if key in wanted and show in (None, key)}
     if show is None:  # every list is here: the header's count is the sum of their totals
         g.attention_total = sum(lists[key].total for key in COUNTED if key in lists)
     can_run = show is None and policy.can(user, "run_midyear")
+    sort_args = {"sort": sort.key, "dir": sort.direction} if sort.key else {}
     return render_template(
-        "monitoring/attention.html", lists=lists, show=show,
+        "monitoring/attention.html", lists=lists, show=show, sort_args=sort_args,
+        sort={"endpoint": "monitoring.attention", "args": {"show": show}, "key": sort.key, "dir": sort.direction}
+        if show in ATTENTION_SORTS else None,
         review_years=list(db.session.scalars(select(Year).order_by(Year.year.desc()))) if can_run else [])
+
+
+def _quarters(quarters: list[int]) -> str:
+    return ", ".join(_("Quarter %(q)d", q=q) for q in quarters)
+
+
+def _attention_columns(key: str) -> list[Column]:
+    """The columns of an exported attention list: those its section shows."""
+    def task_of(row):
+        if isinstance(row, Task):
+            return row
+        return row.assessment.task if isinstance(row, Recommendation) else row.task
+
+    code, title = Column(_("Code"), lambda r: task_of(r).code), Column(_("Title"), lambda r: task_of(r).title)
+    owner = Column(_("Owner"), lambda r: task_of(r).owner_label)
+    reply_by = Column(_("Reply by"), lambda r: r.reply_deadline)
+    recommendation = Column(_("Recommendation"), lambda r: r.content)
+    return {
+        "notes_due": [code, title, Column(_("Quarter"), lambda d: d.quarter),
+                      Column(_("Deadline"), lambda d: d.deadline),
+                      Column(_("Status"), lambda d: _("Overdue") if d.is_overdue else _("Due soon"))],
+        "recommendations_to_reply": [code, title, recommendation,
+                                     Column(_("Raised by"), lambda r: r.assessment.monitor.full_name), reply_by],
+        "overdue_notes": [code, title, Column(_("Year"), lambda t: t.year.year), owner,
+                          Column(_("No note"), lambda t: _quarters(queries.note_gaps(t).missing)),
+                          Column(_("Submitted late"), lambda t: _quarters(queries.note_gaps(t).late))],
+        "notes_to_assess": [code, title, owner, Column(_("Quarter"), lambda n: n.quarter),
+                            Column(_("Submitted"), lambda n: n.submitted_at)],
+        "overdue_replies": [code, title, owner, recommendation, reply_by],
+    }.get(key, [code, title, owner, Column(_("Field"), lambda t: t.field.display_name if t.field else ""),
+                Column(_("Deadline"), lambda t: t.deadline),
+                Column(_("State"), lambda t: str(STATE[t.state]))])
+
+
+@bp.route("/attention.<any(xlsx, csv):fmt>")
+def attention_export(fmt: str):
+    """One list of the attention page (``?show=<list>``), whole, as the page lists it in full."""
+    wanted = _attention_lists(current_user)
+    key = request.args.get("show")
+    if key not in wanted:
+        abort(404)
+    _sort_list(wanted, key)
+    source = wanted[key]
+    rows = queries.all_rows(source["stmt"]) if "stmt" in source else source["rows"]
+    return table_response(fmt, _("attention") + f"-{key.replace('_', '-')}-{clock.today():%Y%m%d}",
+                          _attention_columns(key), rows)
 
 
 # -- notifications --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from registry import clock, policy
+from registry import clock, labels, policy
 from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.tasks import bp
@@ -24,8 +24,10 @@ from registry.blueprints.tasks.forms import (
     fill_from_task,
     task_data,
 )
+from registry.exports.table import Column, table_response
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Task, TaskKind, TaskState, Year
+from registry.services import queries
 from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
 from registry.services.audit import task_events
@@ -52,8 +54,18 @@ def _status(form) -> int:
 
 # -- list ------------------------------------------------------------------------------------------------
 
-@bp.route("/")
-def index():
+#: the columns of the task list one may sort by, and those of the approval queue
+LIST_SORTS = ("code", "title", "owner", "field", "deadline", "state")
+QUEUE_SORTS = ("code", "title", "owner", "submitted")
+
+
+def _sort(allowed) -> queries.TaskSort:
+    return queries.task_sort(request.args.get("sort"), request.args.get("dir"), allowed)
+
+
+def _filtered_list():
+    """The task list as its filter form (``request.args``) asks, sorted as asked: the form, the select and the
+    sort (the page and its exports read the same)."""
     form = FilterForm(request.args)
     form.set_choices(_years(), unit_choices(current_user), _fields())
     form.validate()
@@ -67,24 +79,82 @@ def index():
         owner_name=valid(form.owner_name) or "", q=valid(form.q) or "",
         notes=valid(form.notes) or "", quarter=valid(form.quarter),
     )
+    sort = _sort(LIST_SORTS)
+    return form, filters, queries.sorted_tasks(task_list(current_user, filters), sort), sort
+
+
+def _list_args() -> dict[str, str]:
+    """The list's query arguments that links keep (filters and sort), without the page."""
+    return {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
+
+
+def _sort_context(endpoint: str, sort: queries.TaskSort) -> dict:
+    args = {k: v for k, v in _list_args().items() if k not in ("sort", "dir")}
+    return {"endpoint": endpoint, "args": args, "key": sort.key, "dir": sort.direction}
+
+
+@bp.route("/")
+def index():
+    form, filters, stmt, sort = _filtered_list()
     owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
-    page = paginate(task_list(current_user, filters), per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
     if owner is not None and not (page.total or policy.can(current_user, "view_person_dossier", owner)):
         owner = None  # a person outside one's scope, none of whose tasks one sees: not even their name
-    args = {k: v for k, v in request.args.items() if k != "page" and v not in ("", "0")}
+    args = _list_args()
     without_owner = {k: v for k, v in args.items() if k != "owner"}
     return render_template("tasks/list.html", form=form, page=page, args=args, owner=owner,
-                           without_owner=without_owner)
+                           without_owner=without_owner, sort=_sort_context("tasks.index", sort))
+
+
+def _list_columns(*, submitted: bool = False) -> list[Column]:
+    """The columns of an exported task list (Vietnamese headers in the default locale)."""
+    columns = [
+        Column(_("Code"), lambda t: t.code),
+        Column(_("Title"), lambda t: t.title),
+        Column(_("Kind"), lambda t: str(labels.KIND[t.kind])),
+        Column(_("Owner"), lambda t: t.owner_label),
+        Column(_("Unit"), lambda t: t.org_unit.name if t.org_unit else ""),
+        Column(_("Field"), lambda t: t.field.display_name if t.field else ""),
+    ]
+    if submitted:
+        return columns + [Column(_("Submitted"), lambda t: t.submitted_at)]
+    return columns + [Column(_("Deadline"), lambda t: t.deadline),
+                      Column(_("State"), lambda t: str(labels.STATE[t.state])),
+                      Column(_("Monitor"), lambda t: t.monitor.full_name if t.monitor else "")]
+
+
+@bp.route("/export.<any(xlsx, csv):fmt>")
+def export(fmt: str):
+    """The task list exactly as filtered and sorted, every page of it."""
+    stmt = _filtered_list()[2]
+    return table_response(fmt, _("task-list") + f"-{clock.today():%Y%m%d}", _list_columns(),
+                          queries.all_rows(stmt))
+
+
+def _queue_list():
+    sort = _sort(QUEUE_SORTS)
+    stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None).order_by(
+        Task.submitted_at, Task.id)
+    return queries.sorted_tasks(stmt, sort), sort
 
 
 @bp.route("/queue")
 def queue():
     """The Standing Committee's approval queue: submitted registrations, oldest first."""
     allow("see_queue")
-    stmt = task_list(current_user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None).order_by(
-        Task.submitted_at, Task.id)
+    stmt, sort = _queue_list()
     page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
-    return render_template("tasks/queue.html", page=page)
+    return render_template("tasks/queue.html", page=page, args=_list_args(),
+                           sort=_sort_context("tasks.queue", sort))
+
+
+@bp.route("/queue.<any(xlsx, csv):fmt>")
+def queue_export(fmt: str):
+    """The approval queue as sorted, every page of it."""
+    allow("see_queue")
+    stmt = _queue_list()[0]
+    return table_response(fmt, _("approval-queue") + f"-{clock.today():%Y%m%d}", _list_columns(submitted=True),
+                          queries.all_rows(stmt))
 
 
 # -- registration ------------------------------------------------------------------------------------------
