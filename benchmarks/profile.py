@@ -43,36 +43,15 @@ def main() -> None:
 
     from sqlalchemy import event, select
 
+    from benchmarks.served import bench_pages
     from registry import create_app
     from registry.extensions import db
     from registry.models import Person
     from registry.services.tokens import create_token
 
     gen = json.loads(answer.read_text())
-    logins, samples, password = gen["logins"], gen["samples"], gen["password"]
-    task, owner, unit = samples["task_id"], samples["owner_id"], samples["commune_unit_id"]
-    pages = [
-        ("task list, page 1", "secretariat", "/tasks/"),
-        ("task list, page 400", "secretariat", "/tasks/?page=400"),
-        ("task list, one commune", "secretariat", f"/tasks/?unit={unit}&year={samples['year']}"),
-        ("task list, state+field", "secretariat", f"/tasks/?state=in_progress&field={samples['field_id']}"),
-        ("search ?q=giai phong", "secretariat", "/tasks/?q=giai+phong"),
-        ("task page", "commune_standing", f"/tasks/{task}"),
-        ("approval queue", "commune_standing", "/tasks/queue"),
-        ("attention, owner", "owner", "/attention"),
-        ("attention, monitor", "monitor", "/attention"),
-        ("attention, commune standing", "commune_standing", "/attention"),
-        ("attention, province standing", "standing", "/attention"),
-        ("attention, secretariat", "secretariat", "/attention"),
-        ("home, owner", "owner", "/"),
-        ("home, province standing", "standing", "/"),
-        ("home, secretariat", "secretariat", "/"),
-        ("dossier of a person", "secretariat", f"/people/{owner}/dossier"),
-        ("reports", "secretariat", "/reports"),
-        ("audit, page 1", "secretariat", "/audit"),
-        ("audit, inspector", "inspector", "/audit"),
-        ("API task list", "secretariat", "/api/v1/tasks"),
-    ]
+    logins, password = gen["logins"], gen["password"]
+    pages = [page for page in bench_pages(gen) if page[1] is not None]  # not /healthz
     app = create_app({"WTF_CSRF_ENABLED": False})
     clients, token = {}, None
     with app.app_context():

@@ -43,6 +43,39 @@ end
 """
 
 
+def bench_pages(gen: dict) -> list[tuple[str, str | None, str]]:
+    """The pages the benchmark drives, each as (label, role, path), from the generator's answer."""
+    samples = gen["samples"]
+    task, owner, unit, year = samples["task_id"], samples["owner_id"], samples["commune_unit_id"], samples["year"]
+    total_tasks = gen["counts"]["tasks"]
+    deep = max(2, total_tasks // 25 * 2 // 3)
+    pages = [
+        ("/healthz", None, "/healthz"),
+        ("task list, page 1", "secretariat", "/tasks/"),
+        (f"task list, page {deep}", "secretariat", f"/tasks/?page={deep}"),
+        ("task list, one commune", "secretariat", f"/tasks/?unit={unit}&year={year}"),
+        ("task list, state+field", "secretariat", f"/tasks/?state=in_progress&field={samples['field_id']}"),
+        ("search ?q=giai phong", "secretariat", "/tasks/?q=giai+phong"),
+        ("task page (year of notes)", "commune_standing", f"/tasks/{task}"),
+        ("approval queue", "commune_standing", "/tasks/queue"),
+        ("attention, owner", "owner", "/attention"),
+        ("attention, monitor", "monitor", "/attention"),
+        ("attention, commune standing", "commune_standing", "/attention"),
+        ("attention, province standing", "standing", "/attention"),
+        ("attention, secretariat", "secretariat", "/attention"),
+        ("home, owner", "owner", "/"),
+        ("home, province standing", "standing", "/"),
+        ("home, secretariat", "secretariat", "/"),
+        ("dossier of a person", "secretariat", f"/people/{owner}/dossier"),
+        ("reports", "secretariat", "/reports"),
+        ("audit, page 1", "secretariat", "/audit"),
+        ("audit, inspector", "inspector", "/audit"),
+        ("API task list", "secretariat", "/api/v1/tasks"),
+        ("API task detail", "secretariat", f"/api/v1/tasks/{task}"),
+    ]
+    return pages
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -190,7 +223,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     env, gen = dataset(args)
-    logins, samples = gen["logins"], gen["samples"]
+    logins = gen["logins"]
     password = gen["password"]
     folder = Path(tempfile.mkdtemp(prefix="registry-served-"))
     tokens = {"secretariat": make_token(env, logins["secretariat"])}
@@ -202,36 +235,10 @@ def main() -> None:
     by_name = json.loads(subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
                                         text=True, timeout=120, check=True).stdout.strip().splitlines()[-1])
     ids = {role: by_name[name] for role, name in logins.items()}
-    task, owner, unit, year = samples["task_id"], samples["owner_id"], samples["commune_unit_id"], samples["year"]
-    total_tasks = gen["counts"]["tasks"]
-    deep = max(2, total_tasks // 25 * 2 // 3)
-    pages = [
-        ("/healthz", None, "/healthz"),
-        ("task list, page 1", "secretariat", "/tasks/"),
-        (f"task list, page {deep}", "secretariat", f"/tasks/?page={deep}"),
-        ("task list, one commune", "secretariat", f"/tasks/?unit={unit}&year={year}"),
-        ("task list, state+field", "secretariat", f"/tasks/?state=in_progress&field={samples['field_id']}"),
-        ("search ?q=giai phong", "secretariat", "/tasks/?q=giai+phong"),
-        ("task page (year of notes)", "commune_standing", f"/tasks/{task}"),
-        ("approval queue", "commune_standing", "/tasks/queue"),
-        ("attention, owner", "owner", "/attention"),
-        ("attention, monitor", "monitor", "/attention"),
-        ("attention, commune standing", "commune_standing", "/attention"),
-        ("attention, province standing", "standing", "/attention"),
-        ("attention, secretariat", "secretariat", "/attention"),
-        ("home, owner", "owner", "/"),
-        ("home, province standing", "standing", "/"),
-        ("home, secretariat", "secretariat", "/"),
-        ("dossier of a person", "secretariat", f"/people/{owner}/dossier"),
-        ("reports", "secretariat", "/reports"),
-        ("audit, page 1", "secretariat", "/audit"),
-        ("audit, inspector", "inspector", "/audit"),
-        ("API task list", "secretariat", "/api/v1/tasks"),
-        ("API task detail", "secretariat", f"/api/v1/tasks/{task}"),
-    ]
+    pages = bench_pages(gen)
     if args.only:
         pages = [p for p in pages if args.only in p[0] or p[0] == "/healthz"]
-    ids["owner"] = ids.get("owner") or owner
+    ids["owner"] = ids.get("owner") or gen["samples"]["owner_id"]
     print("==> counting SQL statements per request (in-process)")
     queries = query_counts(env, pages, ids, tokens, password)
     port = free_port()
@@ -283,7 +290,7 @@ def main() -> None:
         log.close()
     db_kind = env["REGISTRY_DATABASE_URL"].split(":")[0]
     print()
-    print(f"Served benchmark: {db_kind}, {args.scale} scale, {total_tasks:,} tasks over {args.years} year(s), "
+    print(f"Served benchmark: {db_kind}, {args.scale} scale, {gen['counts']['tasks']:,} tasks over {args.years} year(s), "
           f"{gen['counts'].get('progress_notes', 0):,} notes, {gen['counts'].get('audit_events', 0):,} audit "
           f"events; gunicorn -w 2 on {os.cpu_count()} cores; wrk -t2 -c{args.connections}, {args.duration} s per URL")
     print()

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from registry.models import (
     OrgLevel,
@@ -20,10 +20,11 @@ from registry.models import (
     TaskKind,
     TaskState,
 )
-from registry.models.org import place, subtree_clause
+from registry.models.org import subtree_clause
 from registry.services import tokens as token_service
 from registry.text import fold
 from tests.helpers import count_queries
+from tests.scale_tree import ScaleTree
 
 S = TaskState
 #: the states the bulk rows cycle through (submitted and approved first, so that the small world has both)
@@ -32,66 +33,21 @@ KINDS = tuple(TaskKind)
 WHEN = datetime(2026, 7, 10, 3, 0, tzinfo=UTC)  # Q1 and Q2 deadlines passed: attention lists fill
 
 
-class Tree:
-    """A province; odd-numbered units are communes under it, even-numbered ones cells under the commune
-    before them; each unit has a head who owns tasks with it, and a monitor. Grows in place."""
+class Tree(ScaleTree):
+    """The shared tree; half the units' tasks owned by the head of some other unit, in six states."""
 
-    def __init__(self, db, password_hash, year, fields):
-        self.db, self.password_hash, self.year, self.fields = db, password_hash, year, fields
-        self.units: list[OrgUnit] = []
-        self.owners: list[Person] = []
-        self.monitors: list[Person] = []
-        self.tasks = 0
-        self.approver = self._person("approver", "Người Duyệt Chung", None, [])
+    code_prefix = "S"
 
-    def _person(self, username, full_name, unit, grants) -> Person:
-        person = Person(username=username, full_name=full_name, position="Ủy viên", org_unit=unit,
-                        password_hash=self.password_hash)
-        for role, where in grants:
-            person.grant(role, where)
-        self.db.session.add(person)
-        return person
-
-    def grow(self, n_units: int, n_tasks: int) -> None:
-        db = self.db
-        new = []
-        for k in range(len(self.units), n_units):
-            if k == 0:
-                parent, level, name = None, OrgLevel.PROVINCE, "Tỉnh Tuyên Quang"
-            elif k % 2:
-                parent, level, name = self.units[0], OrgLevel.COMMUNE, f"Xã số {k}"
-            else:
-                parent, level, name = self.units[k - 1], OrgLevel.PARTY_CELL, f"Chi bộ thôn {k}"
-            unit = OrgUnit(name=name, code=f"S{k}", level=level, parent=parent)
-            db.session.add(unit)
-            self.units.append(unit)
-            new.append(unit)
-        db.session.flush()
-        for unit in new:  # parents first, so each path extends its parent's
-            place(unit)
-        for k, unit in enumerate(self.units[len(self.owners):], start=len(self.owners)):
-            self.owners.append(self._person(f"head{k}", f"Trưởng Đơn Vị {k}", unit, [(Role.OWNER, unit)]))
-            self.monitors.append(self._person(f"monitor{k}", f"Giám Sát Viên {k}", unit, [(Role.MONITOR, unit)]))
-        db.session.flush()
-        for unit, owner in zip(self.units, self.owners):  # the head acts for the unit's collective tasks
-            unit.head = owner
-        db.session.flush()
-        rows = [self._row(i, n_units) for i in range(self.tasks, n_tasks)]
-        if rows:
-            db.session.execute(insert(Task), rows)
-        self.tasks = n_tasks
-        db.session.commit()
-
-    def _row(self, i: int, n_units: int) -> dict:
+    def task_row(self, i: int, n_units: int) -> dict:
         k, j = i % n_units, i // n_units
-        unit, owner, monitor = self.units[k], self.owners[k], self.monitors[k]
+        unit, owner, monitor = self.units[k], self.heads[k], self.monitors[k]
         state = STATES[j % len(STATES)]
         # tasks under way are collective, submitted ones in every other unit: owned by the head of some unit
         # (not always the committee's own), so every list has collective rows at both sizes or at neither
         collective = j % 2 == 1 or (j % 6 == 0 and k % 2 == 0)
         if collective:
             owner_k = (k + j) % n_units
-            owner_unit, owner = self.units[owner_k], self.owners[owner_k]
+            owner_unit, owner = self.units[owner_k], self.heads[owner_k]
         decided = state in (S.APPROVED, S.IN_PROGRESS)
         title = f"Việc khó số {i} của {unit.name}"
         submitted = state not in (S.DRAFT,)

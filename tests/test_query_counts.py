@@ -20,10 +20,8 @@ from registry.models import (
     AuditEvent,
     AuditHead,
     Notification,
-    OrgLevel,
     OrgUnit,
     Ownership,
-    Person,
     ProgressNote,
     Recommendation,
     Role,
@@ -33,10 +31,10 @@ from registry.models import (
     TaskState,
     Verdict,
 )
-from registry.models.org import place
 from registry.services import queries, review
 from registry.services import tokens as token_service
 from registry.text import fold
+from tests.scale_tree import ScaleTree
 
 S = TaskState
 #: the states the tasks of each unit cycle through: the first five are under way, submitted, reviewed, approved and
@@ -47,64 +45,24 @@ UNDER_WAY = (S.APPROVED, S.IN_PROGRESS)
 WHEN = datetime(2026, 7, 10, 3, 0, tzinfo=UTC)  # the Q1 and Q2 deadlines have passed, the third quarter runs
 
 
-class World:
+class World(ScaleTree):
     """A province (unit 0); odd units are communes under it, even ones Party cells under the commune before them.
     Each unit has a head (who registers the unit's tasks, all collective) and a Front monitor. ``grow`` adds
     units and tasks, each task with what its state implies: a late first-quarter note at risk (none for the
     second, whose deadline passed), a mid-year assessment with an overdue open recommendation, a
     self-assessment and a verdict; an audit event and an unread notification."""
 
+    code_prefix = "Q"
+
     def __init__(self, db, password_hash, year, fields):
-        self.db, self.password_hash, self.year, self.fields = db, password_hash, year, fields
-        self.units: list[OrgUnit] = []
-        self.heads: list[Person] = []
-        self.monitors: list[Person] = []
-        self.tasks = 0
-        self.approver = self.person("approver", "Người Duyệt Chung", None, [])
+        super().__init__(db, password_hash, year, fields)
         self.levels = review.ensure_default_levels()
         db.session.flush()
 
-    def person(self, username, full_name, unit, grants) -> Person:
-        person = Person(username=username, full_name=full_name, position="Ủy viên", org_unit=unit,
-                        password_hash=self.password_hash)
-        for role, where in grants:
-            person.grant(role, where)
-        self.db.session.add(person)
-        return person
-
-    def grow(self, n_units: int, n_tasks: int) -> None:
-        db = self.db
-        new = []
-        for k in range(len(self.units), n_units):
-            if k == 0:
-                parent, level, name = None, OrgLevel.PROVINCE, "Tỉnh Tuyên Quang"
-            elif k % 2:
-                parent, level, name = self.units[0], OrgLevel.COMMUNE, f"Xã số {k}"
-            else:
-                parent, level, name = self.units[k - 1], OrgLevel.PARTY_CELL, f"Chi bộ thôn {k}"
-            unit = OrgUnit(name=name, code=f"Q{k}", level=level, parent=parent)
-            db.session.add(unit)
-            self.units.append(unit)
-            new.append(unit)
-        db.session.flush()
-        for unit in new:  # parents first, so each path extends its parent's
-            place(unit)
-        for k, unit in enumerate(self.units[len(self.heads):], start=len(self.heads)):
-            self.heads.append(self.person(f"head{k}", f"Trưởng Đơn Vị {k}", unit, [(Role.OWNER, unit)]))
-            self.monitors.append(self.person(f"monitor{k}", f"Giám Sát Viên {k}", unit, [(Role.MONITOR, unit)]))
-        db.session.flush()
-        for unit, head in zip(self.units, self.heads):
-            unit.head = head
-        db.session.flush()
-        first = (db.session.scalar(select(func.max(Task.id))) or 0) + 1
-        rows = [self.task_row(i, n_units) for i in range(self.tasks, n_tasks)]
-        if rows:
-            db.session.execute(insert(Task), rows)
-            tasks = list(db.session.execute(select(Task.id, Task.state, Task.owner_id, Task.monitor_id,
-                                                   Task.committee_id).where(Task.id >= first).order_by(Task.id)))
-            self.write_records(tasks)
-        self.tasks = n_tasks
-        db.session.commit()
+    def after_insert(self, first_id: int) -> None:
+        self.write_records(list(self.db.session.execute(
+            select(Task.id, Task.state, Task.owner_id, Task.monitor_id, Task.committee_id)
+            .where(Task.id >= first_id).order_by(Task.id))))
 
     def first_task_of(self, unit: OrgUnit) -> int:
         """The first task of a committee: under way, with a note and an assessment."""
