@@ -53,7 +53,7 @@ from registry.generate.vocabulary import (
 )
 from registry.generate.years import YearBuilder
 from registry.models import AuditHead, Task, TaskState, db
-from registry.services import rowseal
+from registry.services import rowseal, search
 
 
 class Generator(PeopleBuilder, YearBuilder):
@@ -90,6 +90,9 @@ class Generator(PeopleBuilder, YearBuilder):
         else:
             head.last_seq, head.last_hash = self.seq, self.prev
         db.session.flush()
+        t0 = time.perf_counter()
+        self.counts["search_entries"] = search.reindex()  # the bulk inserts bypass the session's index hooks
+        self.echo(f"  search index: {time.perf_counter() - t0:.1f} s")
         if self.dialect == "postgresql":  # explicit ids do not move the sequences
             for table in self.ids:
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -87,6 +87,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_name") is None:  # the search index's own tables (FTS5) and GIN index
+        from registry.models.search import is_index_object
+        conf_args["include_name"] = lambda name, type_, _parent: not is_index_object(name, type_)
 
     connectable = get_engine()
 

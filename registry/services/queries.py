@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, inspect, or_, select
-from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.sql.elements import AsBoolean, False_
 
 from registry import clock, policy
@@ -31,6 +31,7 @@ from registry.models import (
 )
 from registry.models.org import subtree_clause
 from registry.models.task import UNDER_WAY
+from registry.services import search
 from registry.text import fold
 
 #: a collective owner with its former names: ``Task.owner_label`` prints the name borne in the task's year
@@ -59,7 +60,7 @@ class TaskFilters:
     owner_id: int | None = None
     monitor_id: int | None = None
     owner_name: str = ""  #: part of the owner's name, diacritics ignored
-    q: str = ""  #: part of the title, diacritics ignored
+    q: str = ""  #: words in any text of the task, diacritics ignored (``registry.services.search``), ranked
     notes: str = ""  #: quarterly notes: "overdue" (missing or late), "missing" or "late" (``NOTE_FILTERS``)
     quarter: int | None = None  #: with ``notes``: only this quarter
 
@@ -126,8 +127,7 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
         stmt = stmt.where(Task.owner_id == filters.owner_id)
     if filters.monitor_id:
         stmt = stmt.where(Task.monitor_id == filters.monitor_id)
-    if fold(filters.q):
-        stmt = stmt.where(Task.search_text.like(contains(filters.q), escape="\\"))
+    stmt, relevance = search.restrict(stmt, filters.q)  # every text of the task, ranked (services.search)
     if filters.notes in NOTE_FILTERS:
         stmt = stmt.where(note_condition(filters.notes, filters.quarter))
     if fold(filters.owner_name):
@@ -135,7 +135,7 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
     return stmt.options(
         LIST_COLUMNS, joinedload(Task.year), _person(Task.owner), _OWNER_UNIT, joinedload(Task.field),
         joinedload(Task.org_unit), _person(Task.monitor),
-    ).order_by(Task.id.desc())
+    ).order_by(*relevance, Task.id.desc())
 
 
 #: the columns a task list sorts by (``?sort=…&dir=asc|desc``), each with the SQL it orders by: the task's own

@@ -27,7 +27,7 @@ from registry.blueprints.tasks.forms import (
 from registry.exports.table import Column, table_response
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Task, TaskKind, TaskState, Year
-from registry.services import queries
+from registry.services import queries, search
 from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
 from registry.services.audit import task_events
@@ -103,7 +103,8 @@ def index():
     args = _list_args()
     without_owner = {k: v for k, v in args.items() if k != "owner"}
     return render_template("tasks/list.html", form=form, page=page, args=args, owner=owner,
-                           without_owner=without_owner, sort=_sort_context("tasks.index", sort))
+                           without_owner=without_owner, sort=_sort_context("tasks.index", sort),
+                           found=search.found(filters.q, page.items))
 
 
 def _list_columns(*, submitted: bool = False) -> list[Column]:
