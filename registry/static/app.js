@@ -32,3 +32,7 @@ document.addEventListener("click", function (event) {
     window.history.back();
   }
 });
+// A printed page shows every chart's numbers: the closed <details> open for printing (the dashboard).
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details.chart-numbers").forEach(function (el) { el.open = true; });
+});

@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from io import BytesIO
+
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, policy
-from registry.blueprints.common import allow
+from registry import queue as job_queue
+from registry.blueprints.common import BaseForm, allow, read_only
 from registry.blueprints.main import bp
+from registry.exports.reports import FORMATS as REPORT_FORMATS
+from registry.exports.reports import completion_label, export_report
 from registry.extensions import db
-from registry.labels import OUTCOME
-from registry.models import Outcome, Role, Task, TaskKind, TaskState, Year
+from registry.labels import OUTCOME, PERIOD, PROGRESS_STATUS
+from registry.models import (
+    OrgUnit,
+    Outcome,
+    Ownership,
+    Period,
+    ProgressStatus,
+    Role,
+    Task,
+    TaskKind,
+    TaskState,
+    Year,
+)
+from registry.services import jobs
 from registry.services.queries import (
     TaskFilters,
     state_counts,
     task_list,
     unit_choices,
 )
-from registry.services.reports import report_figures
+from registry.services.reports import MIDYEAR, REPORTS, dashboard_figures, midyear_day
+from registry.text import attachment_names
 
 LIMIT = 10
 
@@ -56,12 +74,14 @@ def home():
     return render_template("main/home.html", sections=sections, year=year, today=today)
 
 
-@bp.route("/reports")
-def report():
-    """The figures of a year for a unit and its sub-units (or every unit), printable: for those who read every
-    task (Standing Committee, secretariat, inspectors)."""
+#: the dashboard's periods: the year so far, or the six-month review's figures as of 30/06
+REPORT_PERIODS = ("year", "midyear")
+
+
+def _report_scope():
+    """The year and unit of the dashboard or a report from the query string (the unit among those the viewer
+    reads: 404 otherwise)."""
     allow("view_reports")
-    years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
     default = _current_year()
     year = request.args.get("year", type=int) or (default.year if default else clock.today().year)
     units = unit_choices(current_user, policy.READER_ROLES)
@@ -69,6 +89,54 @@ def report():
     unit = next((u for u, _depth in units if u.id == unit_id), None)
     if unit_id is not None and unit is None:
         abort(404)
-    return render_template("main/report.html", figures=report_figures(current_user, unit_id, year), year=year, unit=unit,
+    return year, unit, units
+
+
+@bp.route("/reports")
+def report():
+    """The dashboard of a year for a unit and its sub-units (or every unit), printable: for those who read every
+    task (Standing Committee, secretariat, inspectors); ``period=midyear`` shows the sơ kết's figures (30/06)."""
+    year, unit, units = _report_scope()
+    period = request.args.get("period") if request.args.get("period") in REPORT_PERIODS else "year"
+    as_of = midyear_day(year) if period == "midyear" else None
+    figures = dashboard_figures(current_user, unit.id if unit else None, year, as_of)
+    years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
+    return render_template("main/report.html", figures=figures, year=year, unit=unit, period=period,
                            years=years, units=units, states=list(TaskState), kinds=list(TaskKind),
-                           outcomes=list(Outcome), outcome_labels=OUTCOME, today=clock.today())
+                           ownerships=list(Ownership), statuses=list(ProgressStatus), periods=list(Period),
+                           period_labels=PERIOD, status_labels=PROGRESS_STATUS, completion_label=completion_label,
+                           outcomes=list(Outcome), outcome_labels=OUTCOME, today=clock.today(),
+                           reports=REPORTS, report_formats=REPORT_FORMATS, midyear=MIDYEAR,
+                           jobs_enabled=job_queue.is_enabled())
+
+
+@bp.route("/reports/<any(so_ket, tong_ket):report>.<any(docx, pdf, xlsx):fmt>")
+def report_export(report: str, fmt: str):
+    """The sơ kết (figures as of 30/06) or tổng kết of the year for the unit (or every unit one reads), as DOCX,
+    PDF or XLSX: the dashboard's numbers for the same day."""
+    year, unit, _units = _report_scope()
+    unit_row = db.session.get(OrgUnit, unit.id) if unit is not None else None
+    exported = export_report(current_user, unit_row, year, report, fmt, clock.today())
+    response = send_file(BytesIO(exported.content), mimetype=exported.mimetype, as_attachment=True,
+                         download_name=exported.filename, max_age=0)
+    response.headers.set("Content-Disposition", "attachment", **attachment_names(exported.filename))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/reports/<any(so_ket, tong_ket):report>.<any(docx, pdf, xlsx):fmt>/job", methods=["POST"])
+@read_only
+def report_export_job(report: str, fmt: str):
+    """The same file made in the background (a province's report takes a while): to the job's page, where it
+    downloads when ready. The permission is checked now and again when the job runs. With the jobs off, the file
+    is made in the request as before."""
+    year, unit, _units = _report_scope()
+    policy.require_can(current_user, "view_reports", unit)
+    if not BaseForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    scope = {"year": year, **({"unit": unit.id} if unit is not None else {})}
+    if not job_queue.is_enabled():
+        return redirect(url_for("main.report_export", report=report, fmt=fmt, **scope))
+    job = jobs.enqueue(current_user, "report.summary", report=report, fmt=fmt, year=year,
+                       unit_id=unit.id if unit is not None else None)
+    return redirect(url_for("jobs.show", job_id=job.id))
