@@ -14,6 +14,7 @@ from registry.localized import localized_name
 from registry.models.base import UTCDateTime, db, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from registry.models.commendation import CommendationDecision
     from registry.models.person import Person
     from registry.models.task import Task
 
@@ -130,3 +131,5 @@ class Verdict(db.Model):
     decided_by: Mapped[Person] = relationship(foreign_keys=[decided_by_id])
     reopened_by: Mapped[Person | None] = relationship(foreign_keys=[reopened_by_id])
     entered_by: Mapped[Person | None] = relationship(foreign_keys=[entered_by_id])
+    #: the emulation council's decision on the commendation this verdict proposed (registry.models.commendation)
+    commendation_decision: Mapped[CommendationDecision | None] = relationship(back_populates="verdict")
