@@ -168,15 +168,46 @@ def _backfill_registrant(actor: Person, year: Year, committee_id: int | None, ow
     return committee, owner, unit
 
 
+def _imported_registrant(actor: Person | None, owner: Person, committee_id: int | None,
+                         owner_unit_id: int | None) -> tuple[OrgUnit, OrgUnit | None]:
+    """Bulk registration: the committee (one the secretariat administers, where the owner holds the owner role)
+    and the collective if any (the owner heads it). ``actor`` None: the command line."""
+    committee = db.session.get(OrgUnit, committee_id) if committee_id else None
+    if actor is not None:
+        policy.require_can(actor, "import_registrations", committee)
+    errors = FieldErrors()
+    if committee is None:
+        errors.add("committee_id", _l("Choose the committee the task is registered with."))
+    elif not owner.is_active:
+        errors.add("owner", _l("This account is deactivated: it cannot register tasks."))
+    elif committee not in policy.registration_committees(owner):
+        errors.add("owner", _l("The owner must be a committee member or head who registers with this committee."))
+    unit = db.session.get(OrgUnit, owner_unit_id) if owner_unit_id else None
+    if owner_unit_id and unit is None:
+        errors.add("owner_unit_id", _l("Choose a unit."))
+    elif unit is not None and unit.head_id != owner.id:
+        errors.add("owner_unit_id", _l("A collective registers through its head: choose its head as the owner."))
+    errors.raise_if_any()
+    return committee, unit
+
+
 # -- the workflow -----------------------------------------------------------------------------------
 
-def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None,
-                committee_id: int | None = None, backfill: Backfill | None = None) -> Task:
+def create_task(actor: Person | None, year: Year, data: dict[str, Any], *, owner_unit_id: int | None = None,
+                committee_id: int | None = None, backfill: Backfill | None = None,
+                on_behalf_of: Person | None = None) -> Task:
     """Register a new task as a draft owned by ``actor`` (or the unit ``actor`` heads), with one of the
     committees where ``actor`` holds the owner role. With ``backfill`` (nhập bổ sung), the secretariat enters a
     past year's registration for the owner the register names (``backfill.by``), with a committee it
-    administers; ``submit_task`` then records it as submitted on its registration date."""
-    if backfill is None:
+    administers; ``submit_task`` then records it as submitted on its registration date. With ``on_behalf_of``
+    (bulk registration from a spreadsheet), the secretariat of the committee (``actor``; None: the command line)
+    registers the draft for that owner inside the year's window; the owner then reviews and submits it."""
+    if on_behalf_of is not None and backfill is None:
+        committee, unit = _imported_registrant(actor, on_behalf_of, committee_id, owner_unit_id)
+        check_window(year)
+        values = clean_task_input(data, year)
+        owner = on_behalf_of
+    elif backfill is None:
         policy.require_can(actor, "register")
         check_window(year)
         values = clean_task_input(data, year)
@@ -202,7 +233,9 @@ def create_task(actor: Person, year: Year, data: dict[str, Any], *, owner_unit_i
     db.session.flush()
     record_event(actor, "task.create", object_type="task", object_id=task.id, task=task,
                  after={"state": task.state.value, "committee_id": committee.id, **task_snapshot(task),
-                        **entered_later.trail(backfill, owner)})
+                        **entered_later.trail(backfill, owner),
+                        **({"imported": True, "on_behalf_of_id": owner.id} if on_behalf_of is not None
+                           and backfill is None else {})})
     return task
 
 
