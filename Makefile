@@ -96,8 +96,10 @@ run: install translations ## Migrate, load demo data, print demo logins, serve o
 	$(FLASK) demo
 	@echo "==> demo accounts"
 	$(FLASK) demo-logins
-	@echo "==> serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	exec $(BIN)/gunicorn -w 2 -b 127.0.0.1:5000 "registry:create_app()"
+	@echo "==> serving on http://127.0.0.1:5000 with the background job worker (Ctrl-C stops both)"
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	$(BIN)/gunicorn -w 2 -b 127.0.0.1:5000 "registry:create_app()"
 
 # --- test -------------------------------------------------------------------
 

@@ -4,6 +4,13 @@ Every event also seals the audited rows its transaction wrote since the previous
 digest, see ``registry.services.rowseal``); rows still unsealed when the transaction commits are sealed by one
 more event, ``rows.seal``. The first sealing event of a trail (a new installation, or the first change after
 upgrading one whose events carry no digests) seals every audited row there is.
+
+The chain head is taken as late as possible: ``record_event`` prepares the event (who, what, the row digests)
+and keeps it with the session; just before the commit the transaction takes the head once (``UPDATE
+audit_head``, which on PostgreSQL locks its row until the commit), numbers and chains its events and inserts
+them. Concurrent writers therefore queue on the head only for the insert of their events and the commit, not for
+the rest of their request. Reading the trail inside the transaction (a query on ``AuditEvent``) writes the
+prepared events first, so the transaction sees its own events.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac as hmac_module
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.util import find_tables
 
 from registry import clock
 from registry.models import AuditEvent, AuditHead, Person, Task, db
@@ -27,6 +36,8 @@ from registry.services import rowseal
 SEAL_ACTION = "rows.seal"
 #: the most row digests one event carries when a trail's first sealing event seals every row there is
 SEAL_CHUNK = 5000
+#: ``Session.info`` key of the events prepared in the transaction, not yet numbered and inserted
+INFO_EVENTS = "audit_events_prepared"
 
 
 def audit_key() -> str:
@@ -50,12 +61,14 @@ def sign(digest: str, key: str) -> str:
     return hmac_module.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def _advance_head() -> AuditHead:
-    """Take the chain head for this transaction (serialising concurrent appenders) and return it."""
+def _advance_head(count: int = 1) -> AuditHead:
+    """Take the chain head for this transaction (serialising concurrent appenders), reserve ``count`` sequence
+    numbers and return it (its ``last_hash`` is still the previous event's)."""
     session = db.session
-    result = session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq + 1))
+    result = session.execute(update(AuditHead).where(AuditHead.id == 1)
+                             .values(last_seq=AuditHead.last_seq + count))
     if result.rowcount == 0:
-        session.add(AuditHead(id=1, last_seq=1, last_hash=GENESIS_HASH))
+        session.add(AuditHead(id=1, last_seq=count, last_hash=GENESIS_HASH))
         session.flush()
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
@@ -94,12 +107,14 @@ def record_event(
     after: Any = None,
     unit_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event (who, when, action, before → after) in the current transaction."""
+    """Append one audit event (who, what, before → after, and the digests of the rows written since the last one)
+    to the current transaction; it is numbered, chained and inserted just before the commit."""
     session = db.session
     session.flush()  # the change being recorded gets its ids first
     rows = rowseal.take_pending(session())
-    next_seq = (session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0) + 1
-    if not trail_seals_rows(next_seq):
+    prepared = bool(session.info.get(INFO_EVENTS))  # this transaction's earlier events already seal rows
+    next_seq = 0 if prepared else (session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0) + 1
+    if not prepared and not trail_seals_rows(next_seq):
         # the first sealing event: every audited row as it is now, in ``rows.seal`` events of at most
         # SEAL_CHUNK rows each (an upgraded province holds hundreds of thousands), the last chunk in this event
         everything = sorted({**rowseal.all_digests(session()), **rows}.items())
@@ -115,18 +130,13 @@ def record_event(
 def _append(actor: Person | None, action: str, *, object_type: str, object_id: int | None, task: Task | None,
             subject: Person | None, before: Any, after: Any, unit_id: int | None,
             rows: dict[str, str | None]) -> AuditEvent:
-    """Advance the head and add the event with the digests ``rows`` it seals."""
-    session = db.session
-    head = _advance_head()
-    seq = head.last_seq
-    occurred_at = clock.now()
+    """Prepare the event with the digests ``rows`` it seals (``write_prepared_events`` numbers and inserts it)."""
     if subject is None and task is not None:
         subject = task.owner
     if unit_id is None:
         unit_id = task.committee_id if task is not None else _home_unit(subject)
     body = {
-        "seq": seq,
-        "occurred_at": occurred_at.isoformat(),
+        "occurred_at": clock.now().isoformat(),  # when it happened; numbered in commit order, just before the commit
         "actor": {"id": actor.id, "username": actor.username} if actor else None,
         "subject_person_id": subject.id if subject else None,
         "task_id": task.id if task else None,
@@ -137,12 +147,8 @@ def _append(actor: Person | None, action: str, *, object_type: str, object_id: i
         "after": after,
         "rows": rows,
     }
-    payload = canonical_json(body)
-    digest = entry_hash(seq, head.last_hash, payload)
     event = AuditEvent(
-        hmac=sign(digest, audit_key()),
-        seq=seq,
-        occurred_at=occurred_at,
+        occurred_at=datetime.fromisoformat(body["occurred_at"]),
         actor_id=actor.id if actor else None,
         subject_person_id=subject.id if subject else None,
         task_id=task.id if task else None,
@@ -150,14 +156,33 @@ def _append(actor: Person | None, action: str, *, object_type: str, object_id: i
         object_type=object_type,
         object_id=object_id,
         action=action,
-        payload=payload,
-        prev_hash=head.last_hash,
-        entry_hash=digest,
+        payload=canonical_json(body),  # until it is numbered: what it records (``event.data``) without seq and time
     )
-    head.last_hash = digest
-    session.add(event)
-    session.flush()
+    db.session.info.setdefault(INFO_EVENTS, []).append((event, body))
     return event
+
+
+def write_prepared_events(session: Session | None = None) -> int:
+    """Take the chain head, number and chain the transaction's prepared events, insert them; how many. Called
+    just before the commit, so the head is held for no more than this insert and the commit."""
+    session = session or db.session()
+    prepared = session.info.pop(INFO_EVENTS, None)
+    if not prepared:
+        return 0
+    head = _advance_head(len(prepared))
+    seq, prev_hash, key = head.last_seq - len(prepared), head.last_hash, audit_key()
+    for prepared_event, body in prepared:
+        seq += 1
+        payload = canonical_json({**body, "seq": seq})
+        digest = entry_hash(seq, prev_hash, payload)
+        prepared_event.seq, prepared_event.payload = seq, payload
+        prepared_event.prev_hash, prepared_event.entry_hash = prev_hash, digest
+        prepared_event.hmac = sign(digest, key)
+        prev_hash = digest
+        session.add(prepared_event)
+    head.last_hash = prev_hash
+    session.flush()
+    return len(prepared)
 
 
 def seal_rows() -> int:
@@ -165,6 +190,7 @@ def seal_rows() -> int:
     one ``rows.seal`` event; the number of rows sealed (0: nothing to seal, no event)."""
     session = db.session()
     session.flush()
+    write_prepared_events(session)  # the transaction's earlier events: not counted here
     last = session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0
     if not rowseal.has_pending(session) and trail_seals_rows(last + 1):
         return 0
@@ -178,16 +204,33 @@ def _seal_before_commit(session: Session) -> None:
     """Rows changed after the transaction's last event (or in a transaction without one) are sealed by one
     more event before the commit, so that every committed change of an audited row is in the trail. Before
     the trail's first event there is nothing to seal them to: that event will seal every row."""
-    if not has_app_context() or not db.session.registry.has() or db.session.registry() is not session \
-            or session.info.get(rowseal.INFO_PAUSED):
+    if not has_app_context() or not db.session.registry.has() or db.session.registry() is not session:
         return
     session.flush()
-    if not rowseal.has_pending(session):
-        return
-    if not session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)):
-        session.info.pop(rowseal.INFO_PENDING, None)  # no trail yet: its first event will seal every row
-        return
-    record_event(None, SEAL_ACTION, object_type="rows", object_id=None)
+    if rowseal.has_pending(session) and not session.info.get(rowseal.INFO_PAUSED):
+        if session.info.get(INFO_EVENTS) or session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)):
+            record_event(None, SEAL_ACTION, object_type="rows", object_id=None)
+        else:
+            session.info.pop(rowseal.INFO_PENDING, None)  # no trail yet: its first event will seal every row
+    write_prepared_events(session)  # the last statements before the commit: the head is held only for these
+
+
+_TRAIL_TABLES = {AuditEvent.__table__, AuditHead.__table__}
+
+
+@event.listens_for(FlaskSession, "do_orm_execute")
+def _write_before_reading(execute_state) -> None:
+    """A query on the trail (events or head) inside a transaction with prepared events sees them: they are
+    written first."""
+    session = execute_state.session
+    if execute_state.is_select and session.info.get(INFO_EVENTS) \
+            and _TRAIL_TABLES & set(find_tables(execute_state.statement, include_joins=True)):
+        write_prepared_events(session)
+
+
+@event.listens_for(FlaskSession, "after_rollback")
+def _forget_prepared(session: Session) -> None:
+    session.info.pop(INFO_EVENTS, None)
 
 
 def task_events(task: Task) -> list[AuditEvent]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
 
 from registry import clock, policy
@@ -249,14 +249,24 @@ def task_progress_snapshot(task: Task) -> dict[str, Any]:
     }
 
 
-def take_mid_year_snapshots(actor: Person | None, year: Year) -> int:
-    """Snapshot every approved task of the year that has none yet; returns how many were taken."""
+def _awaiting_snapshot(actor: Person | None, year: Year) -> list:
+    """The conditions on ``Task`` of the approved tasks of the year without a snapshot that ``actor`` runs."""
+    scope = policy.committees_run_by(actor) if actor is not None else true()
+    return [Task.year_id == year.id, Task.state.in_(UNDER_WAY), ~Task.mid_year_review.has(), scope]
+
+
+def count_awaiting_snapshot(actor: Person | None, year: Year) -> int:
+    """How many tasks ``take_mid_year_snapshots`` would snapshot now (a background job's progress)."""
+    return db.session.scalar(select(func.count(Task.id)).where(*_awaiting_snapshot(actor, year))) or 0
+
+
+def take_mid_year_snapshots(actor: Person | None, year: Year, limit: int | None = None) -> int:
+    """Snapshot every approved task of the year that has none yet (at most ``limit``, in task order: a background
+    job takes them in batches); returns how many were taken."""
     if actor is not None:
         policy.require_can(actor, "run_midyear")
-    scope = policy.committees_run_by(actor) if actor is not None else true()
     tasks = db.session.scalars(
-        select(Task).where(Task.year_id == year.id, Task.state.in_(UNDER_WAY),
-                           ~Task.mid_year_review.has(), scope)
+        select(Task).where(*_awaiting_snapshot(actor, year)).order_by(Task.id).limit(limit)
         .options(selectinload(Task.notes).selectinload(ProgressNote.values), selectinload(Task.indicators))
     ).all()
     for task in tasks:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from io import BytesIO
-from pathlib import Path
 
 from flask import (
     abort,
@@ -19,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from registry import clock, policy
+from registry import clock, policy, queue
 from registry.blueprints.common import allow, load, read_only
 from registry.blueprints.dossier import audit_view, bp
 from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
@@ -44,9 +43,11 @@ from registry.labels import (
 )
 from registry.models import OrgUnit, Person, Task
 from registry.services import dossier as dossier_service
+from registry.services import jobs
 from registry.services import queries
 from registry.services.dossier import OUTCOMES
 from registry.services.verify import verify_all
+from registry.storage import file_storage
 from registry.text import attachment_names
 
 #: the last verification's result, kept in the session of whoever ran it
@@ -89,7 +90,8 @@ def person(person_id: int):
 def unit(unit_id: int):
     subject = _load_unit(unit_id)
     return render_template("dossier/unit.html", unit=subject,
-                           dossier=dossier_service.unit_dossier(current_user, subject), outcomes=OUTCOMES)
+                           dossier=dossier_service.unit_dossier(current_user, subject), outcomes=OUTCOMES,
+                           jobs_enabled=queue.is_enabled())
 
 
 def _download(document: Document, fmt: str):
@@ -117,6 +119,20 @@ def unit_export(unit_id: int, fmt: str):
     subject = _load_unit(unit_id)
     document = unit_document(subject, dossier_service.unit_dossier(current_user, subject), clock.today())
     return _download(document, fmt)
+
+
+@bp.route("/units/<id:unit_id>/dossier.<any(pdf, docx):fmt>/job", methods=["POST"])
+@read_only
+def unit_export_job(unit_id: int, fmt: str):
+    """The unit's dossier made in the background (a committee's dossier is long): to the job's page. With the
+    jobs off, the file is made in the request as before."""
+    subject = _load_unit(unit_id)
+    if not VerifyForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    if not queue.is_enabled():
+        return redirect(url_for("dossier.unit_export", unit_id=subject.id, fmt=fmt))
+    job = jobs.enqueue(current_user, "dossier.unit", unit_id=subject.id, fmt=fmt)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/tasks/<id:task_id>/review.<any(pdf, docx):fmt>")
@@ -185,7 +201,7 @@ def verify():
     _require_audit_reader()
     if not VerifyForm().validate_on_submit():
         abort(400)
-    report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
+    report = verify_all(current_app.config["AUDIT_KEY"], file_storage(current_app.config))
     shown = [{"kind": p.kind, "table": p.table, "id": p.id, "seq": p.seq} for p in report.rows[:VERIFICATION_ROWS]]
     session[VERIFICATION_KEY] = {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind,
                                  "rows": shown, "rows_total": len(report.rows), "rows_checked": report.rows_checked,

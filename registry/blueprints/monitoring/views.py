@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from registry import clock, policy
+from registry import clock, policy, queue
 from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import allow, apply_errors, get_or_404, load
 from registry.blueprints.monitoring import bp
@@ -35,6 +35,7 @@ from registry.models import (
     Task,
     Year,
 )
+from registry.services import jobs
 from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
 from registry.services import queries
@@ -163,6 +164,9 @@ def take_midyear(year_id: int):
     year = get_or_404(Year, year_id)
     allow("run_midyear")
     _require_button_form()
+    if queue.is_enabled():  # a province's snapshots take a while: in the background, progress on the job's page
+        job = jobs.enqueue(current_user, "midyear", year_id=year.id)
+        return redirect(url_for("jobs.show", job_id=job.id))
     taken = monitoring_service.take_mid_year_snapshots(current_user, year)
     flash(_("Mid-year review of %(year)d: %(n)d snapshots taken.", year=year.year, n=taken), "success")
     return redirect(url_for("monitoring.attention"))
