@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,6 +41,7 @@ from registry.extensions import db
 from registry.models.audit import GENESIS_HASH
 from registry.services.audit import canonical_json
 from registry.services.verify import Report, verify_all
+from registry.storage import file_storage
 
 FORMAT = "viec-kho-registry-backup"
 VERSION = 1
@@ -187,13 +189,6 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
         raise BackupError(f"{what} failed (exit {completed.returncode}): {completed.stderr.strip()}")
 
 
-def evidence_files(folder: Path) -> list[Path]:
-    """The stored evidence files: regular files directly in the folder, without unfinished ``.*.part`` uploads."""
-    if not folder.is_dir():
-        return []
-    return sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
-
-
 def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
@@ -252,10 +247,11 @@ def _write_backup(app: Flask, path: Path) -> BackupResult:
             _run(command + [f"--snapshot={snapshot}"], env, "pg_dump")
     db.session.remove()
 
-    folder = Path(app.config["EVIDENCE_DIR"])
+    storage = file_storage(app.config)  # a folder, or an S3 bucket: copied as streams
     (path / EVIDENCE).mkdir(mode=0o700)
-    for source_file in evidence_files(folder):
-        shutil.copyfile(source_file, path / EVIDENCE / source_file.name)
+    for name in storage.names():
+        with storage.open(name) as source_file, open(path / EVIDENCE / name, "wb") as out:
+            shutil.copyfileobj(source_file, out, CHUNK)
 
     files = []
     for relative in [database_file] + [f"{EVIDENCE}/{p.name}" for p in sorted((path / EVIDENCE).iterdir())]:
@@ -349,12 +345,12 @@ def restore(app: Flask, path: Path, force: bool = False) -> RestoreResult:
     if manifest["database"]["kind"] != kind:
         raise RestoreRefused(f"The backup holds a {manifest['database']['kind']} database; the configured "
                              f"database is {kind}.")
-    folder = Path(app.config["EVIDENCE_DIR"])
+    storage = file_storage(app.config)
     if not force:
         if not database_is_empty():
             raise RestoreRefused("The configured database is not empty; pass --force to replace its content.")
-        if evidence_files(folder):
-            raise RestoreRefused(f"The evidence folder {folder} is not empty; pass --force to restore into it.")
+        if next(iter(storage.names()), None) is not None:
+            raise RestoreRefused(f"The evidence store {storage} is not empty; pass --force to restore into it.")
     db.session.remove()
     db.engine.dispose()
 
@@ -378,13 +374,14 @@ def restore(app: Flask, path: Path, force: bool = False) -> RestoreResult:
               "--single-transaction", "--exit-on-error", "--no-password", f"--dbname={uri}", str(source)],
              env, "pg_restore")
 
-    folder.mkdir(parents=True, exist_ok=True)
+    staging = storage.staging_folder() or Path(tempfile.gettempdir())
+    staging.mkdir(parents=True, exist_ok=True)
     entries = {entry["path"]: entry for entry in manifest["files"]}
     for name, entry in entries.items():
         if not name.startswith(f"{EVIDENCE}/"):
             continue
-        target = folder / PurePosixPath(name).name
-        partial = folder / f".{target.name}.restore"
+        target = PurePosixPath(name).name
+        partial = staging / f".{target}.restore"
         digest = hashlib.sha256()
         with open(path / name, "rb") as reader_file, open(partial, "wb") as out:
             while chunk := reader_file.read(CHUNK):
@@ -393,11 +390,11 @@ def restore(app: Flask, path: Path, force: bool = False) -> RestoreResult:
         if digest.hexdigest() != entry["sha256"]:  # changed between the check and the copy
             partial.unlink()
             raise RestoreRefused(f"{name} changed while it was being restored.")
-        os.replace(partial, target)
+        storage.put(target, partial)
 
     db.engine.dispose()
     db.session.remove()
-    report = verify_all(app.config["AUDIT_KEY"], folder)
+    report = verify_all(app.config["AUDIT_KEY"], storage)
     db.session.remove()
     head, counts = current_facts()
     mismatches = []

@@ -8,7 +8,6 @@ its verification.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
@@ -25,6 +24,7 @@ from registry.extensions import db
 from registry.models import OrgUnit, Person
 from registry.services import dossier as dossier_service
 from registry.services.verify import verify_all
+from registry.storage import file_storage
 
 blp = Blueprint("api_dossier", __name__, url_prefix="/api/v1",
                 description="Dossiers across the years, the audit trail and its verification.")
@@ -100,6 +100,6 @@ def verification():
     match the trail.
     """
     _require_audit_reader()
-    report = verify_all(current_app.config["AUDIT_KEY"], Path(current_app.config["EVIDENCE_DIR"]))
+    report = verify_all(current_app.config["AUDIT_KEY"], file_storage(current_app.config))
     return {"ok": report.ok, "events": report.events, "seq": report.seq, "kind": report.kind,
             "rows": [{"kind": p.kind, "table": p.table, "id": p.id, "seq": p.seq} for p in report.rows]}

@@ -9,10 +9,9 @@ its ETag in ``If-Match``.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, send_file, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from werkzeug.http import quote_etag
 from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
-from registry.api.common import precondition, visible_task
+from registry.api.common import guarded, party, precondition, visible_task
 from registry.api.errors import documented, install
 from registry.extensions import db
 from registry.models import EvidenceFile, ProgressNote, Task
@@ -30,6 +29,7 @@ from registry.services import progress as progress_service
 from registry.services.audit import canonical_json
 from registry.services.evidence import ALLOWED_TYPES, EvidenceStore, attach_evidence
 from registry.policy import require_unlocked
+from registry.storage import send_stored
 from registry.text import attachment_names
 
 blp = Blueprint("api_progress", __name__, url_prefix="/api/v1",
@@ -47,7 +47,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 # -- helpers ------------------------------------------------------------------------------------------------------
 
 def _store() -> EvidenceStore:
-    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]), current_app.config["MAX_EVIDENCE_BYTES"])
+    return EvidenceStore.from_config(current_app.config)
 
 
 def note_etag(note: ProgressNote) -> str:
@@ -78,6 +78,19 @@ def _check_if_match(note: ProgressNote, *, required: bool) -> Any:
     return precondition(note_etag(note), required=required,
                         missing=_("Send the note's ETag in an If-Match header."),
                         stale=_("The note was changed since you read it: fetch it again."))
+
+
+def _task(task_id: int) -> Task:
+    return db.get_or_404(Task, task_id)
+
+
+def note_action(*checks, if_match_required: bool | None = None):
+    """The note, if the token's person writes its task's notes (403), or 404; then ``checks`` of the note
+    (the window: 409) and, unless ``if_match_required`` is None, its If-Match precondition (428, 412)."""
+    if_match = None if if_match_required is None else (
+        lambda note: _check_if_match(note, required=if_match_required))
+    return guarded(_own_note, *(lambda actor, note, check=check: check(note) for check in checks),
+                   if_match=if_match, name="note")
 
 
 def _current_values(note: ProgressNote) -> dict[str, Any]:
@@ -120,17 +133,15 @@ def list_notes(task_id: int):
 
 @blp.route("/tasks/<id:task_id>/notes", methods=["POST"])
 @blp.arguments(schemas.NoteCreateInput)
+@guarded(_task, party("report"), lambda actor, task: progress_service.require_reporting(task))
 @blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
 @documented(blp, 400, 403, 404, 409, 413)
-def create_note(data: dict[str, Any], task_id: int):
+def create_note(data: dict[str, Any], task: Task):
     """Write the note of a quarter (the owner)
 
     409 before the quarter begins, for a quarter that already has a note, or when the task is not approved or
     under way. The first note puts an approved task in progress.
     """
-    task = db.get_or_404(Task, task_id)
-    policy.require_party(api_actor(), "report", task)
-    progress_service.require_reporting(task)
     quarter = data.pop("quarter")
     note = progress_service.add_progress_note(api_actor(), task, quarter, data)
     return _done(note, 201, Location=url_for("api_progress.get_note", note_id=note.id))
@@ -146,41 +157,33 @@ def get_note(note_id: int):
 
 @blp.route("/notes/<id:note_id>", methods=["PATCH"])
 @blp.arguments(schemas.NoteFieldsInput)
+@note_action(progress_service.require_editable, if_match_required=True)
 @blp.response(200, schemas.NoteSchema, headers=NOTE_ETAG)
 @blp.doc(parameters=[{**NOTE_IF_MATCH, "required": True}])
 @documented(blp, 400, 403, 404, 409, 412, 413, 428)
-def update_note(data: dict[str, Any], note_id: int):
+def update_note(data: dict[str, Any], note: ProgressNote):
     """Edit a note while its editing window is open (the owner)
 
     The window closes at the quarter's deadline plus the year's grace days; after that the answer is 409 and
     the correction is an amendment. Fields not given keep their values.
     """
-    note = _own_note(note_id)
-    progress_service.require_editable(note)
-    failed = _check_if_match(note, required=True)
-    if failed is not None:
-        return failed
     progress_service.update_progress_note(api_actor(), note, _changed(note, data))
     return _done(note)
 
 
 @blp.route("/notes/<id:note_id>/amendments", methods=["POST"])
 @blp.arguments(schemas.AmendmentInput)
+@note_action(progress_service.require_amendable, if_match_required=False)
 @blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
 @blp.doc(parameters=[NOTE_IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def amend_note(data: dict[str, Any], note_id: int):
+def amend_note(data: dict[str, Any], note: ProgressNote):
     """Correct a note after its editing window, with a reason (the owner)
 
     409 while the note can still be edited. The values before stay recorded in the note's amendments; fields
     not given keep their values.
     """
-    note = _own_note(note_id)
-    progress_service.require_amendable(note)
-    failed = _check_if_match(note, required=False)
-    if failed is not None:
-        return failed
-    reason = data.pop("reason")
+    reason = data.pop("reason", "")
     progress_service.amend_progress_note(api_actor(), note, reason, _changed(note, data))
     return _done(note, 201, Location=url_for("api_progress.get_note", note_id=note.id))
 
@@ -189,16 +192,15 @@ def amend_note(data: dict[str, Any], note_id: int):
 
 @blp.route("/notes/<id:note_id>/files", methods=["POST"])
 @blp.arguments(schemas.UploadInput, location="files")
+@note_action(lambda note: require_unlocked(note.task))
 @blp.response(201, schemas.EvidenceFileSchema)
 @documented(blp, 403, 404, 409, 413)
-def upload_file(data: dict[str, Any], note_id: int):
+def upload_file(data: dict[str, Any], note: ProgressNote):
     """Attach an evidence file to a note (the owner)
 
     Sent as `multipart/form-data` with the field `file`. The content decides the type (PDF, JPEG, PNG, DOCX,
     XLSX, ODT); 413 above the size limit.
     """
-    note = _own_note(note_id)
-    require_unlocked(note.task)
     upload = data["file"]
     evidence = attach_evidence(api_actor(), note, upload.stream, upload.filename, _store())
     return evidence, 201, {"Location": url_for("api_progress.get_file", file_id=evidence.id)}
@@ -219,11 +221,8 @@ def get_file(file_id: int):
 def get_file_content(file_id: int):
     """Download an evidence file (whoever sees the task, as on the pages)"""
     evidence = _visible_file(file_id)
-    path = _store().path_of(evidence).absolute()
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, as_attachment=True, download_name=evidence.original_name,
-                         mimetype=evidence.content_type)
+    response = send_stored(_store().storage, evidence.stored_name, download_name=evidence.original_name,
+                           mimetype=evidence.content_type, size=evidence.size_bytes)
     response.headers.set("Content-Disposition", "attachment", **attachment_names(evidence.original_name))
     response.cache_control.private = True
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,13 +1,16 @@
 """Evidence files (minh chứng): checked by content, stored outside the web root under random names.
 
-The storage folder and the size limit are passed in by the caller (the view reads them from config).
+Where the bytes live (a local or shared folder, or an S3-compatible bucket: ``registry.storage``) and the size
+limit are passed in by the caller (the views read them from config with ``EvidenceStore.from_config``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -20,6 +23,9 @@ from registry import clock, policy
 from registry.models import EvidenceFile, Person, ProgressNote, db
 from registry.services.audit import record_event
 from registry.services.errors import FieldErrors, ServiceError
+from registry.storage import LocalStorage, Storage, StorageError, as_storage, file_storage
+
+log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -37,15 +43,47 @@ class FileTooLarge(ServiceError):
     status_code = 413
 
 
-@dataclass
-class EvidenceStore:
-    """Where evidence lives and how large one file may be."""
+class StoreUnavailable(ServiceError):
+    """The evidence store (shared folder, S3 bucket) cannot be written now (HTTP 503); nothing was kept."""
 
-    folder: Path
-    max_bytes: int = DEFAULT_MAX_BYTES
+    status_code = 503
+
+
+class EvidenceStore:
+    """Where evidence lives (a ``Storage``, or a folder for a local one) and how large one file may be."""
+
+    def __init__(self, storage: Storage | str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.storage = as_storage(storage)
+        self.max_bytes = max_bytes
+
+    @classmethod
+    def from_config(cls, config) -> EvidenceStore:
+        return cls(file_storage(config), config.get("MAX_EVIDENCE_BYTES", DEFAULT_MAX_BYTES))
+
+    @property
+    def folder(self) -> Path:
+        """The folder of a local store."""
+        if not isinstance(self.storage, LocalStorage):
+            raise AttributeError("this evidence store is not a folder")
+        return self.storage.folder
 
     def path_of(self, file: EvidenceFile) -> Path:
+        """The file's path in a local store."""
         return self.folder / file.stored_name
+
+
+@dataclass
+class StoredFile:
+    """A file stored for a transaction that may still roll back: the request's commit hook calls ``unlink``."""
+
+    storage: Storage
+    name: str
+
+    def unlink(self, missing_ok: bool = True) -> None:
+        try:
+            self.storage.delete(self.name)
+        except (OSError, StorageError) as exc:  # an orphan file harms nothing: no row names it
+            log.warning("evidence store %r kept the rolled-back file %s: %s", self.storage, self.name, exc)
 
 
 def detect_type(path: Path) -> str | None:
@@ -91,13 +129,22 @@ def attach_evidence(actor: Person, note: ProgressNote, stream: BinaryIO, filenam
     """The owner attaches a file to a progress note. The content decides the type; the size is capped."""
     task = note.task
     policy.require(actor, "attach", task)
-    store.folder.mkdir(parents=True, exist_ok=True)
+    storage = store.storage
+    staging = storage.staging_folder()
+    if staging is not None:
+        staging.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
-    target = store.folder / stored_name
-    partial = store.folder / f".{stored_name}.part"
+    # written first to a file of its own (next to the target for a folder, so that storing it is a rename):
+    # the type is judged from the whole file (a DOCX is known by its zip directory, at the end)
+    if staging is not None:
+        partial = staging / f".{stored_name}.part"
+        out = open(partial, "xb")
+    else:
+        fd, partial_name = tempfile.mkstemp(prefix=f".{stored_name}.", suffix=".part")
+        partial, out = Path(partial_name), os.fdopen(fd, "wb")
     digest, size = hashlib.sha256(), 0
     try:
-        with open(partial, "xb") as out:
+        with out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > store.max_bytes:
@@ -111,12 +158,15 @@ def attach_evidence(actor: Person, note: ProgressNote, stream: BinaryIO, filenam
         elif content_type is None:
             errors.add("file", _l("Only PDF, JPEG, PNG, DOCX, XLSX and ODT files are accepted."))
         errors.raise_if_any()
-        os.replace(partial, target)
+        try:
+            storage.put(stored_name, partial)
+        except (OSError, StorageError) as exc:
+            log.error("evidence store %r refused a file: %s", storage, exc)
+            raise StoreUnavailable(_l("The file store cannot be reached. Try again in a few minutes.")) from exc
         # the request's commit hook deletes the file again if the transaction is rolled back
-        db.session.info.setdefault("written_files", []).append(target)
+        db.session.info.setdefault("written_files", []).append(StoredFile(storage, stored_name))
     finally:
-        if partial.exists():
-            partial.unlink()
+        partial.unlink(missing_ok=True)
     evidence = EvidenceFile(task_id=task.id, note=note, original_name=safe_display_name(filename),
                             stored_name=stored_name, size_bytes=size, content_type=content_type,
                             sha256=digest.hexdigest(), uploaded_by=actor, uploaded_at=clock.now())

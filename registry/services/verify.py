@@ -38,6 +38,7 @@ from registry.models.audit import GENESIS_HASH
 from registry.services import rowseal
 from registry.services.audit import entry_hash, sign
 from registry.services.review import compute_seal
+from registry.storage import Storage, as_storage
 
 EDITED, DELETED, REORDERED, INSERTED, TRUNCATED, RECOMPUTED = (
     "edited", "deleted", "reordered", "inserted", "truncated", "recomputed")
@@ -237,8 +238,10 @@ def verify_seals(trail: Trail) -> Report | None:
     return None
 
 
-def verify_files(trail: Trail, folder: Path) -> Report | None:
-    """Every stored evidence file must exist and match the SHA-256 recorded when it was attached."""
+def verify_files(trail: Trail, folder: Path | Storage) -> Report | None:
+    """Every stored evidence file (in a folder or any ``Storage``) must exist and match the SHA-256 recorded
+    when it was attached; each is read as a stream."""
+    storage = as_storage(folder)
     table = EvidenceFile.__table__
     after = 0
     while True:
@@ -248,14 +251,13 @@ def verify_files(trail: Trail, folder: Path) -> Report | None:
             return None
         for file in files:
             seq, recorded = trail.file_events.get(file.id, (None, None))
-            path = folder / file.stored_name
-            if not path.is_file():
+            digest = hashlib.sha256()
+            try:
+                for chunk in storage.chunks(file.stored_name):
+                    digest.update(chunk)
+            except (FileNotFoundError, IsADirectoryError):
                 return _problem(trail.events, seq, FILE_MISSING,
                                 f"evidence file {file.id} ({file.original_name}) is missing")
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-                    digest.update(chunk)
             if digest.hexdigest() != file.sha256 or recorded != file.sha256:
                 return _problem(trail.events, seq, FILE_CHANGED,
                                 f"evidence file {file.id} ({file.original_name}) changed")
@@ -318,7 +320,7 @@ def verify_rows(trail: Trail) -> tuple[list[RowProblem], int]:
     return problems, checked
 
 
-def verify_all(key: str, evidence_folder: Path, checkpoint: dict[str, Any] | None = None) -> Report:
+def verify_all(key: str, evidence_folder: Path | Storage, checkpoint: dict[str, Any] | None = None) -> Report:
     """The chain, then the checkpoint, the seals and the files (the first problem), then every audited row
     (each one that does not match). ``ok`` only when nothing is wrong anywhere."""
     checkpoint_seq = checkpoint.get("seq") if isinstance(checkpoint, dict) else None

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_decimal
@@ -48,14 +45,15 @@ from registry.models import EvidenceFile, Indicator, NoteAmendment, ProgressNote
 from registry.models.task import DECIDED_STATES
 from registry.services import progress as progress_service
 from registry.services.errors import Conflict, ValidationFailed
-from registry.services.evidence import EvidenceStore, FileTooLarge, attach_evidence
+from registry.services.evidence import EvidenceStore, FileTooLarge, StoreUnavailable, attach_evidence
 from registry.services.progress import QuarterWindow
 from registry.policy import require_unlocked
+from registry.storage import send_stored
 from registry.text import attachment_names
 
 
 def _store() -> EvidenceStore:
-    return EvidenceStore(Path(current_app.config["EVIDENCE_DIR"]), current_app.config["MAX_EVIDENCE_BYTES"])
+    return EvidenceStore.from_config(current_app.config)
 
 
 def _own_note(note_id: int) -> ProgressNote:
@@ -186,11 +184,8 @@ def upload(note_id: int):
 def download(file_id: int):
     evidence = get_or_404(EvidenceFile, file_id)
     load(Task, evidence.task_id)
-    path = _store().path_of(evidence).absolute()
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, as_attachment=True, download_name=evidence.original_name,
-                         mimetype=evidence.content_type)
+    response = send_stored(_store().storage, evidence.stored_name, download_name=evidence.original_name,
+                           mimetype=evidence.content_type, size=evidence.size_bytes)
     response.headers.set("Content-Disposition", "attachment", **attachment_names(evidence.original_name))
     response.cache_control.private = True
     return response
@@ -199,6 +194,11 @@ def download(file_id: int):
 @bp.app_errorhandler(FileTooLarge)
 def file_too_large(exc: FileTooLarge):
     return render_template("error.html", status=413, title=_("Too large"), message=str(exc.message)), 413
+
+
+@bp.app_errorhandler(StoreUnavailable)
+def store_unavailable(exc: StoreUnavailable):
+    return render_template("error.html", status=503, title=_("Try again later"), message=str(exc.message)), 503
 
 
 # -- the task page's progress section ------------------------------------------------------------------------
