@@ -24,6 +24,7 @@ from werkzeug.security import generate_password_hash
 from registry.demo import load_demo
 from registry.generate import generate
 from registry.models.base import UTCDateTime
+from registry.models.task import TaskState
 from registry.services import rowseal
 from registry.services.verify import verify_all, verify_chain, verify_rows
 
@@ -33,8 +34,7 @@ PER_KIND_GENERATED = 6
 #: the leaves that can go without taking other rows with them (no audited row refers to them)
 LEAVES = ["indicator_values", "recommendations", "role_grants", "milestones", "note_amendments", "org_unit_names",
           "evidence_files", "task_adjustments", "self_assessments", "api_tokens"]
-TASK_STATES = ["draft", "submitted", "returned", "approved", "in_progress", "self_assessed", "reviewed", "withdrawn",
-               "stopped"]
+TASK_STATES = [state.value for state in TaskState]
 
 
 @pytest.fixture(autouse=True)

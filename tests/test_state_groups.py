@@ -9,7 +9,16 @@ from pathlib import Path
 
 from registry import policy
 from registry.models import TaskState
-from registry.models.task import DECIDED_STATES, UNDER_WAY
+from registry.models.task import (
+    AWAITING_DECISION,
+    AWAITING_VERDICT,
+    CLOSED_STATES,
+    DECIDED_STATES,
+    LOCKED_STATES,
+    NOT_REGISTERED,
+    UNDER_WAY,
+)
+from registry.services import admin, dossier, rating, reports
 
 REGISTRY = Path(__file__).resolve().parents[1] / "registry"
 
@@ -42,6 +51,29 @@ def test_the_policy_and_the_decision_constraint_read_the_one_definition():
     for action in ("report", "self_assess", "assess"):
         assert policy.rule(action).from_states is UNDER_WAY, action
     assert DECIDED_STATES == (*UNDER_WAY, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
+
+
+def test_the_other_groups_are_written_once_too():
+    """The groups the dossier, the reports, the rating, the unit merge and the lock read: defined in the model,
+    not written out again anywhere else."""
+    groups = {"NOT_REGISTERED": NOT_REGISTERED, "AWAITING_DECISION": AWAITING_DECISION,
+              "CLOSED_STATES": CLOSED_STATES}
+    for name, group in groups.items():
+        members = tuple(sorted(state.name for state in group))
+        written = sorted(str(path.relative_to(REGISTRY)) for path in REGISTRY.rglob("*.py")
+                         for found in literal_state_groups(path.read_text(encoding="utf-8")) if found == members)
+        assert written == ["models/task.py"], name
+    assert AWAITING_VERDICT == (*UNDER_WAY, TaskState.SELF_ASSESSED)
+    assert policy.LOCKED_STATES is LOCKED_STATES == {TaskState.REVIEWED}
+    assert dossier.NOT_REGISTERED is reports.NOT_REGISTERED is rating.NOT_REGISTERED is NOT_REGISTERED
+    assert dossier.AWAITING_VERDICT is rating.AWAITING_VERDICT is AWAITING_VERDICT
+    assert admin.CLOSED_STATES is CLOSED_STATES
+
+
+def test_no_task_state_is_left_unreachable():
+    """Every state is one an action leads to (the policy table's targets), or the first one (a new draft)."""
+    reached = {rule.to_state for rule in policy.RULES.values() if rule.to_state is not None}
+    assert set(TaskState) == reached | {TaskState.DRAFT}, set(TaskState) - reached - {TaskState.DRAFT}
 
 
 def test_the_finder_sees_a_group_written_out():

@@ -69,8 +69,8 @@ STAFF = {
 
 #: (state, weight) of the current year's tasks (December: most under way or at year end), and of past years'
 CURRENT_STATES = [("draft", 3), ("submitted", 5), ("returned", 2), ("withdrawn", 2), ("approved", 4),
-                  ("in_progress", 44), ("self_assessed", 18), ("reviewed", 21), ("stopped", 1)]
-PAST_STATES = [("reviewed", 88), ("withdrawn", 4), ("returned", 2), ("self_assessed", 4), ("stopped", 2)]
-DECIDED = {"approved", "in_progress", "self_assessed", "reviewed", "stopped"}
+                  ("in_progress", 45), ("self_assessed", 18), ("reviewed", 21)]
+PAST_STATES = [("reviewed", 90), ("withdrawn", 4), ("returned", 2), ("self_assessed", 4)]
+DECIDED = {"approved", "in_progress", "self_assessed", "reviewed"}
 #: verdict level code → weight
 LEVEL_WEIGHTS = {"exceeded": 15, "on_time": 45, "late": 17, "partial": 13, "not_done": 7, "stopped": 3}

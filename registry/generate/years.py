@@ -139,7 +139,7 @@ class YearBuilder(Writer):
             notifs.append(self.notif(monitor, "task.assigned", tid, t_decide, current))
             # quarterly notes
             n_notes = {"approved": 0, "in_progress": max(1, due_quarters) if current else 4, "self_assessed": 4,
-                       "reviewed": 4, "stopped": 2}[state]
+                       "reviewed": 4}[state]
             progress = r.uniform(0.15, 0.3)
             task_notes, task_files, task_ass, task_recs, task_values = [], [], [], [], []
             for q in range(1, n_notes + 1):

@@ -46,7 +46,6 @@ class TaskState(enum.Enum):
     SELF_ASSESSED = "self_assessed"
     REVIEWED = "reviewed"
     WITHDRAWN = "withdrawn"
-    STOPPED = "stopped"
 
 
 #: states in which a task is under way: its owner reports on it and may self-assess, its monitor assesses it (the
@@ -54,6 +53,17 @@ class TaskState(enum.Enum):
 UNDER_WAY = (TaskState.APPROVED, TaskState.IN_PROGRESS)
 #: states in which the decision columns (reference, date, approver, monitor) must be filled
 DECIDED_STATES = (*UNDER_WAY, TaskState.SELF_ASSESSED, TaskState.REVIEWED)
+#: states of a registration that is approved and still waits for its verdict
+AWAITING_VERDICT = (*UNDER_WAY, TaskState.SELF_ASSESSED)
+#: states of a registration sent to the Standing Committee and not decided yet
+AWAITING_DECISION = (TaskState.SUBMITTED, TaskState.RETURNED)
+#: states of a registration that does not count as registered: still a draft, or withdrawn
+NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
+#: states of a task that is finished with (a unit merged away keeps it: it stays with the unit it was registered
+#: with)
+CLOSED_STATES = (TaskState.REVIEWED, TaskState.WITHDRAWN)
+#: states in which a task and everything under it is locked (a verdict was recorded)
+LOCKED_STATES = frozenset({TaskState.REVIEWED})
 _decided_sql = ", ".join(f"'{s.value}'" for s in DECIDED_STATES)
 
 

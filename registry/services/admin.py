@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from registry import clock, policy
-from registry.models import Field, OrgLevel, OrgUnit, OrgUnitName, Person, RoleGrant, Task, TaskState, Year, db
+from registry.models import Field, OrgLevel, OrgUnit, OrgUnitName, Person, RoleGrant, Task, Year, db
 from registry.models.org import place
+from registry.models.task import CLOSED_STATES
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.queries import descendant_ids
@@ -112,10 +113,6 @@ def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, An
     if unit.id is not None and unit.parent_id != parent_id:
         unit.parent = parent
     return _save(actor, unit, values, ORG_FIELDS, "org_unit")
-
-
-#: states of a task that is finished with: it stays with the unit it was registered with
-CLOSED_STATES = (TaskState.REVIEWED, TaskState.WITHDRAWN)
 
 
 def merge_units(actor: Person | None, old: OrgUnit, into: OrgUnit) -> OrgUnit:

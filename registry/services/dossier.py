@@ -30,27 +30,18 @@ from registry.models import (
     SelfAssessment,
     Task,
     TaskAdjustment,
-    TaskState,
     Verdict,
     VerdictLevel,
     Year,
     db,
 )
-from registry.models.task import UNDER_WAY
+from registry.models.task import AWAITING_DECISION, AWAITING_VERDICT, NOT_REGISTERED
 from registry.services.queries import contains, in_unit
 from registry.text import fold
 
 #: the outcomes counted for the annual rating, in the order of the default scale
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 
-#: states of a registration that does not count as registered: still a draft, or withdrawn
-NOT_REGISTERED = (TaskState.DRAFT, TaskState.WITHDRAWN)
-
-#: states of a registration that is approved and still waits for its verdict
-AWAITING_VERDICT = (*UNDER_WAY, TaskState.SELF_ASSESSED)
-
-#: states of a registration sent to the Standing Committee and not decided yet
-AWAITING_DECISION = (TaskState.SUBMITTED, TaskState.RETURNED)
 
 
 # -- the dossier ---------------------------------------------------------------------------------------------
