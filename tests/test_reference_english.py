@@ -187,7 +187,7 @@ def test_too_long_english_name_is_refused_on_its_input(world, login_as, db):
     response = in_language(client, "vi").post(f"/admin/fields/{world.field.id}/edit",
                                               data={"name": FIELD_VI, "name_en": "x" * 201, "sort_order": "1"})
     assert response.status_code == 422
-    assert '<p class="error" id="name_en-error">Mục này không được dài quá 200 ký tự.</p>' \
+    assert '<p class="error" id="name_en-error">Tối đa 200 ký tự.</p>' \
         in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Field, world.field.id).name_en is None

@@ -1,7 +1,11 @@
-"""Helpers shared by the API's handlers: loading a task the token's person may see, and ``If-Match``
-preconditions."""
+"""Helpers shared by the API's handlers: the one shape of an action (``guarded``: load → policy → If-Match →
+call), loading a task the token's person may see, and ``If-Match`` preconditions."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import request
 from flask.typing import ResponseReturnValue
@@ -10,7 +14,12 @@ from registry import policy
 from registry.api.auth import api_actor
 from registry.api.errors import problem
 from registry.extensions import db
-from registry.models import Task
+from registry.models import Person, Task
+
+#: a check of the actor against the loaded object: raises ``PermissionDenied`` (403) or ``Conflict`` (409)
+Check = Callable[[Person, Any], Any]
+#: the object's If-Match precondition: None when it holds, else the 428/412 problem to answer with
+Precondition = Callable[[Any], ResponseReturnValue | None]
 
 
 def visible_task(task_id: int, action: str = "view") -> Task:
@@ -31,3 +40,51 @@ def precondition(etag: str, *, required: bool, missing: str, stale: str) -> Resp
     if not request.if_match.contains(etag):
         return problem(412, stale)
     return None
+
+
+def visible_row(model: type) -> Callable[[int], Any]:
+    """A loader of a row under a task (an assessment, a recommendation): 404 when there is none, 403 unless the
+    token's person may read its task."""
+    def load(row_id: int) -> Any:
+        row = db.get_or_404(model, row_id)
+        visible_task(row.task_id)
+        return row
+    return load
+
+
+def rule(action: str) -> Check:
+    """The policy row of ``action``: who may take it (403) and from which states (409), with its messages."""
+    return lambda actor, obj: policy.require(actor, action, obj)
+
+
+def party(action: str) -> Check:
+    """Only the who-part of the policy row of ``action`` (403); the state is checked by a service's
+    ``require_*`` after it."""
+    return lambda actor, obj: policy.require_party(actor, action, obj)
+
+
+def guarded(load: Callable[[int], Any], *checks: Check, if_match: Precondition | None = None,
+            name: str = "task"):
+    """The one shape of an API action, as the pages take it: the URL's id → ``load`` (404; 403 when not visible)
+    → each check with the token's person (403, 409 with the policy row's message) → ``if_match`` (428, 412) →
+    the handler, given the object as ``name`` (after the parsed body, if any). Put it under ``@blp.arguments``
+    (the body's shape is checked first, 422) and above ``@blp.response``; the handler keeps only what differs —
+    what it takes from the body and the service it calls; the service's ``ValidationFailed`` becomes a problem in
+    ``api/errors.py``."""
+
+    def decorator(func):
+        @wraps(func)  # keeps flask-smorest's documentation of the arguments and responses
+        def handler(*args: Any, **view_args: Any):
+            (row_id,) = view_args.values()
+            obj = load(row_id)
+            actor = api_actor()
+            for check in checks:
+                check(actor, obj)
+            if if_match is not None:
+                failed = if_match(obj)
+                if failed is not None:
+                    return failed
+            return func(*args, **{name: obj})
+        return handler
+
+    return decorator

@@ -14,13 +14,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
-from registry.api.common import visible_task
+from registry.api.common import guarded, party, visible_row, visible_task
 from registry.api.errors import documented, install
 from registry.extensions import db
-from registry.models import Assessment, Period, Recommendation
+from registry.models import Assessment, Period, Recommendation, Task
 from registry.services import monitoring as monitoring_service
 from registry.services import review as review_service
 
@@ -45,17 +44,16 @@ def list_assessments(task_id: int):
 
 @blp.route("/tasks/<id:task_id>/assessments", methods=["POST"])
 @blp.arguments(schemas.AssessmentInput)
+@guarded(visible_task, party("assess"))
 @blp.response(201, schemas.AssessmentSchema)
 @documented(blp, 400, 403, 404, 409, 413)
-def create_assessment(data: dict[str, Any], task_id: int):
+def create_assessment(data: dict[str, Any], task: Task):
     """Assess the task for a period, with recommendations (its assigned monitor)
 
     The quarters and `mid_year` while the task is approved or under way; `final` after the owner's
     self-assessment. 409 out of order or for a period already assessed.
     """
-    task = visible_task(task_id)
     actor = api_actor()
-    policy.require_party(actor, "assess", task)
     period = data.pop("period")
     recommendations = data.pop("recommendations")
     if period == Period.FINAL:
@@ -66,22 +64,19 @@ def create_assessment(data: dict[str, Any], task_id: int):
 
 
 @blp.route("/assessments/<id:assessment_id>/acknowledge", methods=["POST"])
+@guarded(visible_row(Assessment), name="assessment")
 @blp.response(200, schemas.AssessmentSchema)
 @documented(blp, 403, 404, 409)
-def acknowledge_assessment(assessment_id: int):
+def acknowledge_assessment(assessment: Assessment):
     """Acknowledge having read an assessment (the task's owner; once)"""
-    assessment = db.get_or_404(Assessment, assessment_id)
-    visible_task(assessment.task_id)
     return monitoring_service.acknowledge_assessment(api_actor(), assessment)
 
 
 @blp.route("/recommendations/<id:recommendation_id>/reply", methods=["POST"])
 @blp.arguments(schemas.ReplyInput)
+@guarded(visible_row(Recommendation), monitoring_service.require_replyable, name="recommendation")
 @blp.response(200, schemas.RecommendationSchema)
 @documented(blp, 400, 403, 404, 409, 413)
-def reply_to_recommendation(data: dict[str, Any], recommendation_id: int):
+def reply_to_recommendation(data: dict[str, Any], recommendation: Recommendation):
     """Reply to a recommendation (the task's owner; once)"""
-    recommendation = db.get_or_404(Recommendation, recommendation_id)
-    visible_task(recommendation.task_id)
-    monitoring_service.require_replyable(api_actor(), recommendation)
-    return monitoring_service.reply_to_recommendation(api_actor(), recommendation, data["reply"])
+    return monitoring_service.reply_to_recommendation(api_actor(), recommendation, data.get("reply", ""))

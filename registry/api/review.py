@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
-from registry.api.common import visible_task
+from registry.api.common import guarded, visible_task
 from registry.api.errors import documented, install
 from registry.api.tasks import ETAG_HEADER, IF_MATCH, check_if_match, task_headers
 from registry.extensions import db
@@ -30,76 +30,66 @@ protect(blp)
 install(blp)
 
 
-def _task_for(task_id: int, check) -> tuple[Task, Any]:
+def review_action(check):
     """The task, checked as the review pages check it: visible (403), then the service's ``require_*`` check
     (403, 409); then the If-Match precondition when given (412)."""
-    task = visible_task(task_id)
-    check(api_actor(), task)
-    return task, check_if_match(task, required=False)
+    return guarded(visible_task, check, if_match=lambda task: check_if_match(task, required=False))
 
 
 @blp.route("/tasks/<id:task_id>/self-assessment", methods=["POST"])
 @blp.arguments(schemas.SelfAssessmentInput)
+@review_action(review_service.require_self_assessable)
 @blp.response(201, schemas.SelfAssessmentSchema)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def self_assess(data: dict[str, Any], task_id: int):
+def self_assess(data: dict[str, Any], task: Task):
     """The owner's year-end self-assessment of an approved task under way; the task becomes self-assessed"""
-    task, failed = _task_for(task_id, review_service.require_self_assessable)
-    if failed is not None:
-        return failed
     return review_service.submit_self_assessment(api_actor(), task, data), 201
 
 
 @blp.route("/tasks/<id:task_id>/verdict", methods=["POST"])
 @blp.arguments(schemas.VerdictInput)
+@review_action(review_service.require_decidable)
 @blp.response(201, schemas.VerdictSchema)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def record_verdict(data: dict[str, Any], task_id: int):
+def record_verdict(data: dict[str, Any], task: Task):
     """Record the verdict (Standing Committee)
 
     After the owner's self-assessment and the monitor's final assessment. The verdict locks the task and
     everything under it under a seal.
     """
-    task, failed = _task_for(task_id, review_service.require_decidable)
-    if failed is not None:
-        return failed
     return review_service.record_verdict(api_actor(), task, data), 201
 
 
 @blp.route("/tasks/<id:task_id>/reopen", methods=["POST"])
 @blp.arguments(schemas.ReopenInput)
+@review_action(review_service.require_reopenable)
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def reopen(data: dict[str, Any], task_id: int):
+def reopen(data: dict[str, Any], task: Task):
     """Reopen a reviewed task with a reason (Standing Committee); its verdict stays, superseded"""
-    task, failed = _task_for(task_id, review_service.require_reopenable)
-    if failed is not None:
-        return failed
-    review_service.reopen_task(api_actor(), task, data["reason"])
+    review_service.reopen_task(api_actor(), task, data.get("reason", ""))
     return task, 200, task_headers(task)
 
 
 @blp.route("/tasks/<id:task_id>/carry-over", methods=["POST"])
 @blp.arguments(schemas.CarryOverInput)
+@review_action(review_service.require_carriable)
 @blp.response(201, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def carry_over(data: dict[str, Any], task_id: int):
+def carry_over(data: dict[str, Any], task: Task):
     """Carry a task judged unfinished into a later year (the owner)
 
     The new task is a draft registration linked to this one, to be submitted and approved again. 409 when the
     year's registration window is closed.
     """
-    task, failed = _task_for(task_id, review_service.require_carriable)
-    if failed is not None:
-        return failed
     year = db.session.get(Year, data["year_id"])
     if year is None:
         raise ValidationFailed({"year_id": [_("There is no such year.")]})
-    new = review_service.carry_over(api_actor(), task, year, data["reason"])
+    new = review_service.carry_over(api_actor(), task, year, data.get("reason", ""))
     return new, 201, {**task_headers(new), "Location": url_for("api_tasks.get_task", task_id=new.id)}
 
 

@@ -16,10 +16,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from werkzeug.http import quote_etag
 
-from registry import policy
 from registry.api import schemas
 from registry.api.auth import api_actor, protect
-from registry.api.common import precondition, visible_task
+from registry.api.common import guarded, precondition, rule, visible_task
 from registry.api.errors import documented, install
 from registry.api.pagination import paginate
 from registry.extensions import db
@@ -77,12 +76,11 @@ def _done(task: Task, status: int = 200):
     return task, status, task_headers(task)
 
 
-def _action(task_id: int, action: str, *, if_match_required: bool = False) -> tuple[Task, Any]:
+def task_action(action: str, *, if_match_required: bool = False):
     """The task for ``action``, checked as the pages check it: visible (else 403), the person may take the
     action (403), the state allows it (409); then the If-Match precondition (428, 412)."""
-    task = visible_task(task_id)
-    policy.require(api_actor(), action, task)
-    return task, check_if_match(task, required=if_match_required)
+    return guarded(visible_task, rule(action),
+                   if_match=lambda task: check_if_match(task, required=if_match_required))
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -136,14 +134,12 @@ def create_task(data: dict[str, Any]):
 
 @blp.route("/<id:task_id>", methods=["PATCH"])
 @blp.arguments(schemas.TaskUpdateInput)
+@task_action("edit", if_match_required=True)
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[{**IF_MATCH, "required": True}])
 @documented(blp, 400, 403, 404, 409, 412, 413, 428)
-def update_task(data: dict[str, Any], task_id: int):
+def update_task(data: dict[str, Any], task: Task):
     """Change a draft or returned registration; fields not given keep their values"""
-    task, failed = _action(task_id, "edit", if_match_required=True)
-    if failed is not None:
-        return failed
     task_service.update_task(api_actor(), task, {**_current_values(task), **data})
     return _done(task)
 
@@ -151,28 +147,24 @@ def update_task(data: dict[str, Any], task_id: int):
 
 
 @blp.route("/<id:task_id>/submit", methods=["POST"])
+@task_action("submit")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 403, 404, 409, 412)
-def submit_task(task_id: int):
+def submit_task(task: Task):
     """Submit the registration to the Standing Committee (the owner)"""
-    task, failed = _action(task_id, "submit")
-    if failed is not None:
-        return failed
     task_service.submit_task(api_actor(), task)
     return _done(task)
 
 
 @blp.route("/<id:task_id>/withdraw", methods=["POST"])
 @blp.arguments(schemas.WithdrawInput, required=False)
+@task_action("withdraw")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def withdraw_task(data: dict[str, Any], task_id: int):
+def withdraw_task(data: dict[str, Any], task: Task):
     """Withdraw the registration before approval (the owner)"""
-    task, failed = _action(task_id, "withdraw")
-    if failed is not None:
-        return failed
     task_service.withdraw_task(api_actor(), task, data.get("reason", ""))
     return _done(task)
 
@@ -181,57 +173,49 @@ def withdraw_task(data: dict[str, Any], task_id: int):
 
 @blp.route("/<id:task_id>/approve", methods=["POST"])
 @blp.arguments(schemas.ApproveInput)
+@task_action("approve")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def approve_task(data: dict[str, Any], task_id: int):
+def approve_task(data: dict[str, Any], task: Task):
     """Approve a submitted registration and name its monitor (Standing Committee)"""
-    task, failed = _action(task_id, "approve")
-    if failed is not None:
-        return failed
-    task_service.approve_task(api_actor(), task, decision_ref=data["decision_ref"],
-                              decision_date=data["decision_date"], monitor=_person(data["monitor_id"]))
+    task_service.approve_task(api_actor(), task, decision_ref=data.get("decision_ref", ""),
+                              decision_date=data.get("decision_date"), monitor=_person(data.get("monitor_id")))
     return _done(task)
 
 
 @blp.route("/<id:task_id>/return", methods=["POST"])
 @blp.arguments(schemas.ReturnInput)
+@task_action("return")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def return_task(data: dict[str, Any], task_id: int):
+def return_task(data: dict[str, Any], task: Task):
     """Return a submitted registration to its owner with a comment (Standing Committee)"""
-    task, failed = _action(task_id, "return")
-    if failed is not None:
-        return failed
-    task_service.return_task(api_actor(), task, comment=data["comment"])
+    task_service.return_task(api_actor(), task, comment=data.get("comment", ""))
     return _done(task)
 
 
 @blp.route("/<id:task_id>/adjust", methods=["POST"])
 @blp.arguments(schemas.AdjustInput)
+@task_action("adjust")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def adjust_task(data: dict[str, Any], task_id: int):
+def adjust_task(data: dict[str, Any], task: Task):
     """Adjust fields of a submitted registration, with a reason (Standing Committee)"""
-    task, failed = _action(task_id, "adjust")
-    if failed is not None:
-        return failed
-    reason = data.pop("reason")
+    reason = data.pop("reason", "")
     task_service.adjust_task(api_actor(), task, reason=reason, data=data)
     return _done(task)
 
 
 @blp.route("/<id:task_id>/assign-monitor", methods=["POST"])
 @blp.arguments(schemas.MonitorInput)
+@task_action("assign_monitor")
 @blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
 @blp.doc(parameters=[IF_MATCH])
 @documented(blp, 400, 403, 404, 409, 412, 413)
-def assign_monitor(data: dict[str, Any], task_id: int):
+def assign_monitor(data: dict[str, Any], task: Task):
     """Name or change the task's Fatherland Front monitor (Standing Committee)"""
-    task, failed = _action(task_id, "assign_monitor")
-    if failed is not None:
-        return failed
-    task_service.assign_monitor(api_actor(), task, _person(data["monitor_id"]))
+    task_service.assign_monitor(api_actor(), task, _person(data.get("monitor_id")))
     return _done(task)

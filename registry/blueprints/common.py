@@ -11,12 +11,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, FieldList, Form, FormField
+from wtforms.validators import Length
 from wtforms.widgets import Select, TextInput
 
 from registry import policy
 from registry.extensions import db
 from registry.models import Task
-from registry.services.errors import ValidationFailed
+from registry.services.errors import ValidationFailed, too_long
 
 
 def _without_nul(value):
@@ -33,7 +34,17 @@ class _Meta:
         if not issubclass(unbound_field.field_class, (FieldList, FormField)):
             options["filters"] = (*unbound_field.kwargs.get("filters", ()), *options.get("filters", ()),
                                   _without_nul)
+        validators = unbound_field.kwargs.get("validators")
+        if validators and any(_plain_max(v) for v in validators):
+            options["validators"] = [Length(max=v.max, message=too_long(v.max)) if _plain_max(v) else v
+                                     for v in validators]
         return unbound_field.bind(form=form, **options)
+
+
+def _plain_max(validator) -> bool:
+    """A ``Length(max=…)`` without a message of its own: it says the service's words (``too_long``), as the API
+    and the service do, rather than WTForms' own."""
+    return type(validator) is Length and validator.message is None and validator.min == -1 and validator.max >= 0
 
 
 class BaseForm(FlaskForm):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 
 class ServiceError(Exception):
     status_code = 400
@@ -33,6 +35,11 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: dict[str, list[Any]]) -> None:
         super().__init__("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in errors.items()))
         self.errors = errors
+
+
+def too_long(limit: int) -> Any:
+    """The message for a text over its limit: the same words from the service, on the page and in the API."""
+    return _l("At most %(n)d characters.", n=limit)
 
 
 class FieldErrors:

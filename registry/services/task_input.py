@@ -21,6 +21,9 @@ SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_
 MAX_LENGTHS = {"title": 500, "locality": 300}
 MAX_TEXT = 20000  #: any other text field of Form A
 MAX_ROWS = 20
+MAX_INDICATOR_NAME = 300
+MAX_INDICATOR_UNIT = 50
+MAX_MILESTONE = 500
 #: the largest indicator value or percentage accepted anywhere (beyond it a number is a typing slip)
 MAX_VALUE = 1e12
 
@@ -67,12 +70,12 @@ def _clean_indicators(rows: list[dict[str, Any]], errors: FieldErrors) -> list[d
         unit = str(row.get("unit") or "").strip()
         if not name:
             errors.add(prefix + "name", _l("Name the indicator."))
-        elif len(name) > 300:
-            errors.add(prefix + "name", _l("At most %(n)d characters.", n=300))
+        elif len(name) > MAX_INDICATOR_NAME:
+            errors.add(prefix + "name", _l("At most %(n)d characters.", n=MAX_INDICATOR_NAME))
         if not unit:
             errors.add(prefix + "unit", _l("Give the unit (households, ha, m², %…)."))
-        elif len(unit) > 50:
-            errors.add(prefix + "unit", _l("At most %(n)d characters.", n=50))
+        elif len(unit) > MAX_INDICATOR_UNIT:
+            errors.add(prefix + "unit", _l("At most %(n)d characters.", n=MAX_INDICATOR_UNIT))
         baseline = indicator_value(row.get("baseline"), prefix + "baseline", errors)
         target = indicator_value(row.get("target"), prefix + "target", errors, required=True)
         if target is not None and baseline is not None and target == baseline:
@@ -93,8 +96,8 @@ def _clean_milestones(rows: list[dict[str, Any]], year: Year, errors: FieldError
         due_on = row.get("due_on")
         if not description:
             errors.add(prefix + "description", _l("Describe the milestone."))
-        elif len(description) > 500:
-            errors.add(prefix + "description", _l("At most %(n)d characters.", n=500))
+        elif len(description) > MAX_MILESTONE:
+            errors.add(prefix + "description", _l("At most %(n)d characters.", n=MAX_MILESTONE))
         if not isinstance(due_on, date):
             errors.add(prefix + "due_on", _l("Enter a date as dd/mm/yyyy."))
         elif due_on.year != year.year:

@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry.models.base import MAX_ID
+from registry.services.errors import too_long
 
 #: no NUL characters: PostgreSQL cannot store them in text
 NO_NUL = "^[^\\u0000]*$"
@@ -18,10 +19,25 @@ def _no_surrogates(value: str) -> None:
         raise ma.ValidationError("Not valid Unicode text.")
 
 
-def Text(**kwargs: Any) -> fields.String:  # noqa: N802 - a field factory, read like a field class
-    """A string without NUL characters or lone surrogates (which no database stores)."""
+#: marks the fields of ``needed``
+SERVICE_CHECKED = "service_checked"
+
+
+def needed(message: Any) -> dict[str, Any]:
+    """Keyword arguments of a field the action requires, checked by the service: the document lists it as
+    required and ``message`` is the service's own words for a missing one (the page's too). The schema does not
+    refuse it when missing (``InputSchema`` loads it partially): the policy answers first (403, 409) and the
+    service then reports every field error of the body at once, with those words."""
+    return {"required": True, "error_messages": {"required": message, SERVICE_CHECKED: True}}
+
+
+def Text(limit: int | None = None, **kwargs: Any) -> fields.String:  # noqa: N802 - a field factory
+    """A string without NUL characters or lone surrogates (which no database stores); with ``limit`` (the
+    service's constant) at most that many characters, refused with the service's message."""
     extra = kwargs.pop("validate", None)
     validators = [validate.Regexp(NO_NUL, error="Text may not contain NUL characters."), _no_surrogates]
+    if limit is not None:
+        validators.append(validate.Length(max=limit, error=too_long(limit)))
     return fields.String(validate=validators + ([extra] if extra else []), **kwargs)
 
 
@@ -48,10 +64,20 @@ class IdMap(fields.Dict):
 
 
 class InputSchema(ma.Schema):
-    """Request bodies: an unknown field is an error (422), not silently dropped."""
+    """Request bodies: an unknown field is an error (422), not silently dropped. The fields of ``needed`` are
+    loaded partially (their absence is the service's to refuse)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", self.service_checked())
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def service_checked(cls) -> tuple[str, ...]:
+        """The required fields whose absence the service refuses."""
+        return tuple(name for name, f in cls._declared_fields.items() if SERVICE_CHECKED in f.error_messages)
 
 
 class QuerySchema(ma.Schema):

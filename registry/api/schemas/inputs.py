@@ -1,12 +1,18 @@
-"""The API's input schemas: query strings and request bodies. They check only the shape; the rules stay in
-the services."""
+"""The API's input schemas: query strings and request bodies.
+
+Each action's body schema carries the page form's shape: the field names and types, the length limits (the
+services' constants, refused with the service's message ``too_long``) and the fields the action requires
+(``needed``: documented as required with the service's own message for a missing one, which the service gives).
+So a too-long or missing value gets the same field key and message from the API (a 422 problem) as on the page. The rules beyond the shape (dates within the year, who may
+do what, cross-field rules) stay in the services, whose ``ValidationFailed`` becomes a 422 with the same keys."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import IdMap, InputSchema, QuerySchema, RowId, Text
+from registry.api.schemas.base import IdMap, InputSchema, QuerySchema, RowId, Text, needed
 from registry.models import (
     Authority,
     Commendation,
@@ -18,6 +24,21 @@ from registry.models import (
     TaskState,
 )
 from registry.models.base import MAX_ID
+from registry.services import monitoring, progress, review
+from registry.services import task_input as form_a
+from registry.services import tasks
+
+#: the services' messages for a missing value (the same msgids, so the same words everywhere)
+CHOOSE_FIELD = _l("Choose a field.")
+CHOOSE_KIND = _l("Choose a kind of task.")
+CHOOSE_LEVEL = _l("Choose a level.")
+CHOOSE_MONITOR = _l("Choose a monitor.")
+ENTER_DATE = _l("Enter a date as dd/mm/yyyy.")
+
+
+def _form_a_text(name: str, **kwargs):
+    """A text field of Form A with its limit."""
+    return Text(limit=form_a.MAX_LENGTHS.get(name, form_a.MAX_TEXT), **kwargs)
 
 # -- query strings ----------------------------------------------------------------------------------------
 
@@ -35,7 +56,9 @@ class TaskListArgs(PageArgs):
     kind = fields.Enum(TaskKind, by_value=True)
     state = fields.Enum(TaskState, by_value=True)
     owner = RowId(metadata={"description": "Owner's person id"})
-    q = Text(validate=validate.Length(max=200), metadata={"description": "Part of the title, diacritics ignored"})
+    q = Text(validate=validate.Length(max=200), metadata={
+        "description": "Words in the task's texts (registration, indicators, notes, assessments, recommendations "
+                       "and replies), diacritics and case ignored; the best matches first"})
 
 
 class AuditArgs(PageArgs):
@@ -56,14 +79,14 @@ class ReportArgs(QuerySchema):
 # -- request bodies -----------------------------------------------------------------------------------------
 
 class IndicatorInput(InputSchema):
-    name = Text()
-    unit = Text()
+    name = Text(limit=form_a.MAX_INDICATOR_NAME)
+    unit = Text(limit=form_a.MAX_INDICATOR_UNIT)
     baseline = fields.Float(allow_none=True)
     target = fields.Float(allow_none=True)
 
 
 class MilestoneInput(InputSchema):
-    description = Text()
+    description = Text(limit=form_a.MAX_MILESTONE)
     due_on = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date"})
 
 
@@ -72,20 +95,22 @@ class TaskFieldsInput(InputSchema):
 
     kind = fields.Enum(TaskKind, by_value=True)
     field_id = RowId()
-    title = Text()
-    situation = Text()
-    goal = Text()
-    deliverable = Text()
-    measures = Text()
+    title = _form_a_text("title")
+    situation = _form_a_text("situation")
+    goal = _form_a_text("goal")
+    deliverable = _form_a_text("deliverable")
+    measures = _form_a_text("measures")
     deadline = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date within the task's year"})
-    coordinating_units = Text()
+    coordinating_units = _form_a_text("coordinating_units")
     authority = fields.Enum(Authority, by_value=True)
-    resources = Text()
-    support_requested = Text()
-    locality = Text()
-    reference_documents = Text()
-    indicators = fields.List(fields.Nested(IndicatorInput))
-    milestones = fields.List(fields.Nested(MilestoneInput))
+    resources = _form_a_text("resources")
+    support_requested = _form_a_text("support_requested")
+    locality = _form_a_text("locality")
+    reference_documents = _form_a_text("reference_documents")
+    indicators = fields.List(fields.Nested(IndicatorInput), validate=validate.Length(max=form_a.MAX_ROWS, error=_l(
+        "At most %(n)d indicators.", n=form_a.MAX_ROWS)))
+    milestones = fields.List(fields.Nested(MilestoneInput), validate=validate.Length(max=form_a.MAX_ROWS, error=_l(
+        "At most %(n)d milestones.", n=form_a.MAX_ROWS)))
 
 
 class TaskUpdateInput(TaskFieldsInput):
@@ -95,6 +120,9 @@ class TaskUpdateInput(TaskFieldsInput):
 
 
 class TaskCreateInput(TaskUpdateInput):
+    kind = fields.Enum(TaskKind, by_value=True, **needed(CHOOSE_KIND))
+    field_id = RowId(**needed(CHOOSE_FIELD))
+    title = _form_a_text("title", **needed(_l("Give the task a title.")))
     year = fields.Integer(required=True, validate=validate.Range(1, 9999),
                           metadata={"description": "Calendar year of the registration; its window must be open"})
     owner_unit_id = RowId(allow_none=True, metadata={
@@ -105,49 +133,53 @@ class TaskCreateInput(TaskUpdateInput):
 
 
 class WithdrawInput(InputSchema):
-    reason = Text(load_default="")
+    reason = Text(limit=tasks.MAX_REASON, load_default="")
 
 
 class ApproveInput(InputSchema):
-    decision_ref = Text(load_default="", metadata={"description": "e.g. 12-QĐ/ĐU"})
-    decision_date = fields.Date(load_default=None, allow_none=True)
-    monitor_id = RowId(load_default=None, allow_none=True)
+    decision_ref = Text(limit=tasks.MAX_DECISION_REF, metadata={"description": "e.g. 12-QĐ/ĐU"},
+                        **needed(_l("Give the decision reference, e.g. 12-QĐ/ĐU.")))
+    decision_date = fields.Date(allow_none=True, **needed(ENTER_DATE))
+    monitor_id = RowId(allow_none=True, **needed(CHOOSE_MONITOR))
 
 
 class ReturnInput(InputSchema):
-    comment = Text(load_default="")
+    comment = Text(limit=tasks.MAX_REASON, **needed(_l("Say what the owner must change.")))
 
 
 class AdjustInput(TaskFieldsInput):
-    reason = Text(load_default="")
+    reason = Text(limit=tasks.MAX_REASON, **needed(_l("Give the reason for the adjustment.")))
 
 
 class MonitorInput(InputSchema):
-    monitor_id = RowId(load_default=None, allow_none=True)
+    monitor_id = RowId(allow_none=True, **needed(CHOOSE_MONITOR))
 
 
 class NoteFieldsInput(InputSchema):
     """The content of Form B. In a PATCH or an amendment, fields not given keep the note's values, and
     ``values`` changes only the indicators it names."""
 
-    work_done = Text()
+    work_done = Text(limit=progress.MAX_TEXT)
     status = fields.Enum(ProgressStatus, by_value=True)
     percent_complete = fields.Float(allow_none=True, metadata={
         "description": "0–100; only when the indicators do not give it (then it is derived and this is ignored)"})
     values = IdMap(metadata={"description": "Indicator id → its current value"})
-    difficulties = Text()
-    causes = Text()
-    proposals = Text()
-    next_plan = Text()
+    difficulties = Text(limit=progress.MAX_TEXT)
+    causes = Text(limit=progress.MAX_TEXT)
+    proposals = Text(limit=progress.MAX_TEXT)
+    next_plan = Text(limit=progress.MAX_TEXT)
 
 
 class NoteCreateInput(NoteFieldsInput):
     quarter = fields.Integer(required=True, validate=validate.Range(1, 4),
                              metadata={"description": "1–4; one note per quarter, from the quarter's first day"})
+    work_done = Text(limit=progress.MAX_TEXT, **needed(_l("Describe the work done this quarter.")))
+    status = fields.Enum(ProgressStatus, by_value=True, **needed(_l("Choose the status.")))
 
 
 class AmendmentInput(NoteFieldsInput):
-    reason = Text(load_default="", metadata={"description": "Why the note is corrected (required)"})
+    reason = Text(limit=tasks.MAX_REASON, metadata={"description": "Why the note is corrected"},
+                  **needed(_l("Give the reason for the amendment.")))
 
 
 class UploadInput(InputSchema):
@@ -156,49 +188,55 @@ class UploadInput(InputSchema):
 
 
 class RecommendationInput(InputSchema):
-    content = Text()
-    addressee = Text(metadata={"description": "Who must act on it"})
+    content = Text(limit=monitoring.MAX_TEXT)
+    addressee = Text(limit=monitoring.MAX_ADDRESSEE, metadata={"description": "Who must act on it"})
     reply_deadline = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date, not in the past"})
 
 
 class AssessmentInput(InputSchema):
     period = fields.Enum(Period, by_value=True, required=True, metadata={
         "description": "A quarter, `mid_year`, or `final` (the year-end assessment after the self-assessment)"})
-    supervision_form = fields.Enum(SupervisionForm, by_value=True)
-    judgement = fields.Enum(Judgement, by_value=True)
-    strengths = Text()
-    shortcomings = Text()
-    causes = Text()
-    recommendations = fields.List(fields.Nested(RecommendationInput), load_default=list)
+    supervision_form = fields.Enum(SupervisionForm, by_value=True,
+                                   **needed(_l("Choose the form of supervision.")))
+    judgement = fields.Enum(Judgement, by_value=True, **needed(_l("Choose the judgement.")))
+    strengths = Text(limit=monitoring.MAX_TEXT)
+    shortcomings = Text(limit=monitoring.MAX_TEXT)
+    causes = Text(limit=monitoring.MAX_TEXT)
+    recommendations = fields.List(fields.Nested(RecommendationInput), load_default=list,
+                                  validate=validate.Length(max=monitoring.MAX_RECOMMENDATIONS, error=_l(
+                                      "At most %(n)d recommendations.", n=monitoring.MAX_RECOMMENDATIONS)))
 
 
 class ReplyInput(InputSchema):
-    reply = Text(load_default="")
+    reply = Text(limit=monitoring.MAX_TEXT, **needed(_l("Write the reply.")))
 
 
 class SelfAssessmentInput(InputSchema):
     reached = IdMap(metadata={"description": "Indicator id → the value reached (every indicator)"})
-    deliverable = Text()
-    self_level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"})
-    shortcomings = Text()
-    lessons = Text()
+    deliverable = Text(limit=review.MAX_TEXT, **needed(_l("Describe the deliverable produced.")))
+    self_level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"},
+                          **needed(CHOOSE_LEVEL))
+    shortcomings = Text(limit=review.MAX_TEXT)
+    lessons = Text(limit=review.MAX_TEXT)
 
 
 class VerdictInput(InputSchema):
-    level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"})
+    level_id = RowId(allow_none=True, metadata={"description": "A verdict level id (GET /verdict-levels)"},
+                     **needed(CHOOSE_LEVEL))
     percent = fields.Float(allow_none=True, metadata={"description": "Share completed, 0–100: only for a level "
                                                                      "that requires it"})
-    reasons = Text()
+    reasons = Text(limit=review.MAX_TEXT, **needed(_l("Give the reasons for the verdict.")))
     commendation = fields.Enum(Commendation, by_value=True)
-    commendation_form = Text()
-    measures = Text(metadata={"description": "Required when the task is left unfinished"})
-    conclusion_ref = Text()
+    commendation_form = Text(limit=review.MAX_COMMENDATION_FORM)
+    measures = Text(limit=review.MAX_TEXT, metadata={"description": "Required when the task is left unfinished"})
+    conclusion_ref = Text(limit=review.MAX_CONCLUSION_REF)
 
 
 class ReopenInput(InputSchema):
-    reason = Text(load_default="")
+    reason = Text(limit=review.MAX_TEXT, **needed(_l("Give the reason for reopening.")))
 
 
 class CarryOverInput(InputSchema):
-    year_id = RowId(required=True, metadata={"description": "A later year whose registration window is open"})
-    reason = Text(load_default="")
+    year_id = RowId(required=True, error_messages={"required": _l("Choose a later year.")},
+                    metadata={"description": "A later year whose registration window is open"})
+    reason = Text(limit=review.MAX_TEXT, **needed(_l("Give the reason for carrying the task over.")))

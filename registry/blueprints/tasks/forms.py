@@ -28,21 +28,28 @@ from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowForm
 from registry.models import Authority, TaskKind, TaskState
 from registry.models.base import MAX_ID
-from registry.services.task_input import MAX_LENGTHS, MAX_ROWS, MAX_TEXT
+from registry.services.task_input import (
+    MAX_INDICATOR_NAME,
+    MAX_INDICATOR_UNIT,
+    MAX_LENGTHS,
+    MAX_MILESTONE,
+    MAX_ROWS,
+    MAX_TEXT,
+)
 from registry.services.tasks import MAX_DECISION_REF, MAX_REASON
 
 ROWS = 3
 
 
 class IndicatorRow(RowForm):
-    name = StringField(_l("Indicator"), validators=[Length(max=300)])
-    unit = StringField(_l("Unit"), validators=[Length(max=50)])
+    name = StringField(_l("Indicator"), validators=[Length(max=MAX_INDICATOR_NAME)])
+    unit = StringField(_l("Unit"), validators=[Length(max=MAX_INDICATOR_UNIT)])
     baseline = StringField(_l("Baseline"), validators=[Length(max=30)])
     target = StringField(_l("Target"), validators=[Length(max=30)])
 
 
 class MilestoneRow(RowForm):
-    description = StringField(_l("Milestone"), validators=[Length(max=500)])
+    description = StringField(_l("Milestone"), validators=[Length(max=MAX_MILESTONE)])
     due_on = DMYDateField(_l("Due on"), validators=[Optional()])
 
 
