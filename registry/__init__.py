@@ -6,10 +6,11 @@ from pathlib import Path
 
 from flask import Flask
 
-from registry import api, backup, cli, web
+from registry import api, backup, cli, queue, web
 from registry.blueprints import health
 from registry.config import load_config
 from registry.extensions import babel, csrf, db, login_manager, migrate
+from registry.services import job_kinds, jobs  # noqa: F401  - job_kinds registers the kinds of jobs
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    queue.init_app(app, runner=jobs.run_job, show=jobs.show_job)  # background jobs, `flask jobs worker`
     backup.init_app(app)
     health.init_app(app)  # /healthz, answered before every other hook
     return app

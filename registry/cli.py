@@ -15,12 +15,13 @@ from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from registry.extensions import db
 from registry.generate import NotEmpty, generate
 from registry.models import OrgLevel, OrgUnit, Person, Role, Year
-from registry.services import admin, people, tokens
+from registry.services import admin, bulk_registration, jobs, people, search, tokens
 from registry.services import audit as audit_service
 from registry.services.errors import ValidationFailed
 from registry.services.monitoring import take_mid_year_snapshots
 from registry.services.notifications import Mailer, send_reminders
 from registry.services.verify import make_checkpoint, verify_all
+from registry.storage import file_storage
 
 
 def init_app(app: Flask) -> None:
@@ -47,9 +48,13 @@ def init_app(app: Flask) -> None:
             click.echo(f"  {username:<22} {what}")
 
     @app.cli.command("remind")
-    def remind_command():
+    @click.option("--queue", "in_background", is_flag=True, help="Hand the work to the job worker instead.")
+    def remind_command(in_background):
         """Notify owners of quarterly notes due within 7 days or overdue, and e-mail new notifications when
         SMTP is configured. Safe to run from cron as often as wanted: nothing is sent twice."""
+        if in_background:
+            click.echo(f"Job {jobs.enqueue(None, 'remind').id} queued (flask jobs show ID).")
+            return
         config = app.config
         mailer = Mailer.from_config(config)
         result = send_reminders(mailer, locale=config["BABEL_DEFAULT_LOCALE"])
@@ -58,11 +63,15 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("midyear")
     @click.argument("year", type=int)
-    def midyear_command(year):
+    @click.option("--queue", "in_background", is_flag=True, help="Hand the work to the job worker instead.")
+    def midyear_command(year, in_background):
         """Take the 6-month review snapshot of every approved task of YEAR (tasks that have one are skipped)."""
         row = db.session.scalar(select(Year).where(Year.year == year))
         if row is None:
             raise click.ClickException(f"No year {year}.")
+        if in_background:
+            click.echo(f"Job {jobs.enqueue(None, 'midyear', year_id=row.id).id} queued (flask jobs show ID).")
+            return
         taken = take_mid_year_snapshots(None, row)
         db.session.commit()
         click.echo(f"{taken} snapshots taken.")
@@ -82,7 +91,7 @@ def init_app(app: Flask) -> None:
                 checkpoint = json.loads(Path(checkpoint_path).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise click.ClickException(f"Cannot read the checkpoint: {exc}") from exc
-        report = verify_all(app.config["AUDIT_KEY"], Path(app.config["EVIDENCE_DIR"]), checkpoint)
+        report = verify_all(app.config["AUDIT_KEY"], file_storage(app.config), checkpoint)
         if as_json:
             click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         elif report.ok:
@@ -164,6 +173,58 @@ def init_app(app: Flask) -> None:
         if not sep or role not in {r.value for r in Role}:
             raise click.ClickException(f"Give a grant as ROLE:UNIT_CODE, not {text!r}.")
         return {"role": role, "unit_id": _unit_by_code(code).id}
+
+    @app.cli.command("export-registrations")
+    @click.argument("year", type=int)
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def export_registrations_command(year, path):
+        """Write every registration of YEAR (withdrawn ones left out) to PATH (.xlsx or .csv) in the layout that
+        import-registrations reads."""
+        row = db.session.scalar(select(Year).where(Year.year == year))
+        if row is None:
+            raise click.ClickException(f"No year {year}.")
+        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
+        _name, data, _mimetype = bulk_registration.export_file(None, row, fmt)
+        Path(path).write_bytes(data)
+        click.echo(f"{len(bulk_registration.export_tasks(None, row))} registrations of {year} written to {path}.")
+
+    @app.cli.command("import-registrations")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check every row and report, write nothing.")
+    def import_registrations_command(path, dry_run):
+        """Register the rows of PATH (.xlsx or .csv, the template's columns) as drafts for their owners: all rows
+        or none. Rows already registered (same owner, year and title) are skipped. Exit 1 when a row is wrong."""
+        def progress(done, total):
+            click.echo(f"\rRegistering: {done}/{total}", nl=done == total, err=True)
+
+        report = bulk_registration.import_registrations(None, Path(path).read_bytes(), dry_run=dry_run,
+                                                        progress=progress)
+        if not report.ok:
+            db.session.rollback()
+            for issue in report.issues:
+                click.echo(f"row {issue.row}" + (f", {issue.column}" if issue.column else "") + f": {issue.message}",
+                           err=True)
+            click.echo(f"Nothing imported: {len(report.issues)} problem(s) in {report.rows} row(s).", err=True)
+            sys.exit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Dry run: {len(report.new)} to register, {len(report.already)} already registered; "
+                       f"nothing written.")
+            return
+        db.session.commit()
+        click.echo(f"{len(report.created)} registered, {len(report.already)} already registered.")
+
+    @app.cli.group("search")
+    def search_group():
+        """The search index."""
+
+    @search_group.command("reindex")
+    def search_reindex_command():
+        """Rebuild the search index from every task, indicator, note, assessment, recommendation and
+        self-assessment (existing data; the index is kept in step with every change afterwards)."""
+        total = search.reindex(echo=click.echo)
+        db.session.commit()
+        click.echo(f"{total} texts indexed.")
 
     @app.cli.group("token")
     def token_group():

@@ -14,16 +14,27 @@ ENV_KEYS = {
     "REGISTRY_AUDIT_KEY": "AUDIT_KEY",
     "REGISTRY_PAGE_SIZE": "PAGE_SIZE",
     "REGISTRY_EVIDENCE_DIR": "EVIDENCE_DIR",
+    "REGISTRY_STORAGE_URL": "STORAGE_URL",
+    "REGISTRY_S3_ENDPOINT_URL": "S3_ENDPOINT_URL",
+    "REGISTRY_S3_REGION": "S3_REGION",
+    "REGISTRY_S3_ACCESS_KEY_ID": "S3_ACCESS_KEY_ID",
+    "REGISTRY_S3_SECRET_ACCESS_KEY": "S3_SECRET_ACCESS_KEY",
     "REGISTRY_SMTP_HOST": "SMTP_HOST",
     "REGISTRY_ENV": "ENV",
     "REGISTRY_HTTPS": "HTTPS",
     "REGISTRY_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "REGISTRY_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
     "REGISTRY_SESSION_MAX_HOURS": "SESSION_MAX_HOURS",
+    "REGISTRY_JOBS": "JOBS_ENABLED",
+    "REGISTRY_JOBS_URL": "JOBS_URL",
+    "REGISTRY_JOBS_FILES": "JOBS_FILES",
+    "REGISTRY_JOBS_WORKERS": "JOBS_WORKERS",
+    "REGISTRY_DB_POOL_SIZE": "DB_POOL_SIZE",
 }
 #: keys read from the environment as whole numbers, and as yes/no flags
-INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS"}
-FLAG_KEYS = {"HTTPS"}
+INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "JOBS_WORKERS",
+            "DB_POOL_SIZE"}
+FLAG_KEYS = {"HTTPS", "JOBS_ENABLED"}
 
 #: the shortest secret or audit key production accepts, and keys known from examples and tests
 MIN_KEY_LENGTH = 32
@@ -65,6 +76,13 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     #: evidence files: folder (default instance/evidence) and size limit per file
     EVIDENCE_DIR: str | None = None
+    #: where evidence is kept instead (registry/storage.py): file:///shared/folder or s3://bucket/prefix, with
+    #: the S3 endpoint (non-AWS servers), region and credentials (else boto3's usual ones)
+    STORAGE_URL: str | None = None
+    S3_ENDPOINT_URL: str | None = None
+    S3_REGION: str | None = None
+    S3_ACCESS_KEY_ID: str | None = None
+    S3_SECRET_ACCESS_KEY: str | None = None
     MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
     #: a request may carry one evidence file plus the form
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
@@ -75,6 +93,15 @@ class Defaults:
     SMTP_USERNAME: str | None = None
     SMTP_PASSWORD: str | None = None
     SMTP_USE_TLS = False
+    #: background jobs (huey): on by default, off under TESTING unless a test turns them on; the queue is a
+    #: SQLite file in instance/ (None), or redis://…, postgresql://…, or memory:// (in-process, for tests)
+    JOBS_ENABLED = True
+    JOBS_URL: str | None = None
+    #: the folder of the jobs' result files (default instance/jobs); consumer threads of `flask jobs worker`
+    JOBS_FILES: str | None = None
+    JOBS_WORKERS = 2
+    #: PostgreSQL: connections each app process keeps (SQLAlchemy pool_size; max_overflow as many again)
+    DB_POOL_SIZE = 10
 
 
 def load_config(app, test_config: dict | None = None) -> None:
@@ -103,6 +130,13 @@ def load_config(app, test_config: dict | None = None) -> None:
         app.config["AUDIT_KEY"] = _instance_secret(Path(app.instance_path) / "audit_key")
     if not app.config.get("EVIDENCE_DIR"):
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
+    if app.config.get("TESTING") and "JOBS_ENABLED" not in (test_config or {}):
+        app.config["JOBS_ENABLED"] = False  # tests take the synchronous paths unless they ask for the queue
+    if not app.config.get("JOBS_URL"):
+        app.config["JOBS_URL"] = "memory://" if app.config.get("TESTING") else \
+            f"sqlite:///{Path(app.instance_path) / 'jobs.sqlite3'}"
+    if not app.config.get("JOBS_FILES"):
+        app.config["JOBS_FILES"] = str(Path(app.instance_path) / "jobs")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = Path(app.instance_path) / "registry.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
@@ -110,6 +144,13 @@ def load_config(app, test_config: dict | None = None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        pool = int(app.config.get("DB_POOL_SIZE") or 10)  # one connection per thread of a worker, and spares
+        options.setdefault("pool_size", pool)
+        options.setdefault("max_overflow", pool)
+        options.setdefault("pool_pre_ping", True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     check_production(app.config)
 

@@ -5,12 +5,14 @@ from flask_babel import lazy_gettext as _l
 from registry.models import (
     Authority,
     Commendation,
+    CouncilDecision,
     Judgement,
     OrgLevel,
     Outcome,
     Ownership,
     Period,
     ProgressStatus,
+    ProposalState,
     Role,
     SupervisionForm,
     TaskKind,
@@ -26,7 +28,6 @@ STATE = {
     TaskState.SELF_ASSESSED: _l("Self-assessed"),
     TaskState.REVIEWED: _l("Reviewed"),
     TaskState.WITHDRAWN: _l("Withdrawn"),
-    TaskState.STOPPED: _l("Stopped"),
 }
 
 KIND = {
@@ -93,9 +94,11 @@ ACTION = {
     "task.verdict": _l("Recorded the verdict"),
     "task.reopen": _l("Reopened the reviewed task"),
     "task.carry_over": _l("Carried over to a later year"),
+    "commendation.decide": _l("Recorded the council's decision on a commendation"),
     "org_unit.merge": _l("Merged the unit into another"),
     "api_token.create": _l("Created an API token"),
     "api_token.revoke": _l("Revoked an API token"),
+    "public_page.update": _l("Changed the public page"),
 }
 
 #: labels of Form A fields, used where a change is shown field by field
@@ -160,6 +163,20 @@ COMMENDATION = {
     Commendation.NONE: _l("No commendation"),
     Commendation.PRAISE: _l("Praise"),
     Commendation.REWARD: _l("Reward"),
+}
+
+#: where a commendation proposal stands (registry.services.commendations)
+PROPOSAL_STATE = {
+    ProposalState.PROPOSED: _l("Proposed"),
+    ProposalState.ACCEPTED: _l("Accepted"),
+    ProposalState.NOT_ACCEPTED: _l("Not accepted"),
+    ProposalState.LAPSED: _l("Lapsed (verdict reopened)"),
+}
+
+#: what the emulation council decided on a proposal
+COUNCIL_DECISION = {
+    CouncilDecision.ACCEPTED: _l("Accepted"),
+    CouncilDecision.NOT_ACCEPTED: _l("Not accepted"),
 }
 
 PERIOD = {
@@ -231,10 +248,14 @@ SEALED_TABLE = {
     "mid_year_reviews": _l("Mid-year review"),
     "self_assessments": _l("Self-assessment"),
     "verdicts": _l("Verdict"),
+    "commendation_decisions": _l("Decision on a commendation"),
+    "public_pages": _l("Public page"),
 }
 
 #: labels of the keys recorded in audit events beyond the registration's own fields (``labels.TASK_FIELD``)
 AUDIT_FIELD = {
+    "is_public": _l("Public page on"),
+    "public_columns": _l("Published columns"),
     "quarter": _l("Quarter"),
     "work_done": _l("Work done"),
     "percent_complete": _l("Percent complete"),
@@ -271,6 +292,8 @@ AUDIT_FIELD = {
     "commendation": _l("Commendation"),
     "commendation_form": _l("Form of the commendation"),
     "conclusion_ref": _l("Conclusion document"),
+    "council_decision": _l("Decision of the council"),
+    "decided_on": _l("Date of the decision"),
     "seal": _l("Seal"),
     "verdict_id": _l("Verdict"),
     "carried_from_id": _l("Carried over from"),
@@ -343,11 +366,22 @@ OBJECT_TYPE = {
     "mid_year_review": _l("Six-month review"),
     "self_assessment": _l("Self-assessment"),
     "verdict": _l("Verdict"),
+    "commendation_decision": _l("Decision on a commendation"),
     "person": _l("Account"),
     "api_token": _l("API token"),
     "org_unit": _l("Unit"),
     "year": _l("Year"),
     "field": _l("Field"),
+    "public_page": _l("Public page"),
+}
+
+#: the columns a committee's public page may show (``registry.models.PUBLIC_COLUMNS``)
+PUBLIC_COLUMN = {
+    "owner": _l("Owner"),
+    "field": _l("Field"),
+    "target": _l("Goal and targets"),
+    "status": _l("Status"),
+    "verdict": _l("Verdict"),
 }
 
 #: labels of recorded values, by key
@@ -358,7 +392,23 @@ AUDIT_VALUE = {
     "supervision_form": {f.value: label for f, label in SUPERVISION_FORM.items()},
     "judgement": {j.value: label for j, label in JUDGEMENT.items()},
     "commendation": {c.value: label for c, label in COMMENDATION.items()},
+    "council_decision": {s.value: label for s, label in PROPOSAL_STATE.items()},
+    "public_columns": PUBLIC_COLUMN,
 }
 
 #: every recorded key's label, for histories and audit views
 FIELD = {**AUDIT_FIELD, **TASK_FIELD}
+
+#: where a search match was found (``registry.models.search.SOURCES``), shown before its snippet
+SEARCH_SOURCE = {"task": _l("Registration"), "indicator": _l("Indicators"), "note": _l("Progress note"),
+                 "assessment": _l("Assessment"), "recommendation": _l("Recommendation"),
+                 "self_assessment": _l("Self-assessment")}
+
+
+def search_label(source: str, field: str) -> str:
+    """The label of a search snippet: the field of the registration, or where else it was found and its field."""
+    if source == "task":
+        return str(FIELD.get(field, field))
+    if source in ("indicator", "recommendation"):
+        return str(FIELD["reply"] if field == "reply" else SEARCH_SOURCE[source])
+    return f"{SEARCH_SOURCE[source]} · {FIELD.get(field, field)}"

@@ -34,11 +34,12 @@ from registry.models import (
     RoleGrant,
     Task,
     TaskState,
+    Verdict,
     Year,
     db,
 )
 from registry.models.org import subtree_clause
-from registry.models.task import UNDER_WAY
+from registry.models.task import DECIDED_STATES, LOCKED_STATES, UNDER_WAY
 from registry.services.errors import Conflict, PermissionDenied
 
 log = logging.getLogger("registry.policy")
@@ -47,8 +48,6 @@ S = TaskState
 
 #: roles that read the tasks of their committee (and, with oversight, of the committees below it)
 READER_ROLES = frozenset({Role.STANDING, Role.SECRETARIAT, Role.INSPECTOR})
-#: states in which a task and everything under it is locked (a verdict was recorded)
-LOCKED_STATES = frozenset({S.REVIEWED})
 LOCK_MESSAGE = _l("The verdict has been recorded and the task is locked; only the Standing Committee can reopen it.")
 
 
@@ -374,6 +373,31 @@ def require_backfill(actor: Person | None, task: Task) -> None:
                           year=task.year.year))
 
 
+def _import_registrations(actor: Person, obj: Any) -> bool:
+    """Register tasks for their owners from a spreadsheet: the secretariat of the committee or of a unit above it,
+    as ``administer`` reads units. A unit as the object: a committee one may import for; None: any secretariat."""
+    if isinstance(obj, OrgUnit):
+        return covers(actor, [Role.SECRETARIAT], obj, subtree=True)
+    return obj is None and bool(unit_ids(actor, Role.SECRETARIAT))
+
+
+def _decide_commendation(actor: Person, obj: Any) -> bool:
+    """Record the emulation council's decision on a verdict's commendation proposal: the secretariat of the task's
+    committee or of a unit above it (as ``backfill``), who may read the task. None: any secretariat (the list)."""
+    task = obj.task if isinstance(obj, Verdict) else obj
+    if isinstance(task, Task):
+        return covers(actor, [Role.SECRETARIAT], task.committee, subtree=True) and permits(actor, "view", task)
+    return obj is None and bool(unit_ids(actor, Role.SECRETARIAT))
+
+
+def _publish(actor: Person, obj: Any) -> bool:
+    """Switch a committee's public page on or off and choose its columns: the secretariat of the unit or of a unit
+    above it (as ``administer`` reads units). None: any secretariat (the menu)."""
+    if isinstance(obj, OrgUnit):
+        return covers(actor, [Role.SECRETARIAT], obj, subtree=True)
+    return obj is None and bool(unit_ids(actor, Role.SECRETARIAT))
+
+
 def _sees_person(actor: Person, person: Person) -> bool:
     if person.id == actor.id:
         return True
@@ -419,6 +443,15 @@ GENERAL: dict[str, Callable[[Person, Any], bool]] = {
     "read_notification": lambda a, o: o is not None and o.person_id == a.id,
     #: enter a closed year's register afterwards (a task, or a committee to register with; None: the menu)
     "backfill": _backfill,
+    #: a committee's public page: switch it on or off, choose its columns (a unit; None: the menu)
+    "publish": _publish,
+    #: register tasks for their owners from a spreadsheet (bulk import): the secretariat of the committee or of a
+    #: unit above it (a committee as the object; None: the menu)
+    "import_registrations": _import_registrations,
+    #: record the emulation council's decision on a commendation proposal (a verdict or its task; None: the list)
+    "decide_commendation": _decide_commendation,
+    #: a background job's progress and result file: only the person who asked for it
+    "view_job": lambda a, o: o is not None and o.person_id is not None and o.person_id == a.id,
 }
 
 GENERAL_DENIED = {
@@ -436,7 +469,26 @@ GENERAL_DENIED = {
     "read_notification": _l("This notification is not yours."),
     "backfill": _l("Only the secretariat of the task's committee, or of a unit above it, enters a past year "
                    "afterwards."),
+    "publish": _l("Only the secretariat of the committee, or of a unit above it, manages its public page."),
+    "import_registrations": _l("Only the secretariat of the committee, or of a unit above it, registers tasks "
+                               "for their owners from a spreadsheet."),
+    "decide_commendation": _l("Only the secretariat of the task's committee, or of a unit above it, records the "
+                              "council's decision on a commendation."),
+    "view_job": _l("Only the person who asked for this work may see it and its result."),
 }
+
+
+# -- what anybody may read: a committee's public page ------------------------------------------------------------
+
+#: the tasks a public page lists: those its Standing Committee approved (approved, in progress, self-assessed,
+#: reviewed). Drafts, submitted (not decided yet), returned and withdrawn registrations are never published.
+PUBLISHED_STATES = frozenset(DECIDED_STATES)
+
+
+def published(unit_id: int) -> ColumnElement[bool]:
+    """SQL condition on ``Task``: the tasks the public page of committee ``unit_id`` lists (whether the page is
+    switched on is the caller's question: ``registry.services.public_page.enabled_page``)."""
+    return and_(Task.committee_id == unit_id, Task.state.in_(sorted(PUBLISHED_STATES, key=lambda s: s.value)))
 
 
 # -- scopes as SQL, for lists of things other than tasks -------------------------------------------------------------

@@ -28,9 +28,13 @@ from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
 from registry.blueprints.backfill import bp as backfill_bp
 from registry.blueprints.dossier import bp as dossier_bp
 from registry.blueprints.help import bp as help_bp
+from registry.blueprints.imports import bp as imports_bp
+from registry.blueprints.jobs import bp as jobs_bp
 from registry.blueprints.main import bp as main_bp
 from registry.blueprints.monitoring import bp as monitoring_bp
 from registry.blueprints.progress import bp as progress_bp
+from registry.blueprints.public import bp as public_bp
+from registry.blueprints.rating import bp as rating_bp
 from registry.blueprints.review import bp as review_bp
 from registry.blueprints.tasks import bp as tasks_bp
 from registry.clock import LOCAL_TZ
@@ -50,7 +54,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 
 #: the pages anyone may open without signing in
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "auth.forgot_password", "auth.reset_password",
-                              "static"})
+                              "static", "public.index", "public.committee"})
 
 
 def select_locale() -> str:
@@ -129,7 +133,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "warning"
 
     for bp in (auth_bp, main_bp, tasks_bp, admin_bp, progress_bp, monitoring_bp, review_bp, dossier_bp, help_bp,
-               backfill_bp):
+               backfill_bp, jobs_bp, rating_bp, public_bp, imports_bp):
         app.register_blueprint(bp)
 
     @app.before_request
@@ -205,6 +209,12 @@ def init_app(app: Flask) -> None:
         if endpoint != "static" and not endpoint.endswith(".asset"):  # pages and API answers: never cached
             headers["Cache-Control"] = "private, no-store"
             headers.pop("Expires", None)
+        # a committee's public page (blueprints/public) answered to an anonymous visitor, with no cookie to set
+        max_age = getattr(app.view_functions.get(endpoint), "public_max_age", None)
+        if (max_age and response.status_code in (200, 304) and not current_user.is_authenticated
+                and not session.modified):
+            headers["Cache-Control"] = f"public, max-age={max_age}"
+            response.vary.add("Cookie")
         return response
 
     @app.errorhandler(PermissionDenied)

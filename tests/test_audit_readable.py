@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from registry import clock, labels
 from registry.models import AuditEvent, OrgLevel, Period, Recommendation, TaskState
-from registry.services import admin, monitoring, progress, review
+from registry.services import admin, commendations, monitoring, progress, public_page, review
 from registry.services import tasks as task_service
 from registry.services import tokens as token_service
 from registry.services.audit import record_event
@@ -108,6 +108,10 @@ def trail(app, world, db, make_unit, make_task, make_reviewed_task, levels, tmp_
         "grace_days": 7, "rating_regulation": "366-QĐ/TW"})
     admin.save_year(None, next_year, {**{k: getattr(next_year, k) for k in admin.YEAR_FIELDS}, "grace_days": 10})
     carried = review.carry_over(world.owner, reviewed, next_year, "Còn 4 hộ chưa bàn giao")
+    # the emulation council's decision on the commendation a verdict proposed
+    commended = make_reviewed_task(level="exceeded")
+    commendations.decide(world.secretariat, commended.current_verdict, {
+        "decision": "accepted", "decision_ref": "45-QĐ/ĐU", "decided_on": clock.today(), "reason": ""})
     # reference data and accounts (the CLI as actor where a service asks for the top committee's office)
     ward = admin.save_org_unit(None, None, {"name": "Tổ dân phố 5", "code": "TDP5",
                                             "level": OrgLevel.RESIDENTIAL_GROUP.value,
@@ -137,6 +141,7 @@ def trail(app, world, db, make_unit, make_task, make_reviewed_task, levels, tmp_
     record_event(person, "person.reset_by_link", object_type="person", object_id=person.id, subject=person)
     token, _plain = token_service.create_token(world.owner, "Máy chủ báo cáo")
     token_service.revoke_token(world.owner, token)
+    public_page.save_public_page(world.secretariat, world.unit, {"is_enabled": True, "columns": ["owner", "status"]})
     db.session.commit()
     return {"task": task, "reviewed": reviewed, "carried": carried, "note": note}
 

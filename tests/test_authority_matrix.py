@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -26,7 +27,7 @@ from sqlalchemy import func, select
 
 from registry import clock
 from registry.models import AuditEvent, Notification, Period, Role, TaskState
-from registry.services import monitoring, progress, review
+from registry.services import jobs, monitoring, progress, review
 from registry.services import tasks as task_service
 from registry.services import tokens as token_service
 from registry.services.evidence import EvidenceStore, attach_evidence
@@ -131,12 +132,18 @@ def scene(frozen_now, world, make_unit, make_person, levels, app, tmp_path, monk
     assert notification is not None, "the owner has no notification to mark read"
     db.session.commit()
     assert main.committee_id == a.id and reviewed.state == S.REVIEWED and submitted.state == S.SUBMITTED
+    job_id = secrets.token_hex(16)  # a finished job of the owner's, with its file
+    jobs.save_record(jobs.JobRecord(id=job_id, kind="dossier.unit", person_id=owner.id, params={}, locale="vi",
+                                    created_at=clock.now().isoformat(), state=jobs.DONE, progress=100,
+                                    file=jobs.job_files().save(job_id, PDF), filename="x.pdf",
+                                    mimetype="application/pdf"))
     ids = {"task_id": main.id, "note_id": note.id, "file_id": evidence.id, "assessment_id": assessment.id,
            "rec_id": assessment.recommendations[0].id, "recommendation_id": assessment.recommendations[0].id,
            "person_id": owner.id, "unit_id": a.id, "year_id": year.id, "field_id": world.field.id,
            "token_id": spare.id, "nid": notification.id, "code": "en", "fmt": "pdf", "filename": "x",
            "submitted_id": submitted.id, "reviewed_id": reviewed.id, "b_task_id": theirs.id,
-           "victim_id": victim.id, "indicator_id": indicator.id}
+           "victim_id": victim.id, "indicator_id": indicator.id, "job_id": job_id,
+           "verdict_id": reviewed.current_verdict.id}
     return Scene(p, ids, tokens, world, levels, {"a": a, "b": b})
 
 
@@ -228,6 +235,9 @@ MATRIX: dict[str, Row] = {
     "api_docs_ui.asset": R(PUBLIC, filename="swagger-ui.css"),
     "api_docs_ui.init_script": R(PUBLIC),
     "api-docs.openapi_json": R(PUBLIC),
+    #: a committee's public page: anyone; the scene's committees have not switched theirs on (404)
+    "public.index": R(PUBLIC),
+    "public.committee": R(PUBLIC, code=UNIT_A_CODE),
     # one's own
     "health.healthz": R(PUBLIC),
     "auth.logout": R(ALL),
@@ -239,6 +249,18 @@ MATRIX: dict[str, Row] = {
     "help.index": R(ALL),
     "help.role": R(ALL, role="standing"),
     "main.report": R(READERS),
+    # rating facts and commendation proposals: the readers of reports; the council's decision: the secretariat of
+    # the task's committee or above
+    "rating.facts": R(READERS),
+    "rating.facts_export": R(READERS, fmt="xlsx"),
+    "rating.proposals": R(READERS),
+    "rating.proposals_export": R(READERS, fmt="docx"),
+    "rating.decide": R(A_ADMIN),
+    "api_rating.rating_facts": R(READERS, query="?year=2026"),
+    "api_rating.list_proposals": R(READERS),
+    "api_rating.record_decision": R(A_ADMIN),
+    "main.report_export": R(READERS, query="?year=2026", report="so_ket", fmt="xlsx"),
+    "main.report_export_job": R(READERS, query="?year=2026", report="so_ket", fmt="xlsx"),
     "monitoring.attention": R(ALL),
     #: a list of the attention page: those who have it (monitors, Standing Committees, secretariats); else 404
     "monitoring.attention_export": R(MONITOR | {"other_monitor", "b_monitor"} | STANDING | SECRETARIATS,
@@ -263,6 +285,13 @@ MATRIX: dict[str, Row] = {
     "tasks.monitor": R(DECIDER),
     # entering a past year afterwards: any secretariat reaches the form (409: the scene has no past year)
     "backfill.new_task": R(SECRETARIATS),
+    # bulk registration from a spreadsheet: any secretariat reaches the pages (each row: its committee's or above;
+    # the export holds only what the person reads; an empty upload is 422)
+    "imports.index": R(SECRETARIATS),
+    "imports.template": R(SECRETARIATS, fmt="xlsx"),
+    "imports.export": R(SECRETARIATS, year="2026", fmt="csv"),
+    "imports.check": R(SECRETARIATS),
+    "imports.confirm": R(SECRETARIATS),
     # progress
     "progress.new_note": R(OWNER),
     "progress.edit_note": R(OWNER),
@@ -287,10 +316,15 @@ MATRIX: dict[str, Row] = {
     "dossier.person_audit": R(OWNER | A_READERS),
     "dossier.unit": R(A_READERS),
     "dossier.unit_export": R(A_READERS),
+    "dossier.unit_export_job": R(A_READERS),
     "dossier.review_export": R(TASK_READ, task_id="reviewed_id"),
     "dossier.task_audit": R(TASK_READ),
     "dossier.audit_log": R(AUDIT),
     "dossier.verify": R(AUDIT),
+    # a background job: only the person who asked for it (the scene's job is the owner's)
+    "jobs.show": R(OWNER),
+    "jobs.status": R(OWNER),
+    "jobs.download": R(OWNER),
     # administration (the secretariat of the unit or above; settings only at the top)
     "admin.fields": R(ROOT_ADMIN),
     "admin.field_new": R(ROOT_ADMIN),
@@ -307,6 +341,7 @@ MATRIX: dict[str, Row] = {
     "admin.unit_new": R(SECRETARIATS),
     "admin.unit_edit": R(A_ADMIN),
     "admin.unit_merge": R(A_ADMIN),
+    "public.settings": R(A_ADMIN),
     # the API: reference data
     "api_reference.me": R(ALL),
     "api_reference.list_fields": R(ALL),
@@ -394,6 +429,8 @@ MATRIX_BODIES: dict[str, Callable[[Scene], Any]] = {
     "api_monitoring.create_assessment": lambda sc: {"period": "q2", "supervision_form": "field_survey",
                                                     "judgement": "on_track", "strengths": "Tốt"},
     "api_review.carry_over": lambda sc: {"year_id": sc.ids["year_id"], "reason": "Còn dở"},
+    "api_rating.record_decision": lambda sc: {"decision": "not_accepted", "decided_on": "2026-03-15",
+                                              "reason": "Chưa đủ tiêu chuẩn"},
     "admin.person_active": lambda sc: {"active": "1"},
 }
 
@@ -481,7 +518,8 @@ def _foreign_requests(sc: Scene) -> list[tuple[str, str, Any, str]]:
              ("GET", f"/notes/{n}/amend", None), ("GET", f"/recommendations/{rec}/reply", None)]
     # file downloads and exports
     deny += [("GET", f"/files/{f}", None), ("GET", f"/tasks/{r}/review.pdf", None),
-             ("GET", f"/tasks/{r}/review.docx", None)]
+             ("GET", f"/tasks/{r}/review.docx", None),
+             ("GET", f"/commendations/{sc.ids['verdict_id']}/decision", None)]
     for person in (owner, monitor):
         deny += [("GET", f"/people/{person}/dossier", None), ("GET", f"/people/{person}/audit", None),
                  ("GET", f"/people/{person}/dossier.pdf", None), ("GET", f"/people/{person}/dossier.docx", None)]
@@ -512,6 +550,11 @@ def _foreign_requests(sc: Scene) -> list[tuple[str, str, Any, str]]:
         ("POST", f"/tasks/{r}/reopen", {"reason": "Sai số liệu"}),
         ("POST", f"/tasks/{r}/carry-over", {"year_id": sc.ids["year_id"], "reason": "Còn dở"}),
         ("POST", f"/notifications/{sc.ids['nid']}/read", {}),
+        ("POST", f"/commendations/{sc.ids['verdict_id']}/decision", {"decision": "accepted", "decision_ref": "45-QĐ",
+                                                                    "decided_on": "15/03/2026"}),
+        ("POST", f"{API}/commendations/{sc.ids['verdict_id']}/decision", {"decision": "accepted",
+                                                                         "decision_ref": "45-QĐ",
+                                                                         "decided_on": "2026-03-15"}),
     ]
     # the API: GET, PATCH, POST
     for task in (t, s, r):
@@ -551,6 +594,9 @@ def _foreign_requests(sc: Scene) -> list[tuple[str, str, Any, str]]:
                ("GET", f"/tasks/export.csv?owner={owner}&sort=deadline&dir=desc"), ("GET", "/tasks/queue.csv"),
                ("GET", "/notifications"), ("GET", "/"), ("GET", "/reports"), ("GET", f"/reports?unit={unit}"),
                ("GET", "/audit"), ("GET", "/profile"),
+               ("GET", "/rating?year=2026"), ("GET", "/rating?year=2026&by=unit"), ("GET", "/rating.csv?year=2026"),
+               ("GET", "/commendations"), ("GET", "/commendations?state=proposed"),
+               ("GET", f"{API}/rating-facts?year=2026"), ("GET", f"{API}/commendations?per_page=100"),
                ("GET", f"{API}/tasks?q={SECRET_SEARCH}"), ("GET", f"{API}/tasks?per_page=100"),
                ("GET", f"{API}/tasks?state=submitted"), ("GET", f"{API}/tasks?owner={owner}"),
                ("GET", f"{API}/people?per_page=100"), ("GET", f"{API}/org-units?per_page=100"),

@@ -437,3 +437,32 @@ def test_the_data_files_ship_with_the_package(tmp_path):
     read = {f.name for f in resources.files("registry.demo").joinpath("data").iterdir() if f.name.endswith(".toml")}
     assert built == read == {"world.toml", "people.toml", "reform.toml", "story.toml", "tasks-previous.toml",
                              "tasks-current.toml"}
+
+
+def test_the_demo_shows_a_public_page_and_a_council_decision(app, db, client, login_as):
+    """The ward office has switched Phú Thượng's public page on (its approved tasks, the chosen columns, read
+    anonymously), and the city office has recorded the emulation council's decision on the one commendation a
+    previous-year verdict proposed; the trail still verifies."""
+    assert load_demo() is True
+    assert_replayed_in_order(app, db)
+    db.session.commit()
+    ward = db.session.scalar(select(OrgUnit).where(OrgUnit.code == cases.PUBLIC_PAGE["unit"]))
+    index = client.get("/public/")
+    assert index.status_code == 200 and ward.name in index.get_data(as_text=True)
+    html = client.get(f"/public/{ward.code}").get_data(as_text=True)
+    published = [t for t in db.session.scalars(select(Task).where(Task.committee_id == ward.id))
+                 if t.state in DECIDED_STATES]
+    assert published and all(t.title in html for t in published)
+    unpublished = [t for t in db.session.scalars(select(Task).where(Task.committee_id == ward.id))
+                   if t.state not in DECIDED_STATES]
+    assert not any(t.title in html for t in unpublished)
+    assert client.get("/public/TQ-MYBANG").status_code == 404  # only the one page is switched on
+
+    verdicts = [v for v in db.session.scalars(select(Verdict)) if v.commendation is not Commendation.NONE]
+    decided = [v for v in verdicts if v.commendation_decision is not None]
+    assert len(decided) == 1 and decided[0].task.code
+    decision = decided[0].commendation_decision
+    assert decision.decision_ref == cases.COUNCIL["decision_ref"] and decision.recorded_by.username == "vanphong.tayho"
+    assert local(decided[0].decided_at) <= decision.decided_on <= clock.today()
+    page = login_as(person(db, "vanphong.tayho")).get(f"/commendations?year={clock.today().year - 1}")
+    assert page.status_code == 200 and cases.COUNCIL["decision_ref"] in page.get_data(as_text=True)

@@ -15,11 +15,13 @@ from registry.services import monitoring, progress
 
 #: the anchors each role's page must have: one per form it fills in, and the administration it explains
 ANCHORS = {
-    "owner": ("year", "form-a", "form-b", "form-c", "form-d", "carry-over", "locks"),
-    "monitor": ("year", "form-c", "midyear", "form-d", "rules"),
-    "standing": ("year", "decide", "adjust", "midyear", "form-d", "reopen"),
-    "secretariat": ("year", "people", "units", "years", "fields", "midyear", "close-year", "reports", "audit"),
-    "inspector": ("read", "reports", "audit"),
+    "owner": ("year", "form-a", "form-b", "form-c", "form-d", "carry-over", "locks", "public-page", "search"),
+    "monitor": ("year", "form-c", "midyear", "form-d", "rules", "search"),
+    "standing": ("year", "decide", "adjust", "midyear", "form-d", "reopen", "dashboard", "rating", "commendations",
+                 "jobs", "search"),
+    "secretariat": ("year", "people", "units", "years", "fields", "midyear", "close-year", "reports", "dashboard",
+                    "rating", "commendations", "import", "public-page", "jobs", "search", "audit"),
+    "inspector": ("read", "reports", "dashboard", "rating", "commendations", "jobs", "search", "audit"),
 }
 
 
@@ -154,3 +156,42 @@ def test_every_form_page_links_to_its_part_of_the_help(world, make_task, make_re
         assert _form_help(response.get_data(as_text=True)) == (target, f"Hướng dẫn: {topic}"), url
     # a page that is not a form has no form help (the header's link remains)
     assert _form_help(login_as(world.owner).get(f"/tasks/{approved.id}").get_data(as_text=True)) is None
+
+
+def test_the_new_pages_link_to_their_part_of_the_help(world, make_reviewed_task, login_as, frozen_now, db):
+    """The dashboard, rating facts, commendation proposals and the council's decision, the spreadsheet import, the
+    public page's settings and the task list's search each open a section of the help that exists."""
+    frozen_now(datetime(2026, 5, 10, 3, tzinfo=timezone.utc))
+    verdict = make_reviewed_task().current_verdict  # proposes a commendation
+    db.session.commit()
+    cases = [
+        (world.secretariat, "/reports", "/help/secretariat#dashboard"),
+        (world.secretariat, "/rating", "/help/secretariat#rating"),
+        (world.secretariat, "/commendations", "/help/secretariat#commendations"),
+        (world.secretariat, f"/commendations/{verdict.id}/decision", "/help/secretariat#commendations"),
+        (world.secretariat, "/imports/registrations", "/help/secretariat#import"),
+        (world.secretariat, f"/admin/units/{world.unit.id}/public", "/help/secretariat#public-page"),
+        (world.owner, "/tasks/?q=giai+phong", "/help/owner#search"),
+    ]
+    for person, url, target in cases:
+        client = login_as(person)
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        found = _form_help(response.get_data(as_text=True))
+        assert found is not None and found[0] == target and found[1].startswith("Hướng dẫn: "), (url, found)
+        path, anchor = target.split("#")
+        help_page = client.get(path).get_data(as_text=True)
+        assert f'id="{anchor}"' in help_page and f'href="#{anchor}"' in help_page, target
+    # the background job's page points at its section too (a job needs a queue; the table is what the page reads)
+    assert navigation.HELP["jobs.show"].anchor == "jobs"
+
+
+def test_the_new_sections_are_practical_and_in_vietnamese(world, login_as):
+    html = login_as(world.secretariat).get("/help/secretariat").get_data(as_text=True)
+    section = html[html.index('id="import"'):html.index('id="public-page"')]
+    assert "flask --app registry import-registrations --dry-run" in section
+    assert "flask --app registry export-registrations" in section and "Nhập đăng ký từ bảng tính" in section
+    public = html[html.index('id="public-page"'):html.index('id="jobs"')]
+    assert "/public/" in public and "Mục tiêu, chỉ tiêu" in public
+    search = login_as(world.monitor).get("/help/monitor").get_data(as_text=True)
+    assert "“giai phong mat bang” tìm được “Giải phóng mặt bằng”" in search

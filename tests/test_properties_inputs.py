@@ -16,6 +16,7 @@ checks state: what a refused request leaves behind, on the pages too.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -249,8 +250,11 @@ TARGETS: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "victim": lambda sc: _ids(person=sc.make_person(Role.OWNER, unit=sc.world.unit)),
     "unit": lambda sc: _ids(unit=sc.make_unit(), into=sc.make_unit()),
     "year": lambda sc: _ids(year=sc.world.year),
+    "top_unit": lambda sc: _ids(unit=sc.world.unit),
     "field": lambda sc: _ids(field=sc.world.field),
     "reset": lambda sc: {"token": password_reset.make_token(sc.make_person(Role.OWNER, unit=sc.world.unit))},
+    #: a verdict proposing a reward, awaiting the council's decision
+    "proposal": lambda sc: _ids(verdict=sc.make_reviewed_task(level="exceeded").current_verdict),
 }
 
 
@@ -320,6 +324,13 @@ class Route:
         return self.endpoint.startswith("api_")
 
 
+def _registration_sheet(sc: Scene) -> bytes:
+    """A one-row registration sheet (CSV, the columns named by their keys) for the world's owner."""
+    return (f"year,owner,committee,kind,field,title,deadline,indicators.0.name,indicators.0.unit,indicators.0.target\n"
+            f"{sc.world.year.year},owner,{sc.world.unit.code},hard,{sc.world.field.name},Việc nhập từ bảng tính,"
+            f"30/11/{sc.world.year.year},Hộ,hộ,0\n").encode()
+
+
 def _next_year_id(sc: Scene) -> str:
     return str(sc.next_year.id)
 
@@ -382,6 +393,10 @@ WEB: list[Route] = [
           lambda sc, i: {"reason": "Phát hiện sai số liệu"}),
     Route("review.carry_over", "owner", "reviewed", lambda i: f"/tasks/{i['task']}/carry-over",
           lambda sc, i: {"year_id": _next_year_id(sc), "reason": "Còn 3 hộ"}),
+    # the emulation council's decision on a commendation proposal, recorded by the secretariat
+    Route("rating.decide", "secretariat", "proposal", lambda i: f"/commendations/{i['verdict']}/decision",
+          lambda sc, i: {"decision": "accepted", "decision_ref": "45-QĐ/ĐU", "decided_on": "15/03/2026",
+                         "reason": ""}),
     # one's own account
     Route("auth.login", None, "none", lambda i: "/login",
           lambda sc, i: {"username": "owner", "password": PASSWORD, "remember": "y"}, exclude=THROTTLE_TABLES),
@@ -404,8 +419,19 @@ WEB: list[Route] = [
           lambda sc, i: {**task_form(sc, deadline="30/11/2025", **{"milestones-0-due_on": "30/06/2025"}),
                          "year_id": str(sc.past_year.id), "registrant": f"{sc.world.owner.id}:{sc.world.unit.id}",
                          "owner_unit_id": "0", "backfill_on": "15/01/2025", "is_committed": "y"}),
+    # bulk registration from a spreadsheet: the check (changes nothing), then the confirmed import
+    Route("imports.check", "secretariat", "none", lambda i: "/imports/registrations/check",
+          lambda sc, i: {"file": (_registration_sheet(sc), "dang-ky.csv")}, upload=True),
+    Route("imports.confirm", "secretariat", "none", lambda i: "/imports/registrations/confirm",
+          lambda sc, i: {"content": base64.b64encode(_registration_sheet(sc)).decode("ascii"),
+                         "filename": "dang-ky.csv"}),
     # the audit check (changes nothing)
     Route("dossier.verify", "secretariat", "none", lambda i: "/audit/verify", lambda sc, i: {}),
+    # long files asked for as background jobs (with the jobs off, as here: a redirect to the file)
+    Route("dossier.unit_export_job", "standing", "top_unit", lambda i: f"/units/{i['unit']}/dossier.pdf/job",
+          lambda sc, i: {}),
+    Route("main.report_export_job", "standing", "none", lambda i: "/reports/so_ket.xlsx/job?year=2026",
+          lambda sc, i: {}),
     # administration
     Route("admin.field_new", "secretariat", "none", lambda i: "/admin/fields/new",
           lambda sc, i: {"name": f"Lĩnh vực {_new_username(sc)}", "sort_order": "5", "is_active": "y"}),
@@ -428,6 +454,8 @@ WEB: list[Route] = [
           lambda sc, i: unit_form(sc)),
     Route("admin.unit_merge", "secretariat", "unit", lambda i: f"/admin/units/{i['unit']}/merge",
           lambda sc, i: {"into_id": str(i["into"])}),
+    Route("public.settings", "secretariat", "unit", lambda i: f"/admin/units/{i['unit']}/public",
+          lambda sc, i: {"is_enabled": "y", "columns": "owner"}),
 ]
 
 
@@ -483,11 +511,15 @@ API_ROUTES: list[Route] = [
           lambda sc, i: {"reason": "Sai số liệu"}),
     Route("api_review.carry_over", "owner", "reviewed", lambda i: f"{API}/tasks/{i['task']}/carry-over",
           lambda sc, i: {"year_id": sc.next_year.id, "reason": "Còn dở"}),
+    Route("api_rating.record_decision", "secretariat", "proposal",
+          lambda i: f"{API}/commendations/{i['verdict']}/decision",
+          lambda sc, i: {"decision": "not_accepted", "decided_on": "2026-03-15", "reason": "Chưa đủ tiêu chuẩn"}),
 ]
 
 ROUTES = WEB + API_ROUTES
 #: requests that change nothing even when they are accepted (or change only the session)
-READ_ONLY = {"dossier.verify", "auth.set_language"}
+READ_ONLY = {"dossier.verify", "auth.set_language", "imports.check", "dossier.unit_export_job",
+             "main.report_export_job"}
 
 
 def test_every_mutating_route_is_fuzzed(app):
@@ -657,8 +689,8 @@ def _oversized_body(harness: Harness) -> Any:
 
 def _base_body(harness: Harness) -> Any:
     route, base = harness.route, harness.route.base(harness.scene, harness.ids)
-    if route.upload:
-        return {"file": (PDF, "bien-ban.pdf")}
+    if route.upload:  # an evidence file, unless the route's base names its own (a spreadsheet)
+        return {"file": base.get("file", (PDF, "bien-ban.pdf"))}
     if route.is_api:
         return json.dumps(base).encode("utf-8")
     return list(base.items())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from registry.models import Role
 from registry.services import tokens as token_service

@@ -28,6 +28,7 @@ from registry.api import (
     dossier,
     monitoring,
     progress,
+    rating,
     reference,
     reports,
     review,
@@ -131,7 +132,7 @@ def init_app(app: Flask) -> None:
     api = RegistryApi(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     api.register_converter(app.url_map.converters["id"], integerconverter2paramschema)
-    blueprints = (reference.blp, tasks.blp, progress.blp, monitoring.blp, review.blp, dossier.blp, reports.blp)
+    blueprints = (reference.blp, tasks.blp, progress.blp, monitoring.blp, review.blp, dossier.blp, reports.blp, rating.blp)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

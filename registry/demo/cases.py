@@ -8,7 +8,7 @@ import tomllib
 from importlib import resources
 from typing import Any, NamedTuple
 
-from registry.models import OrgLevel, Role
+from registry.models import PUBLIC_COLUMNS, OrgLevel, Role
 
 Day = tuple[int, int]
 Grants = tuple[tuple[Role, str], ...]
@@ -125,6 +125,10 @@ NOTE_TEXTS: dict[str, dict[str, str]] = STORY["notes"]
 ASSESSMENT_TEXTS: dict[str, dict[str, str]] = STORY["assessments"]
 MID_YEAR: dict[str, str] = STORY["mid_year"]
 TEXTS: dict[str, Any] = STORY["texts"]
+#: the emulation council's decision on a previous-year verdict's commendation proposal, recorded by the office
+COUNCIL: dict[str, Any] = {**STORY["council"], "day": day(STORY["council"]["day"])}
+#: the committee whose public page its office switches on, and the columns it publishes
+PUBLIC_PAGE: dict[str, Any] = {**STORY["public_page"], "day": day(STORY["public_page"]["day"])}
 
 
 def _named_units() -> list[tuple[str, str]]:
@@ -135,7 +139,8 @@ def _named_units() -> list[tuple[str, str]]:
             + [(u, g) for u, post in AFTER_REFORM.items() for _r, g in post.grants]
             + [("successors", code) for pair in SUCCESSORS.items() for code in pair]
             + [("offices", code) for code in OFFICES] + [("decisions", code) for code in DECISIONS]
-            + [(t["key"], t["committee"]) for t in TASKS] + [(t["key"], t["unit"]) for t in TASKS if "unit" in t])
+            + [(t["key"], t["committee"]) for t in TASKS] + [(t["key"], t["unit"]) for t in TASKS if "unit" in t]
+            + [("public_page", PUBLIC_PAGE["unit"])])
 
 
 def _named_people() -> list[tuple[str, str]]:
@@ -147,7 +152,8 @@ def _named_people() -> list[tuple[str, str]]:
             + [(t["key"], t["owner"]) for t in TASKS]
             + [(t["key"], step[role]) for t in TASKS for step in t["steps"] for role in ("by", "monitor")
                if role in step]
-            + [(t["key"], t["end"]["reopen"]["by"]) for t in TASKS if "reopen" in t.get("end", {})])
+            + [(t["key"], t["end"]["reopen"]["by"]) for t in TASKS if "reopen" in t.get("end", {})]
+            + [("council", COUNCIL["by"]), ("public_page", PUBLIC_PAGE["by"])])
 
 
 def problems() -> list[str]:
@@ -173,4 +179,9 @@ def problems() -> list[str]:
             if step["do"] not in STEPS or not set(STEPS[step["do"]]) <= set(step):
                 missing = sorted(set(STEPS.get(step["do"], ())) - set(step))
                 out.append(f"{t['key']}: unknown step {step['do']!r} or missing {missing}")
+    proposing = {t["key"] for t in TASKS
+                 if t["year"] == "previous" and t.get("end", {}).get("commendation", "none") != "none"}
+    if COUNCIL["task"] not in proposing:
+        out.append(f"council: {COUNCIL['task']} is not a previous-year task whose verdict proposes a commendation")
+    out += [f"public_page: no such column {c}" for c in PUBLIC_PAGE["columns"] if c not in PUBLIC_COLUMNS]
     return out

@@ -17,6 +17,7 @@ from registry.demo.cases import (
     AFTER_REFORM,
     ASSESSMENT_TEXTS,
     AT_RISK_PACE,
+    COUNCIL,
     DASHBOARDS,
     DEMO_PASSWORD,
     FIELDS,
@@ -25,6 +26,7 @@ from registry.demo.cases import (
     NEW_AT_REFORM,
     OFFICES,
     PEOPLE,
+    PUBLIC_PAGE,
     QUARTER_DEADLINES,
     REDECIDE_DAY,
     REFORM_DAY,
@@ -68,7 +70,7 @@ from registry.models import (
     Year,
     db,
 )
-from registry.services import admin, evidence, monitoring, people, progress, review, tasks
+from registry.services import admin, commendations, evidence, monitoring, people, progress, public_page, review, tasks
 from registry.services.evidence import EvidenceStore
 
 
@@ -146,6 +148,13 @@ class Story:
         self.plan_year("previous")
         self.plan_year_end()
         self.plan_year("current")
+        current = self.numbers["current"]
+        self.at(self.by_now(at(date(current, *COUNCIL["day"]), 120)), self.council_decision)
+        self.at(self.by_now(at(date(current, *PUBLIC_PAGE["day"]), 90)), self.publish)
+
+    def by_now(self, moment: datetime) -> datetime:
+        """``moment``, or a little before the latest moment when today comes first (a step that must happen)."""
+        return min(moment, self.limit - timedelta(minutes=10))
 
     def fit(self, which: str, moment: datetime) -> datetime:
         """The current year registers from 5 to 31 January; when today comes earlier, those days are squeezed
@@ -461,6 +470,19 @@ class Story:
             data["percent"] = outcome["percent"]
         decider = self.persons[outcome["by"]] if "by" in outcome else task.approved_by
         review.record_verdict(decider, task, data)
+
+    def council_decision(self) -> None:
+        """The province office records the emulation council's decision on the commendation that a previous-year
+        verdict proposed."""
+        verdict = self.tasks[COUNCIL["task"]].current_verdict
+        commendations.decide(self.persons[COUNCIL["by"]], verdict, {
+            "decision": COUNCIL["decision"], "decision_ref": COUNCIL["decision_ref"],
+            "decided_on": clock.today(), "reason": COUNCIL.get("reason", "")})
+
+    def publish(self) -> None:
+        """The ward's office switches its committee's public transparency page on, with the chosen columns."""
+        public_page.save_public_page(self.persons[PUBLIC_PAGE["by"]], self.units[PUBLIC_PAGE["unit"]],
+                                     {"is_enabled": True, "columns": list(PUBLIC_PAGE["columns"])})
 
     def reopen(self, key: str) -> None:
         task, again = self.tasks[key], self.specs[key]["end"]["reopen"]

@@ -2,6 +2,7 @@
 
 from registry.models.audit import AuditEvent, AuditHead
 from registry.models.base import db
+from registry.models.commendation import CommendationDecision, CouncilDecision, ProposalState
 from registry.models.monitoring import (
     Assessment,
     Judgement,
@@ -14,6 +15,7 @@ from registry.models.monitoring import (
 from registry.models.notification import Notification
 from registry.models.org import OrgLevel, OrgUnit, OrgUnitName
 from registry.models.person import Person, Role, RoleGrant
+from registry.models.public_page import PUBLIC_COLUMNS, PublicPage
 from registry.models.progress import (
     EvidenceFile,
     IndicatorValue,
@@ -39,13 +41,16 @@ from registry.models.task import (
     TaskKind,
     TaskState,
 )
+from registry.models.search import SearchDocument, SearchEntry
 from registry.models.security import AttemptOutcome, SignInAttempt
 from registry.models.token import ApiToken
 from registry.models.year import Field, Year
 
 __all__ = [
+    "PUBLIC_COLUMNS", "PublicPage",
+    "CommendationDecision", "CouncilDecision", "ProposalState",
     "UNFINISHED", "Commendation", "Outcome", "SelfAssessment", "Verdict", "VerdictLevel",
-    "ApiToken", "AttemptOutcome", "SignInAttempt",
+    "ApiToken", "AttemptOutcome", "SearchDocument", "SearchEntry", "SignInAttempt",
     "Assessment", "EvidenceFile", "IndicatorValue", "Judgement", "MidYearReview", "NoteAmendment", "Notification",
     "Period", "ProgressNote", "ProgressStatus", "Recommendation", "RecommendationStatus", "SupervisionForm",
     "AuditEvent", "AuditHead", "Authority", "Field", "Indicator", "Milestone", "OrgLevel", "OrgUnit",

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session, object_session
 from registry.models import (
     ApiToken,
     Assessment,
+    CommendationDecision,
     EvidenceFile,
     Field,
     Indicator,
@@ -47,6 +49,7 @@ from registry.models import (
     OrgUnitName,
     Person,
     ProgressNote,
+    PublicPage,
     Recommendation,
     RoleGrant,
     SelfAssessment,
@@ -65,7 +68,8 @@ SEAL_VERSION = "r1"
 SEALED_MODELS = (
     OrgUnit, OrgUnitName, Person, RoleGrant, ApiToken, Year, Field, VerdictLevel,
     Task, Indicator, Milestone, TaskAdjustment, ProgressNote, IndicatorValue, NoteAmendment, EvidenceFile,
-    Assessment, Recommendation, MidYearReview, SelfAssessment, Verdict,
+    Assessment, Recommendation, MidYearReview, SelfAssessment, Verdict, CommendationDecision,
+    PublicPage,
 )
 
 #: columns that are not content: kept in step with another column, or bookkeeping that changes without an event
@@ -94,9 +98,10 @@ class SealedTable:
     json_columns: frozenset[str]
     bool_columns: frozenset[str]
 
-    @property
+    @cached_property
     def raw(self):
-        """The table as an untyped clause: values come back exactly as the driver gives them."""
+        """The table as an untyped clause: values come back exactly as the driver gives them (made once: every
+        event reads its rows through it)."""
         return table_clause(self.name, *[column(name) for name in self.columns])
 
 
