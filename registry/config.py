@@ -30,10 +30,11 @@ ENV_KEYS = {
     "REGISTRY_JOBS_FILES": "JOBS_FILES",
     "REGISTRY_JOBS_WORKERS": "JOBS_WORKERS",
     "REGISTRY_DB_POOL_SIZE": "DB_POOL_SIZE",
+    "REGISTRY_REPORT_CACHE_SIZE": "REPORT_CACHE_SIZE",
 }
 #: keys read from the environment as whole numbers, and as yes/no flags
 INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "JOBS_WORKERS",
-            "DB_POOL_SIZE"}
+            "DB_POOL_SIZE", "REPORT_CACHE_SIZE"}
 FLAG_KEYS = {"HTTPS", "JOBS_ENABLED"}
 
 #: the shortest secret or audit key production accepts, and keys known from examples and tests
@@ -100,6 +101,9 @@ class Defaults:
     #: the folder of the jobs' result files (default instance/jobs); consumer threads of `flask jobs worker`
     JOBS_FILES: str | None = None
     JOBS_WORKERS = 2
+    #: the dashboard's figures kept per process for the same reader, scope, day and trail position (the audit
+    #: chain's last sequence number: every change of the data it counts writes an event); 0 switches it off
+    REPORT_CACHE_SIZE = 64
     #: PostgreSQL: connections each app process keeps (SQLAlchemy pool_size; max_overflow as many again)
     DB_POOL_SIZE = 10
 

@@ -64,6 +64,7 @@ def _app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "WTF_CSRF_ENABLED": False,
         "PAGE_SIZE": 5,
+        "REPORT_CACHE_SIZE": 0,  # the dashboard's cache is tested on its own (tests/test_dashboard.py)
         "JOBS_FILES": str(tmp_path_factory.mktemp("jobs")),  # background jobs are off unless a test turns them on
     })
     app.test_client_class = FreshContextClient

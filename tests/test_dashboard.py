@@ -386,3 +386,46 @@ def test_the_word_template_is_rebuilt_by_its_script(tmp_path):
     texts = [[p.text for p in d.paragraphs] for d in (built, shipped)]
     assert texts[0] == texts[1] and "{%p for section in sections %}" in texts[0]
     assert "{{ party_name }}" in built.tables[0].cell(0, 1).text
+
+
+def test_a_printed_table_stops_at_its_limit_and_says_how_many_more_the_spreadsheet_holds(app):
+    from registry.exports.reports import PRINTED_ROWS, ReportTable, _printed_rows
+
+    table = ReportTable(title="t", columns=["a", "b"], rows=[[n, "x"] for n in range(PRINTED_ROWS + 1234)],
+                        widths=[1, 1])
+    with app.test_request_context("/?lang=vi"):
+        printed = _printed_rows(table)
+    assert len(printed) == PRINTED_ROWS + 1
+    assert printed[PRINTED_ROWS - 1][0] == str(PRINTED_ROWS - 1)
+    assert "1.234" in printed[-1][0] and "XLSX" in printed[-1][0] and printed[-1][1] == ""
+    short = ReportTable(title="t", columns=["a"], rows=[[1], [2]], widths=[1])
+    with app.test_request_context("/"):
+        assert _printed_rows(short) == [["1"], ["2"]]
+
+
+def test_the_figures_are_kept_until_the_trail_moves(app, world, history, make_task, db):
+    from registry.services.audit import record_event
+    from registry.services.reports import clear_figures_cache
+
+    app.config["REPORT_CACHE_SIZE"] = 8
+    clear_figures_cache()
+    try:
+        first = dashboard_figures(world.secretariat, None, 2026)
+        assert first == expected_year(world, history)
+        assert count_statements(db, lambda: dashboard_figures(world.secretariat, None, 2026)) == 1  # the trail
+        kept = dashboard_figures(world.secretariat, None, 2026)
+        assert kept == first
+        kept["tasks"]["total"] = -1  # a caller changing its copy changes nobody else's
+        assert dashboard_figures(world.secretariat, None, 2026)["tasks"] == first["tasks"]
+        # another reader, another scope or another day is another entry
+        assert dashboard_figures(world.inspector, None, 2026, date(2026, 6, 30)) == expected_midyear(world, history)
+
+        extra = make_task(S.APPROVED)
+        place(extra, history["a"])
+        record_event(world.standing, "task.approve", object_type="task", object_id=extra.id, task=extra)
+        db.session.commit()
+        moved = dashboard_figures(world.secretariat, None, 2026)
+        assert moved["tasks"]["total"] == first["tasks"]["total"] + 1
+    finally:
+        app.config["REPORT_CACHE_SIZE"] = 0
+        clear_figures_cache()

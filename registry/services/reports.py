@@ -6,10 +6,15 @@ Everything is counted in the database with a fixed number of grouped queries, ho
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -38,7 +43,7 @@ from registry.models.review import UNFINISHED
 from registry.models.task import DECIDED_STATES, NOT_REGISTERED, UNDER_WAY
 from registry.services.dossier import outcome_counts
 from registry import policy
-from registry.models import Person
+from registry.models import AuditHead, Person
 from registry.services.queries import in_unit
 
 #: the two printed reports: the six-month review (sơ kết, figures as of 30/06) and the year-end review (tổng kết)
@@ -265,8 +270,47 @@ def _by_unit(scope: list[ColumnElement[bool]], unit_id: int | None) -> tuple[lis
     return units, by_ownership
 
 
+_figures_cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def _figures_key(viewer: Person | None, unit_id: int | None, year: int, as_of: date | None) -> tuple:
+    """What the figures depend on: who reads (their grants are audited rows), the scope, the day deadlines are
+    judged against, the language of the names, and the trail's position — every change of a task, note,
+    assessment, recommendation, verdict, grant or unit writes an audit event, so a new event is new data."""
+    last_seq = db.session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0
+    locale = str(get_locale()) if has_request_context() else ""
+    return (viewer.id if viewer is not None else None, unit_id, year, as_of, clock.today(), locale, last_seq)
+
+
 def dashboard_figures(viewer: Person | None, unit_id: int | None, year: int,
                       as_of: date | None = None) -> dict[str, Any]:
+    """``compute_dashboard_figures``, kept per process (``REPORT_CACHE_SIZE`` entries, least recently used out)
+    while nothing it counts has changed: a province-year takes about 200 ms of whole-year aggregates."""
+    size = current_app.config.get("REPORT_CACHE_SIZE", 0)
+    if not size:
+        return compute_dashboard_figures(viewer, unit_id, year, as_of)
+    key = _figures_key(viewer, unit_id, year, as_of)
+    with _figures_lock:
+        cached = _figures_cache.get(key)
+        if cached is not None:
+            _figures_cache.move_to_end(key)
+            return copy.deepcopy(cached)
+    figures = compute_dashboard_figures(viewer, unit_id, year, as_of)
+    with _figures_lock:
+        _figures_cache[key] = copy.deepcopy(figures)
+        while len(_figures_cache) > size:
+            _figures_cache.popitem(last=False)
+    return figures
+
+
+def clear_figures_cache() -> None:
+    with _figures_lock:
+        _figures_cache.clear()
+
+
+def compute_dashboard_figures(viewer: Person | None, unit_id: int | None, year: int,
+                              as_of: date | None = None) -> dict[str, Any]:
     """``report_figures`` and the dashboard's further figures, over the same registrations (what ``viewer`` may
     read, of ``unit_id`` and below, ``as_of`` a day or today), in a fixed number of grouped queries:
 
