@@ -130,13 +130,15 @@ TASK_FIELD = {
     "monitor_id": _l("Monitor"),
 }
 
+
+def by_value(labels: dict) -> dict:
+    """An enum's labels by its members' stored values (as the audit trail and adjustments record them)."""
+    return {member.value: label for member, label in labels.items()}
+
+
 #: labels by stored value, for values read back from the audit trail and adjustments
-BY_VALUE = {
-    "kind": {k.value: v for k, v in KIND.items()},
-    "authority": {k.value: v for k, v in AUTHORITY.items()},
-    "state": {k.value: v for k, v in STATE.items()},
-    "ownership": {k.value: v for k, v in OWNERSHIP.items()},
-}
+BY_VALUE = {"kind": by_value(KIND), "authority": by_value(AUTHORITY), "state": by_value(STATE),
+            "ownership": by_value(OWNERSHIP)}
 
 
 #: a verdict's outcome, as the default scale names it
@@ -386,13 +388,12 @@ PUBLIC_COLUMN = {
 
 #: labels of recorded values, by key
 AUDIT_VALUE = {
-    "status": {**{s.value: label for s, label in PROGRESS_STATUS.items()},
-               "open": _l("Awaiting reply"), "replied": _l("Replied")},
-    "period": {p.value: label for p, label in PERIOD.items()},
-    "supervision_form": {f.value: label for f, label in SUPERVISION_FORM.items()},
-    "judgement": {j.value: label for j, label in JUDGEMENT.items()},
-    "commendation": {c.value: label for c, label in COMMENDATION.items()},
-    "council_decision": {s.value: label for s, label in PROPOSAL_STATE.items()},
+    "status": {**by_value(PROGRESS_STATUS), "open": _l("Awaiting reply"), "replied": _l("Replied")},
+    "period": by_value(PERIOD),
+    "supervision_form": by_value(SUPERVISION_FORM),
+    "judgement": by_value(JUDGEMENT),
+    "commendation": by_value(COMMENDATION),
+    "council_decision": by_value(PROPOSAL_STATE),
     "public_columns": PUBLIC_COLUMN,
 }
 

@@ -1,5 +1,6 @@
 """Helpers shared by the API's handlers: the one shape of an action (``guarded``: load → policy → If-Match →
-call), loading a task the token's person may see, and ``If-Match`` preconditions."""
+call) and of its decorator stack (``operation``), the API's blueprints, loading a task the token's person may see
+(and the rows under it), and ``If-Match`` preconditions."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 from flask import request
 from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from registry import policy
-from registry.api.auth import api_actor
-from registry.api.errors import problem
+from registry.api.auth import api_actor, protect
+from registry.api.errors import documented, install, problem
 from registry.extensions import db
 from registry.models import Person, Task
 
@@ -20,6 +23,14 @@ from registry.models import Person, Task
 Check = Callable[[Person, Any], Any]
 #: the object's If-Match precondition: None when it holds, else the 428/412 problem to answer with
 Precondition = Callable[[Any], ResponseReturnValue | None]
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    """A blueprint of the API: every operation behind a token (401), its errors answered as problems."""
+    blp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    protect(blp)
+    install(blp)
+    return blp
 
 
 def visible_task(task_id: int, action: str = "view") -> Task:
@@ -30,6 +41,13 @@ def visible_task(task_id: int, action: str = "view") -> Task:
     if action != "view":
         policy.require_party(api_actor(), action, task)
     return task
+
+
+def task_rows(task_id: int, model: type, order_by: Any, *options: Any) -> dict[str, list[Any]]:
+    """The rows of ``model`` under a task the token's person may see (403, 404), in order, as a list answer."""
+    task = visible_task(task_id)
+    rows = db.session.scalars(select(model).where(model.task_id == task.id).order_by(order_by).options(*options))
+    return {"items": list(rows)}
 
 
 def precondition(etag: str, *, required: bool, missing: str, stale: str) -> ResponseReturnValue | None:
@@ -86,5 +104,22 @@ def guarded(load: Callable[[int], Any], *checks: Check, if_match: Precondition |
                     return failed
             return func(*args, **{name: obj})
         return handler
+
+    return decorator
+
+
+def operation(blp, path: str, guard, *, response, codes: tuple[int, ...], body=None, body_options=None,
+              status: int = 200, headers=None, parameters=None, method: str = "POST"):
+    """The decorator stack of an action, in its one order: the route, the body's shape (422), ``guard`` (a
+    ``guarded(...)``), the response, the If-Match ``parameters`` and the problems (``codes``) it documents."""
+
+    def decorator(func):
+        func = documented(blp, *codes)(func)
+        if parameters is not None:
+            func = blp.doc(parameters=parameters)(func)
+        func = guard(blp.response(status, response, headers=headers)(func))
+        if body is not None:
+            func = blp.arguments(body, **(body_options or {}))(func)
+        return blp.route(path, methods=[method])(func)
 
     return decorator

@@ -12,13 +12,12 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
-from flask_smorest import Blueprint
 
 from registry import policy
 from registry.api import schemas
-from registry.api.auth import api_actor, protect
-from registry.api.common import visible_task
-from registry.api.errors import documented, install
+from registry.api.auth import api_actor
+from registry.api.common import api_blueprint, visible_task
+from registry.api.errors import documented
 from registry.api.pagination import paginate
 from registry.extensions import db
 from registry.models import OrgUnit, Person
@@ -26,10 +25,8 @@ from registry.services import dossier as dossier_service
 from registry.services.verify import verify_all
 from registry.storage import file_storage
 
-blp = Blueprint("api_dossier", __name__, url_prefix="/api/v1",
-                description="Dossiers across the years, the audit trail and its verification.")
-protect(blp)
-install(blp)
+blp = api_blueprint("api_dossier", __name__, "/api/v1",
+                    "Dossiers across the years, the audit trail and its verification.")
 
 
 # -- dossiers ---------------------------------------------------------------------------------------------------

@@ -10,24 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry.api import schemas
-from registry.api.auth import api_actor, protect
-from registry.api.common import guarded, party, visible_row, visible_task
-from registry.api.errors import documented, install
-from registry.extensions import db
+from registry.api.auth import api_actor
+from registry.api.common import api_blueprint, guarded, party, task_rows, visible_row, visible_task
+from registry.api.errors import documented
 from registry.models import Assessment, Period, Recommendation, Task
 from registry.services import monitoring as monitoring_service
 from registry.services import review as review_service
 
-blp = Blueprint("api_monitoring", __name__, url_prefix="/api/v1",
-                description="The monitor's assessments (Form C) with recommendations, the owner's "
-                            "acknowledgements and replies.")
-protect(blp)
-install(blp)
+blp = api_blueprint("api_monitoring", __name__, "/api/v1",
+                    "The monitor's assessments (Form C) with recommendations, the owner's "
+                    "acknowledgements and replies.")
 
 
 @blp.route("/tasks/<id:task_id>/assessments")
@@ -35,11 +30,8 @@ install(blp)
 @documented(blp, 403, 404)
 def list_assessments(task_id: int):
     """The task's assessments, oldest first, with their recommendations and replies"""
-    task = visible_task(task_id)
-    assessments = db.session.scalars(
-        select(Assessment).where(Assessment.task_id == task.id).order_by(Assessment.id)
-        .options(joinedload(Assessment.monitor), selectinload(Assessment.recommendations)))
-    return {"items": list(assessments)}
+    return task_rows(task_id, Assessment, Assessment.id, joinedload(Assessment.monitor),
+                     selectinload(Assessment.recommendations))
 
 
 @blp.route("/tasks/<id:task_id>/assessments", methods=["POST"])

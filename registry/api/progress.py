@@ -13,16 +13,14 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.http import quote_etag
 
 from registry import policy
 from registry.api import schemas
-from registry.api.auth import api_actor, protect
-from registry.api.common import guarded, party, precondition, visible_task
-from registry.api.errors import documented, install
+from registry.api.auth import api_actor
+from registry.api.common import api_blueprint, guarded, operation, party, precondition, task_rows
+from registry.api.errors import documented
 from registry.extensions import db
 from registry.models import EvidenceFile, ProgressNote, Task
 from registry.services import progress as progress_service
@@ -32,10 +30,8 @@ from registry.policy import require_unlocked
 from registry.storage import send_stored
 from registry.text import attachment_names
 
-blp = Blueprint("api_progress", __name__, url_prefix="/api/v1",
-                description="Quarterly progress notes (Form B), their amendments and evidence files.")
-protect(blp)
-install(blp)
+blp = api_blueprint("api_progress", __name__, "/api/v1",
+                    "Quarterly progress notes (Form B), their amendments and evidence files.")
 
 NOTE_IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
                  "description": "The note's ETag, as returned by GET. Required for PATCH (428 without it, 412 when "
@@ -93,6 +89,15 @@ def note_action(*checks, if_match_required: bool | None = None):
                    if_match=if_match, name="note")
 
 
+def note_post(path: str, check, body, *, if_match_required: bool = False, status: int = 200,
+              method: str = "POST"):
+    """A change of a note's content (``note_action``) taking ``body``, answering with the note and its ETag."""
+    return operation(blp, path, note_action(check, if_match_required=if_match_required), body=body,
+                     response=schemas.NoteSchema, status=status, headers=NOTE_ETAG, method=method,
+                     parameters=[{**NOTE_IF_MATCH, "required": True} if if_match_required else NOTE_IF_MATCH],
+                     codes=(400, 403, 404, 409, 412, 413, *((428,) if if_match_required else ())))
+
+
 def _current_values(note: ProgressNote) -> dict[str, Any]:
     """The note as service input, for a partial change to start from."""
     data: dict[str, Any] = {name: getattr(note, name) for name in progress_service.TEXT_FIELDS}
@@ -123,12 +128,8 @@ def _visible_file(file_id: int) -> EvidenceFile:
 @documented(blp, 403, 404)
 def list_notes(task_id: int):
     """The task's progress notes by quarter, with their files and amendments"""
-    task = visible_task(task_id)
-    notes = db.session.scalars(
-        select(ProgressNote).where(ProgressNote.task_id == task.id).order_by(ProgressNote.quarter).options(
-            selectinload(ProgressNote.values), selectinload(ProgressNote.files),
-            selectinload(ProgressNote.amendments)))
-    return {"items": list(notes)}
+    return task_rows(task_id, ProgressNote, ProgressNote.quarter, selectinload(ProgressNote.values),
+                     selectinload(ProgressNote.files), selectinload(ProgressNote.amendments))
 
 
 @blp.route("/tasks/<id:task_id>/notes", methods=["POST"])
@@ -155,12 +156,8 @@ def get_note(note_id: int):
     return _done(_visible_note(note_id))
 
 
-@blp.route("/notes/<id:note_id>", methods=["PATCH"])
-@blp.arguments(schemas.NoteFieldsInput)
-@note_action(progress_service.require_editable, if_match_required=True)
-@blp.response(200, schemas.NoteSchema, headers=NOTE_ETAG)
-@blp.doc(parameters=[{**NOTE_IF_MATCH, "required": True}])
-@documented(blp, 400, 403, 404, 409, 412, 413, 428)
+@note_post("/notes/<id:note_id>", progress_service.require_editable, schemas.NoteFieldsInput,
+           if_match_required=True, method="PATCH")
 def update_note(data: dict[str, Any], note: ProgressNote):
     """Edit a note while its editing window is open (the owner)
 
@@ -171,12 +168,8 @@ def update_note(data: dict[str, Any], note: ProgressNote):
     return _done(note)
 
 
-@blp.route("/notes/<id:note_id>/amendments", methods=["POST"])
-@blp.arguments(schemas.AmendmentInput)
-@note_action(progress_service.require_amendable, if_match_required=False)
-@blp.response(201, schemas.NoteSchema, headers=NOTE_ETAG)
-@blp.doc(parameters=[NOTE_IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@note_post("/notes/<id:note_id>/amendments", progress_service.require_amendable, schemas.AmendmentInput,
+           status=201)
 def amend_note(data: dict[str, Any], note: ProgressNote):
     """Correct a note after its editing window, with a reason (the owner)
 

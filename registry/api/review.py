@@ -12,22 +12,19 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from registry.api import schemas
-from registry.api.auth import api_actor, protect
-from registry.api.common import guarded, visible_task
-from registry.api.errors import documented, install
+from registry.api.auth import api_actor
+from registry.api.common import api_blueprint, guarded, operation, visible_task
+from registry.api.errors import documented
 from registry.api.tasks import ETAG_HEADER, IF_MATCH, check_if_match, task_headers
 from registry.extensions import db
 from registry.models import Task, Year
 from registry.services import review as review_service
 from registry.services.errors import ValidationFailed
 
-blp = Blueprint("api_review", __name__, url_prefix="/api/v1",
-                description="Year-end review (Form D): self-assessment, verdict, reopening, carry-over.")
-protect(blp)
-install(blp)
+blp = api_blueprint("api_review", __name__, "/api/v1",
+                    "Year-end review (Form D): self-assessment, verdict, reopening, carry-over.")
 
 
 def review_action(check):
@@ -36,23 +33,21 @@ def review_action(check):
     return guarded(visible_task, check, if_match=lambda task: check_if_match(task, required=False))
 
 
-@blp.route("/tasks/<id:task_id>/self-assessment", methods=["POST"])
-@blp.arguments(schemas.SelfAssessmentInput)
-@review_action(review_service.require_self_assessable)
-@blp.response(201, schemas.SelfAssessmentSchema)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+def review_post(path: str, check, body, response, *, status: int = 201, headers=None):
+    """A review action (``review_action``) taking ``body`` and answering with ``response``."""
+    return operation(blp, path, review_action(check), body=body, response=response, status=status,
+                     headers=headers, parameters=[IF_MATCH], codes=(400, 403, 404, 409, 412, 413))
+
+
+@review_post("/tasks/<id:task_id>/self-assessment", review_service.require_self_assessable,
+             schemas.SelfAssessmentInput, schemas.SelfAssessmentSchema)
 def self_assess(data: dict[str, Any], task: Task):
     """The owner's year-end self-assessment of an approved task under way; the task becomes self-assessed"""
     return review_service.submit_self_assessment(api_actor(), task, data), 201
 
 
-@blp.route("/tasks/<id:task_id>/verdict", methods=["POST"])
-@blp.arguments(schemas.VerdictInput)
-@review_action(review_service.require_decidable)
-@blp.response(201, schemas.VerdictSchema)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@review_post("/tasks/<id:task_id>/verdict", review_service.require_decidable, schemas.VerdictInput,
+             schemas.VerdictSchema)
 def record_verdict(data: dict[str, Any], task: Task):
     """Record the verdict (Standing Committee)
 
@@ -62,24 +57,16 @@ def record_verdict(data: dict[str, Any], task: Task):
     return review_service.record_verdict(api_actor(), task, data), 201
 
 
-@blp.route("/tasks/<id:task_id>/reopen", methods=["POST"])
-@blp.arguments(schemas.ReopenInput)
-@review_action(review_service.require_reopenable)
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@review_post("/tasks/<id:task_id>/reopen", review_service.require_reopenable, schemas.ReopenInput,
+             schemas.TaskSchema, status=200, headers=ETAG_HEADER)
 def reopen(data: dict[str, Any], task: Task):
     """Reopen a reviewed task with a reason (Standing Committee); its verdict stays, superseded"""
     review_service.reopen_task(api_actor(), task, data.get("reason", ""))
     return task, 200, task_headers(task)
 
 
-@blp.route("/tasks/<id:task_id>/carry-over", methods=["POST"])
-@blp.arguments(schemas.CarryOverInput)
-@review_action(review_service.require_carriable)
-@blp.response(201, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@review_post("/tasks/<id:task_id>/carry-over", review_service.require_carriable, schemas.CarryOverInput,
+             schemas.TaskSchema, headers=ETAG_HEADER)
 def carry_over(data: dict[str, Any], task: Task):
     """Carry a task judged unfinished into a later year (the owner)
 

@@ -12,14 +12,13 @@ from typing import Any
 import marshmallow as ma
 from flask import url_for
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from werkzeug.http import quote_etag
 
 from registry.api import schemas
-from registry.api.auth import api_actor, protect
-from registry.api.common import guarded, precondition, rule, visible_task
-from registry.api.errors import documented, install
+from registry.api.auth import api_actor
+from registry.api.common import api_blueprint, guarded, operation, precondition, rule, visible_task
+from registry.api.errors import documented
 from registry.api.pagination import paginate
 from registry.extensions import db
 from registry.models import Person, Task, Year
@@ -28,10 +27,8 @@ from registry.services.audit import canonical_json, task_events
 from registry.services.errors import ValidationFailed
 from registry.services.queries import TaskFilters, task_list
 
-blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks",
-                description="Registrations (Form A) and their workflow.")
-protect(blp)
-install(blp)
+blp = api_blueprint("api_tasks", __name__, "/api/v1/tasks",
+                    "Registrations (Form A) and their workflow.")
 
 #: the fields of Form A a PATCH starts from (the task's current values)
 EDITABLE = task_service.SCALAR_FIELDS
@@ -83,6 +80,18 @@ def task_action(action: str, *, if_match_required: bool = False):
                    if_match=lambda task: check_if_match(task, required=if_match_required))
 
 
+def task_post(path: str, action: str, body=None, *, body_options=None, if_match_required: bool = False,
+              method: str = "POST"):
+    """A workflow action on a task (``task_action``), answering with the task and its ETag; the problems it may
+    answer with follow from whether it takes a body and requires If-Match."""
+    codes = (*((400,) if body else ()), 403, 404, 409, 412, *((413,) if body else ()),
+             *((428,) if if_match_required else ()))
+    return operation(blp, path, task_action(action, if_match_required=if_match_required),
+                     response=schemas.TaskSchema, headers=ETAG_HEADER, body=body, body_options=body_options,
+                     parameters=[{**IF_MATCH, "required": True} if if_match_required else IF_MATCH],
+                     codes=codes, method=method)
+
+
 # -- reading ----------------------------------------------------------------------------------------------
 
 @blp.route("")
@@ -132,37 +141,21 @@ def create_task(data: dict[str, Any]):
     return task, 201, {**task_headers(task), "Location": url_for("api_tasks.get_task", task_id=task.id)}
 
 
-@blp.route("/<id:task_id>", methods=["PATCH"])
-@blp.arguments(schemas.TaskUpdateInput)
-@task_action("edit", if_match_required=True)
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[{**IF_MATCH, "required": True}])
-@documented(blp, 400, 403, 404, 409, 412, 413, 428)
+@task_post("/<id:task_id>", "edit", schemas.TaskUpdateInput, if_match_required=True, method="PATCH")
 def update_task(data: dict[str, Any], task: Task):
     """Change a draft or returned registration; fields not given keep their values"""
     task_service.update_task(api_actor(), task, {**_current_values(task), **data})
     return _done(task)
 
 
-
-
-@blp.route("/<id:task_id>/submit", methods=["POST"])
-@task_action("submit")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 403, 404, 409, 412)
+@task_post("/<id:task_id>/submit", "submit")
 def submit_task(task: Task):
     """Submit the registration to the Standing Committee (the owner)"""
     task_service.submit_task(api_actor(), task)
     return _done(task)
 
 
-@blp.route("/<id:task_id>/withdraw", methods=["POST"])
-@blp.arguments(schemas.WithdrawInput, required=False)
-@task_action("withdraw")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@task_post("/<id:task_id>/withdraw", "withdraw", schemas.WithdrawInput, body_options={"required": False})
 def withdraw_task(data: dict[str, Any], task: Task):
     """Withdraw the registration before approval (the owner)"""
     task_service.withdraw_task(api_actor(), task, data.get("reason", ""))
@@ -171,12 +164,7 @@ def withdraw_task(data: dict[str, Any], task: Task):
 
 # -- Standing Committee decisions ------------------------------------------------------------------------------
 
-@blp.route("/<id:task_id>/approve", methods=["POST"])
-@blp.arguments(schemas.ApproveInput)
-@task_action("approve")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@task_post("/<id:task_id>/approve", "approve", schemas.ApproveInput)
 def approve_task(data: dict[str, Any], task: Task):
     """Approve a submitted registration and name its monitor (Standing Committee)"""
     task_service.approve_task(api_actor(), task, decision_ref=data.get("decision_ref", ""),
@@ -184,24 +172,14 @@ def approve_task(data: dict[str, Any], task: Task):
     return _done(task)
 
 
-@blp.route("/<id:task_id>/return", methods=["POST"])
-@blp.arguments(schemas.ReturnInput)
-@task_action("return")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@task_post("/<id:task_id>/return", "return", schemas.ReturnInput)
 def return_task(data: dict[str, Any], task: Task):
     """Return a submitted registration to its owner with a comment (Standing Committee)"""
     task_service.return_task(api_actor(), task, comment=data.get("comment", ""))
     return _done(task)
 
 
-@blp.route("/<id:task_id>/adjust", methods=["POST"])
-@blp.arguments(schemas.AdjustInput)
-@task_action("adjust")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@task_post("/<id:task_id>/adjust", "adjust", schemas.AdjustInput)
 def adjust_task(data: dict[str, Any], task: Task):
     """Adjust fields of a submitted registration, with a reason (Standing Committee)"""
     reason = data.pop("reason", "")
@@ -209,12 +187,7 @@ def adjust_task(data: dict[str, Any], task: Task):
     return _done(task)
 
 
-@blp.route("/<id:task_id>/assign-monitor", methods=["POST"])
-@blp.arguments(schemas.MonitorInput)
-@task_action("assign_monitor")
-@blp.response(200, schemas.TaskSchema, headers=ETAG_HEADER)
-@blp.doc(parameters=[IF_MATCH])
-@documented(blp, 400, 403, 404, 409, 412, 413)
+@task_post("/<id:task_id>/assign-monitor", "assign_monitor", schemas.MonitorInput)
 def assign_monitor(data: dict[str, Any], task: Task):
     """Name or change the task's Fatherland Front monitor (Standing Committee)"""
     task_service.assign_monitor(api_actor(), task, _person(data.get("monitor_id")))

@@ -1,10 +1,13 @@
-"""Helpers shared by the views: forms in the user's language, service errors onto form fields."""
+"""Helpers shared by the views: forms in the user's language, service errors onto form fields, the one shape of
+a form's change (``attempt`` the service call, then ``done``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from flask import abort, g
+from flask import abort, flash, g, redirect, url_for
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -129,6 +132,41 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
             row_errors = [entry.errors for entry in field.entries]
             field.errors = [e for e in field.errors if not isinstance(e, (list, dict))] + (
                 row_errors if any(row_errors) else [])
+
+
+def posted(form: FlaskForm) -> FlaskForm:
+    """The form of a button (a POST with no fields to correct): 400 unless it validates (its CSRF token)."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+#: what ``attempt`` answers when the service refused the input (its field errors are then on the form)
+REFUSED: Any = object()
+
+
+def attempt(form: FlaskForm, change: Callable[[], Any],
+            on_error: Callable[[FlaskForm, ValidationFailed], None] = apply_errors) -> Any:
+    """The result of the service call ``change()``; or, when the service refuses the input (``ValidationFailed``),
+    ``REFUSED``, with the request's changes rolled back and the field errors on ``form`` (by ``on_error``)."""
+    try:
+        return change()
+    except ValidationFailed as exc:
+        on_error(form, exc)
+        return REFUSED
+
+
+def submitted(form: FlaskForm, change: Callable[[], Any],
+              on_error: Callable[[FlaskForm, ValidationFailed], None] = apply_errors) -> Any:
+    """On a valid submission of ``form``, the result of ``attempt``-ing the service call ``change()``; else (a GET,
+    or the form's own errors) ``REFUSED``."""
+    return attempt(form, change, on_error) if form.validate_on_submit() else REFUSED
+
+
+def done(message: str, endpoint: str, **values: Any):
+    """After a change: ``message`` (success) shown on the next page, ``endpoint`` with ``values``."""
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
 
 
 def get_or_404(model, ident):

@@ -89,6 +89,23 @@ class QuerySchema(ma.Schema):
 
 # -- responses -------------------------------------------------------------------------------------------
 
+def ListOf(schema: type[ma.Schema] | str, **kwargs: Any) -> fields.List:  # noqa: N802 - a field factory
+    """A list (the ``items`` of a list or a page, the rows under a row), every one in the shape of ``schema``."""
+    return fields.List(fields.Nested(schema), required=True, **kwargs)
+
+
+def EnglishName() -> fields.String:  # noqa: N802
+    """The English name of a field, a verdict level: null when not given."""
+    return fields.String(allow_none=True, required=True,
+                         metadata={"description": "English name; null when not given (show `name`)"})
+
+
+def Changes() -> fields.Dict:  # noqa: N802
+    """What an adjustment or an amendment changed: field → {before, after}."""
+    return fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw(
+        allow_none=True)), required=True, metadata={"description": "field → {before, after}"})
+
+
 class LinksSchema(ma.Schema):
     self = fields.String(required=True)
     next = fields.String(allow_none=True, required=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from registry.api.schemas.base import Changes, ListOf
 from registry.api.schemas.reference import PersonRefSchema
 from registry.models import Judgement, Period, ProgressStatus, RecommendationStatus, SupervisionForm
 from registry.services.evidence import ALLOWED_TYPES
@@ -30,8 +31,7 @@ class NoteAmendmentSchema(ma.Schema):
     amended_by_id = fields.Integer(required=True)
     amended_at = fields.DateTime(required=True)
     reason = fields.String(required=True)
-    changes = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw(
-        allow_none=True)), required=True, metadata={"description": "field → {before, after}"})
+    changes = Changes()
 
 
 NUMBER_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
@@ -57,12 +57,12 @@ class NoteSchema(ma.Schema):
     submitted_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     version = fields.Integer(required=True, metadata={"description": "Changes with every change of the note"})
-    files = fields.List(fields.Nested(EvidenceFileSchema), required=True)
-    amendments = fields.List(fields.Nested(NoteAmendmentSchema), required=True)
+    files = ListOf(EvidenceFileSchema)
+    amendments = ListOf(NoteAmendmentSchema)
 
 
 class NoteListSchema(ma.Schema):
-    items = fields.List(fields.Nested(NoteSchema), required=True)
+    items = ListOf(NoteSchema)
 
 
 # -- monitoring ----------------------------------------------------------------------------------------------------
@@ -93,8 +93,8 @@ class AssessmentSchema(ma.Schema):
     created_at = fields.DateTime(required=True)
     acknowledged_at = fields.DateTime(allow_none=True, required=True)
     acknowledged_by_id = fields.Integer(allow_none=True, required=True)
-    recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+    recommendations = ListOf(RecommendationSchema)
 
 
 class AssessmentListSchema(ma.Schema):
-    items = fields.List(fields.Nested(AssessmentSchema), required=True)
+    items = ListOf(AssessmentSchema)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import InputSchema, PageSchema, QuerySchema, RowId, Text
+from registry.api.schemas.base import InputSchema, ListOf, PageSchema, QuerySchema, RowId, Text
 from registry.api.schemas.reference import PersonRefSchema
 from registry.api.schemas.reports import OutcomeCountsSchema
 from registry.models import Commendation, CouncilDecision, ProposalState
@@ -67,7 +67,7 @@ class RatingRowSchema(ma.Schema):
 class RatingPageSchema(PageSchema):
     year = fields.Integer(required=True)
     by = fields.String(required=True)
-    items = fields.List(fields.Nested(RatingRowSchema), required=True)
+    items = ListOf(RatingRowSchema)
 
 
 class DecisionSchema(ma.Schema):
@@ -101,4 +101,4 @@ class ProposalSchema(ma.Schema):
 
 
 class ProposalPageSchema(PageSchema):
-    items = fields.List(fields.Nested(ProposalSchema), required=True)
+    items = ListOf(ProposalSchema)

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry import policy
-from registry.api.schemas.base import PageSchema
+from registry.api.schemas.base import EnglishName, ListOf, PageSchema
 from registry.models import OrgLevel, Person, Role
 
 
@@ -34,7 +34,7 @@ class PersonSchema(ma.Schema):
     org_unit_id = fields.Integer(allow_none=True, required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLE_VALUES)), required=True,
                         metadata={"description": "The roles held in any unit (see grants)"})
-    grants = fields.List(fields.Nested(GrantSchema), required=True)
+    grants = ListOf(GrantSchema)
     email = fields.String(allow_none=True)
 
 
@@ -56,7 +56,7 @@ def person_card(viewer: Person, person: Person, *, me: bool = False) -> dict[str
 
 
 class PersonPageSchema(PageSchema):
-    items = fields.List(fields.Nested(PersonSchema), required=True)
+    items = ListOf(PersonSchema)
 
 
 class OrgUnitSchema(ma.Schema):
@@ -70,7 +70,7 @@ class OrgUnitSchema(ma.Schema):
 
 
 class OrgUnitPageSchema(PageSchema):
-    items = fields.List(fields.Nested(OrgUnitSchema), required=True)
+    items = ListOf(OrgUnitSchema)
 
 
 class YearSchema(ma.Schema):
@@ -86,17 +86,16 @@ class YearSchema(ma.Schema):
 
 
 class YearPageSchema(PageSchema):
-    items = fields.List(fields.Nested(YearSchema), required=True)
+    items = ListOf(YearSchema)
 
 
 class FieldSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True,
-                            metadata={"description": "English name; null when not given (show `name`)"})
+    name_en = EnglishName()
     sort_order = fields.Integer(required=True)
     is_active = fields.Boolean(required=True)
 
 
 class FieldPageSchema(PageSchema):
-    items = fields.List(fields.Nested(FieldSchema), required=True)
+    items = ListOf(FieldSchema)

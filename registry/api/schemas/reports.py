@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
+from registry.api.schemas.base import EnglishName, ListOf
 from registry.api.schemas.reference import PersonRefSchema
 from registry.api.schemas.review import TaskRecordSchema
 from registry.models import Outcome, TaskKind, TaskState
@@ -35,14 +36,13 @@ class DossierYearSchema(ma.Schema):
                                                                       "verdict"})
     awaiting = fields.Integer(required=True, metadata={"description": "Approved, still waiting for the verdict"})
     counts = fields.Nested(OutcomeCountsSchema, required=True)
-    tasks = fields.List(fields.Nested(TaskRecordSchema), required=True,
-                        metadata={"description": "The registrations counted in this dossier"})
-    others = fields.List(fields.Nested(TaskRecordSchema), required=True, metadata={
+    tasks = ListOf(TaskRecordSchema, metadata={"description": "The registrations counted in this dossier"})
+    others = ListOf(TaskRecordSchema, metadata={
         "description": "Shown but counted elsewhere (a head's collective tasks count for the unit)"})
 
 
 class DossierSchema(ma.Schema):
-    years = fields.List(fields.Nested(DossierYearSchema), required=True, metadata={"description": "Newest first"})
+    years = ListOf(DossierYearSchema, metadata={"description": "Newest first"})
     totals = fields.Nested(OutcomeCountsSchema, required=True)
 
 
@@ -77,8 +77,7 @@ def dossier_data(dossier: Any, **subject: Any) -> dict[str, Any]:
 class FieldCountSchema(ma.Schema):
     field_id = fields.Integer(required=True)
     name = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True,
-                            metadata={"description": "English name; null when not given (show `name`)"})
+    name_en = EnglishName()
     count = fields.Integer(required=True)
 
 
@@ -103,8 +102,7 @@ class ReportFiguresSchema(ma.Schema):
     tasks = fields.Nested(TaskTotalsSchema, required=True)
     by_state = fields.Nested(StateCountsSchema, required=True, metadata={"description": "Every registration"})
     by_kind = fields.Nested(KindCountsSchema, required=True, metadata={"description": "Registered tasks"})
-    by_field = fields.List(fields.Nested(FieldCountSchema), required=True,
-                           metadata={"description": "Registered tasks, fields in display order"})
+    by_field = ListOf(FieldCountSchema, metadata={"description": "Registered tasks, fields in display order"})
     by_outcome = fields.Nested(OutcomeCountsSchema, required=True,
                                metadata={"description": "Current verdicts"})
     notes = fields.Nested(NoteTotalsSchema, required=True)

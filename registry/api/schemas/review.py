@@ -5,7 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from registry.api.schemas.base import EnglishName, ListOf
 from registry.api.schemas.reference import PersonRefSchema
+from registry.api.schemas.tasks import IndicatorSchema
 from registry.models import Commendation, Outcome, Ownership, TaskKind, TaskState
 
 # -- year-end -------------------------------------------------------------------------------------------------------
@@ -14,31 +16,31 @@ class VerdictLevelSchema(ma.Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
-    name_en = fields.String(allow_none=True, required=True,
-                            metadata={"description": "English name; null when not given (show `name`)"})
+    name_en = EnglishName()
     sort_order = fields.Integer(required=True)
     outcome = fields.Enum(Outcome, by_value=True, required=True, metadata={"description": "How it counts"})
     requires_percent = fields.Boolean(required=True)
 
 
 class VerdictLevelListSchema(ma.Schema):
-    items = fields.List(fields.Nested(VerdictLevelSchema), required=True)
+    items = ListOf(VerdictLevelSchema)
 
 
-class IndicatorResultSchema(ma.Schema):
+class IndicatorResultSchema(IndicatorSchema):
+    """An indicator of the registration (``IndicatorSchema``) with what the owner says was reached."""
+
     indicator_id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    unit = fields.String(required=True)
-    baseline = fields.Float(allow_none=True, required=True)
-    target = fields.Float(required=True)
     reached = fields.Float(required=True)
+
+    class Meta:
+        fields = ("indicator_id", "name", "unit", "baseline", "target", "reached")
 
 
 class SelfAssessmentSchema(ma.Schema):
     id = fields.Integer(required=True)
     task_id = fields.Integer(required=True)
     author_id = fields.Integer(required=True)
-    indicator_results = fields.List(fields.Nested(IndicatorResultSchema), required=True)
+    indicator_results = ListOf(IndicatorResultSchema)
     deliverable = fields.String(required=True)
     self_level_id = fields.Integer(required=True)
     shortcomings = fields.String(required=True)
@@ -98,4 +100,4 @@ class TaskRecordSchema(ma.Schema):
 
 
 class TaskRecordListSchema(ma.Schema):
-    items = fields.List(fields.Nested(TaskRecordSchema), required=True)
+    items = ListOf(TaskRecordSchema)

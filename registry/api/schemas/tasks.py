@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import PageSchema
+from registry.api.schemas.base import Changes, ListOf, PageSchema
 from registry.api.schemas.reference import PersonRefSchema
 from registry.models import Authority, Ownership, TaskKind, TaskState
 from registry.services.verify import (
@@ -41,8 +41,7 @@ class AdjustmentSchema(ma.Schema):
     adjusted_by_id = fields.Integer(required=True)
     adjusted_at = fields.DateTime(required=True)
     reason = fields.String(required=True)
-    changes = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw(
-        allow_none=True)), required=True, metadata={"description": "field → {before, after}"})
+    changes = Changes()
 
 
 class TaskSummarySchema(ma.Schema):
@@ -66,7 +65,7 @@ class TaskSummarySchema(ma.Schema):
 
 
 class TaskPageSchema(PageSchema):
-    items = fields.List(fields.Nested(TaskSummarySchema), required=True)
+    items = ListOf(TaskSummarySchema)
 
 
 class TaskSchema(TaskSummarySchema):
@@ -89,9 +88,9 @@ class TaskSchema(TaskSummarySchema):
     withdrawn_reason = fields.String(allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
     version = fields.Integer(required=True, metadata={"description": "Changes with every change of the task"})
-    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
-    milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
-    adjustments = fields.List(fields.Nested(AdjustmentSchema), required=True)
+    indicators = ListOf(IndicatorSchema)
+    milestones = ListOf(MilestoneSchema)
+    adjustments = ListOf(AdjustmentSchema)
 
 
 class EventSchema(ma.Schema):
@@ -106,7 +105,7 @@ class EventSchema(ma.Schema):
 
 
 class EventListSchema(ma.Schema):
-    items = fields.List(fields.Nested(EventSchema), required=True)
+    items = ListOf(EventSchema)
 
 
 class AuditEventSchema(EventSchema):
@@ -116,7 +115,7 @@ class AuditEventSchema(EventSchema):
 
 
 class AuditEventPageSchema(PageSchema):
-    items = fields.List(fields.Nested(AuditEventSchema), required=True)
+    items = ListOf(AuditEventSchema)
 
 
 VERIFY_KINDS = [EDITED, DELETED, REORDERED, INSERTED, TRUNCATED, RECOMPUTED, SEAL_BROKEN, FILE_CHANGED,
@@ -137,5 +136,4 @@ class VerificationSchema(ma.Schema):
     seq = fields.Integer(allow_none=True, required=True, metadata={"description": "Where the first problem is"})
     kind = fields.String(allow_none=True, required=True, validate=validate.OneOf(VERIFY_KINDS),
                          metadata={"description": "What the first problem is"})
-    rows = fields.List(fields.Nested(RowProblemSchema), required=True,
-                       metadata={"description": "Every audited row that does not match the trail"})
+    rows = ListOf(RowProblemSchema, metadata={"description": "Every audited row that does not match the trail"})

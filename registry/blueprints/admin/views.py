@@ -6,7 +6,7 @@ Every route is for the secretariat only; the rules live in ``registry.services.p
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -33,12 +33,11 @@ from registry.blueprints.admin.forms import (
     year_data,
     year_initial,
 )
-from registry.blueprints.common import allow, apply_errors, get_or_404
+from registry.blueprints.common import REFUSED, allow, attempt, done, get_or_404, posted, submitted
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Role, Year
 from registry.services import admin as admin_service
 from registry.services import people as people_service
-from registry.services.errors import ValidationFailed
 from registry.services.queries import contains, org_units_tree
 from registry.text import fold
 
@@ -105,14 +104,11 @@ def _person_form(cls=PersonForm, **kwargs) -> PersonForm:
 @bp.route("/people/new", methods=["GET", "POST"])
 def person_new():
     form = _person_form(NewPersonForm)
-    if form.validate_on_submit():
-        try:
-            person = people_service.create_person(current_user, person_data(form), password=form.password.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Account %(username)s created.", username=person.username), "success")
-            return redirect(url_for("admin.person_edit", person_id=person.id))
+    person = submitted(form, lambda: people_service.create_person(current_user, person_data(form),
+                                                                  password=form.password.data))
+    if person is not REFUSED:
+        return done(_("Account %(username)s created.", username=person.username), "admin.person_edit",
+                    person_id=person.id)
     return render_template("admin/person_form.html", form=form, person=None), _status(form)
 
 
@@ -130,46 +126,32 @@ def person_edit(person_id: int):
     if request.method == "GET":
         return _person_page(person)
     form = _person_form()
-    if form.validate_on_submit():
-        try:
-            people_service.update_person(current_user, person, person_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("admin.person_edit", person_id=person.id))
+    if submitted(form, lambda: people_service.update_person(current_user, person, person_data(form))) \
+            is not REFUSED:
+        return done(_("Changes saved."), "admin.person_edit", person_id=person.id)
     return _person_page(person, form=form)
 
 
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
 def person_active(person_id: int):
     person = _person(person_id)
-    form = PersonActiveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        people_service.set_person_active(current_user, person, form.active.data == "1")
-    except ValidationFailed as exc:
-        apply_errors(form, exc)
+    form = posted(PersonActiveForm())
+    if attempt(form, lambda: people_service.set_person_active(current_user, person, form.active.data == "1")) \
+            is REFUSED:
         return _person_page(person, active_form=form)
-    flash(_("Account reactivated.") if person.is_active_account
-          else _("Account deactivated: the person can no longer sign in."), "success")
-    return redirect(url_for("admin.person_edit", person_id=person.id))
+    return done(_("Account reactivated.") if person.is_active_account
+                else _("Account deactivated: the person can no longer sign in."), "admin.person_edit",
+                person_id=person.id)
 
 
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
 def person_password(person_id: int):
     person = _person(person_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            people_service.reset_password(current_user, person, form.new_password.data or "")
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Password reset. Give the new password to %(name)s in person.", name=person.full_name),
-                  "success")
-            return redirect(url_for("admin.person_edit", person_id=person.id))
+    if submitted(form, lambda: people_service.reset_password(current_user, person, form.new_password.data or "")) \
+            is not REFUSED:
+        return done(_("Password reset. Give the new password to %(name)s in person.", name=person.full_name),
+                    "admin.person_edit", person_id=person.id)
     return _person_page(person, password_form=form)
 
 
@@ -200,14 +182,9 @@ def _unit_form(unit: OrgUnit | None) -> OrgUnitForm:
 
 def _save_unit(unit: OrgUnit | None):
     form = _unit_form(unit)
-    if form.validate_on_submit():
-        try:
-            saved = admin_service.save_org_unit(current_user, unit, org_unit_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Unit %(name)s saved.", name=saved.name), "success")
-            return redirect(url_for("admin.units"))
+    saved = submitted(form, lambda: admin_service.save_org_unit(current_user, unit, org_unit_data(form)))
+    if saved is not REFUSED:
+        return done(_("Unit %(name)s saved.", name=saved.name), "admin.units")
     return render_template("admin/unit_form.html", form=form, unit=unit), _status(form)
 
 
@@ -230,13 +207,8 @@ def unit_merge(unit_id: int):
     form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]), unit)
     if form.validate_on_submit():
         into = get_or_404(OrgUnit, form.into_id.data)
-        try:
-            admin_service.merge_units(current_user, unit, into)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("%(old)s merged into %(new)s.", old=unit.name, new=into.name), "success")
-            return redirect(url_for("admin.units"))
+        if attempt(form, lambda: admin_service.merge_units(current_user, unit, into)) is not REFUSED:
+            return done(_("%(old)s merged into %(new)s.", old=unit.name, new=into.name), "admin.units")
     return render_template("admin/unit_merge.html", form=form, unit=unit), _status(form)
 
 
@@ -248,20 +220,25 @@ def years():
     return render_template("admin/years.html", years=rows)
 
 
+def _setting_form(form_class, obj, initial):
+    """The form of a year or a field: filled from ``obj`` when one opens it to edit."""
+    return form_class(formdata=None, data=initial(obj)) if request.method == "GET" and obj is not None \
+        else form_class()
+
+
+def _save_setting(form, save, saved_message, endpoint: str, template: str, **context):
+    """A year's or a field's form: saved by the service (``save``), the list after it; else the form again."""
+    saved = submitted(form, lambda: save(form))
+    if saved is not REFUSED:
+        return done(saved_message(saved), endpoint)
+    return render_template(template, form=form, **context), _status(form)
+
+
 def _save_year(year: Year | None):
-    if request.method == "GET" and year is not None:
-        form = YearForm(formdata=None, data=year_initial(year))
-    else:
-        form = YearForm()
-    if form.validate_on_submit():
-        try:
-            saved = admin_service.save_year(current_user, year, year_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Year %(year)d saved.", year=saved.year), "success")
-            return redirect(url_for("admin.years"))
-    return render_template("admin/year_form.html", form=form, year=year), _status(form)
+    return _save_setting(_setting_form(YearForm, year, year_initial),
+                         lambda form: admin_service.save_year(current_user, year, year_data(form)),
+                         lambda saved: _("Year %(year)d saved.", year=saved.year), "admin.years",
+                         "admin/year_form.html", year=year)
 
 
 @bp.route("/years/new", methods=["GET", "POST"])
@@ -283,19 +260,10 @@ def fields():
 
 
 def _save_field(field: Field | None):
-    if request.method == "GET" and field is not None:
-        form = FieldForm(formdata=None, data=field_initial(field))
-    else:
-        form = FieldForm()
-    if form.validate_on_submit():
-        try:
-            saved = admin_service.save_field(current_user, field, field_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Field %(name)s saved.", name=saved.display_name), "success")
-            return redirect(url_for("admin.fields"))
-    return render_template("admin/field_form.html", form=form, field=field), _status(form)
+    return _save_setting(_setting_form(FieldForm, field, field_initial),
+                         lambda form: admin_service.save_field(current_user, field, field_data(form)),
+                         lambda saved: _("Field %(name)s saved.", name=saved.display_name), "admin.fields",
+                         "admin/field_form.html", field=field)
 
 
 @bp.route("/fields/new", methods=["GET", "POST"])

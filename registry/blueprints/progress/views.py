@@ -9,14 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import (
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from registry import clock, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import apply_errors, get_or_404, load
+from registry.blueprints.common import REFUSED, attempt, done, get_or_404, load, submitted
 from registry.blueprints.progress import bp
 from registry.blueprints.progress.forms import (
     NOTE_FIELD_LABELS,
@@ -63,8 +56,9 @@ def _own_note(note_id: int) -> ProgressNote:
     return note
 
 
-def _apply_note_errors(form, exc: ValidationFailed, backfill=None) -> None:
-    backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
+def _note_errors(backfill=None):
+    """The service's field errors (named as the form names them) onto the form and the back-fill entry."""
+    return lambda form, exc: backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
 
 
 def _attach(note: ProgressNote, upload) -> EvidenceFile:
@@ -78,8 +72,9 @@ def _saved_message(note: ProgressNote) -> str:
     return _("The note for quarter %(q)d is saved.", q=note.quarter)
 
 
-def _task_page(note: ProgressNote):
-    return redirect(url_for("tasks.show", task_id=note.task_id, _anchor=f"quarter-{note.quarter}"))
+def _noted(message: str, note: ProgressNote):
+    """After a change of a note: ``message`` on the task page, at the note's quarter."""
+    return done(message, "tasks.show", task_id=note.task_id, _anchor=f"quarter-{note.quarter}")
 
 
 def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None, backfill=None):
@@ -110,55 +105,46 @@ def new_note(task_id: int):
         wanted = request.args.get("quarter", type=int)
         form.quarter.data = wanted if wanted in quarters else quarters[0]
     elif backfill_entry.validate(form, backfill):
-        try:
+        def change() -> ProgressNote:
             note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task),
                                                       backfill=backfill_entry.context(backfill))
             if backfill is None and form.file.data:
                 _attach(note, form.file.data)
-        except ValidationFailed as exc:
-            _apply_note_errors(form, exc, backfill)
-        else:
-            flash(_saved_message(note), "success")
-            return _task_page(note)
+            return note
+
+        note = attempt(form, change, _note_errors(backfill))
+        if note is not REFUSED:
+            return _noted(_saved_message(note), note)
     return _note_page(form, task, "new", backfill=backfill)
+
+
+def _change_note(note_id: int, check, form_class, mode: str, save, message):
+    """The edit and the amendment page of a note: its window allows it (``check``, else 409); the form filled from
+    the note, then ``save``-d by the service, the task page after it with ``message(note)``."""
+    note = _own_note(note_id)
+    check(note)
+    form = note_form(form_class, note.task)
+    if request.method == "GET":
+        fill_from_note(form, note)
+    elif submitted(form, lambda: save(note, form), _note_errors()) is not REFUSED:
+        return _noted(message(note), note)
+    return _note_page(form, note.task, mode, note)
 
 
 @bp.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])
 def edit_note(note_id: int):
-    note = _own_note(note_id)
-    progress_service.require_editable(note)
-    task = note.task
-    form = note_form(EditNoteForm, task)
-    if request.method == "GET":
-        fill_from_note(form, note)
-    elif form.validate_on_submit():
-        try:
-            progress_service.update_progress_note(current_user, note, note_data(form, task))
-        except ValidationFailed as exc:
-            _apply_note_errors(form, exc)
-        else:
-            flash(_saved_message(note), "success")
-            return _task_page(note)
-    return _note_page(form, task, "edit", note)
+    return _change_note(note_id, progress_service.require_editable, EditNoteForm, "edit",
+                        lambda note, form: progress_service.update_progress_note(current_user, note,
+                                                                                 note_data(form, note.task)),
+                        _saved_message)
 
 
 @bp.route("/notes/<id:note_id>/amend", methods=["GET", "POST"])
 def amend_note(note_id: int):
-    note = _own_note(note_id)
-    progress_service.require_amendable(note)
-    task = note.task
-    form = note_form(AmendNoteForm, task)
-    if request.method == "GET":
-        fill_from_note(form, note)
-    elif form.validate_on_submit():
-        try:
-            progress_service.amend_progress_note(current_user, note, form.reason.data or "", note_data(form, task))
-        except ValidationFailed as exc:
-            _apply_note_errors(form, exc)
-        else:
-            flash(_("Amendment recorded. The values before it stay visible on the task page."), "success")
-            return _task_page(note)
-    return _note_page(form, task, "amend", note)
+    return _change_note(note_id, progress_service.require_amendable, AmendNoteForm, "amend",
+                        lambda note, form: progress_service.amend_progress_note(
+                            current_user, note, form.reason.data or "", note_data(form, note.task)),
+                        lambda note: _("Amendment recorded. The values before it stay visible on the task page."))
 
 
 # -- evidence -------------------------------------------------------------------------------------------------
@@ -169,14 +155,10 @@ def upload(note_id: int):
     require_unlocked(note.task)
     form = UploadForm()
     if form.validate_on_submit():
-        try:
-            evidence = _attach(note, form.file.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("File “%(name)s” attached to the note for quarter %(q)d.", name=evidence.original_name,
-                    q=note.quarter), "success")
-            return _task_page(note)
+        evidence = attempt(form, lambda: _attach(note, form.file.data))
+        if evidence is not REFUSED:
+            return _noted(_("File “%(name)s” attached to the note for quarter %(q)d.", name=evidence.original_name,
+                            q=note.quarter), note)
     return render_template("progress/upload.html", form=form, note=note, task=note.task), 422
 
 

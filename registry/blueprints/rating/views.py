@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, labels, policy
-from registry.blueprints.common import allow, apply_errors
+from registry.blueprints.common import REFUSED, allow, done, submitted
 from registry.blueprints.rating import bp
 from registry.blueprints.rating.forms import DecisionForm, ProposalFilterForm, RatingFilterForm, decision_data
 from registry.exports import docx as docx_writer
@@ -22,7 +22,6 @@ from registry.models import ProposalState, Year
 from registry.services import commendations as service
 from registry.services import queries
 from registry.services.dossier import OUTCOMES
-from registry.services.errors import ValidationFailed
 from registry.services.rating import Subject, rating_filters, rating_page, rating_rows
 from registry.text import attachment_names
 
@@ -48,15 +47,20 @@ def _sort(endpoint: str, key: str, direction: str) -> dict:
     return {"endpoint": endpoint, "args": _args("sort", "dir"), "key": key, "dir": direction}
 
 
+def _filter_form(form_class):
+    """A report's filter form from ``request.args``, with the years and the units the viewer reads (else 403)."""
+    allow("view_reports")
+    units = queries.unit_choices(current_user, policy.READER_ROLES)
+    form = form_class(request.args)
+    form.set_units(_years(), units)
+    return form, units
+
+
 # -- rating facts ----------------------------------------------------------------------------------------------
 
 def _rating():
     """The facts' form, filters and unit as ``request.args`` ask (the page and its export read the same)."""
-    allow("view_reports")
-    years = _years()
-    units = queries.unit_choices(current_user, policy.READER_ROLES)
-    form = RatingFilterForm(request.args)
-    form.set_units(years, units)
+    form, units = _filter_form(RatingFilterForm)
     default = queries.current_year()
     year = request.args.get("year", type=int) or (default.year if default else clock.today().year)
     form.year.data = year
@@ -98,11 +102,7 @@ def facts_export(fmt: str):
 # -- commendation proposals --------------------------------------------------------------------------------------
 
 def _proposals():
-    allow("view_reports")
-    years = _years()
-    units = queries.unit_choices(current_user, policy.READER_ROLES)
-    form = ProposalFilterForm(request.args)
-    form.set_units(years, units)
+    form, units = _filter_form(ProposalFilterForm)
     form.validate()
     unit = _unit(units, request.args.get("unit", type=int))
     filters = service.proposal_filters(request.args.get("year", type=int) or None, unit.id if unit else None,
@@ -168,13 +168,7 @@ def decide(verdict_id: int):
     form = DecisionForm()
     if request.method == "GET" and form.decided_on.data is None:
         form.decided_on.data = clock.today()
-    if form.validate_on_submit():
-        try:
-            service.decide(current_user, verdict, decision_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("The council's decision has been recorded."), "success")
-            return redirect(url_for("rating.proposals", year=verdict.task.year.year))
+    if submitted(form, lambda: service.decide(current_user, verdict, decision_data(form))) is not REFUSED:
+        return done(_("The council's decision has been recorded."), "rating.proposals", year=verdict.task.year.year)
     status = 422 if form.errors or form.form_errors else 200
     return render_template("rating/decide.html", form=form, verdict=verdict, task=verdict.task), status

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry import clock, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import apply_errors, get_or_404, load
+from registry.blueprints.common import REFUSED, attempt, done, get_or_404, load, submitted
 from registry.blueprints.review import bp
 from registry.blueprints.review.forms import (
     CarryOverForm,
@@ -42,8 +42,14 @@ def _load_task(task_id: int) -> Task:
     return load(Task, task_id)
 
 
-def _task_page(task: Task):
-    return redirect(url_for("tasks.show", task_id=task.id, _anchor="review"))
+def _reviewed(message: str, task: Task):
+    """After a review action: ``message`` on the task page's review section."""
+    return done(message, "tasks.show", task_id=task.id, _anchor="review")
+
+
+def _entry_errors(backfill, errors=lambda exc: exc):
+    """Field errors of a service onto the form and the back-fill entry's own fields (``errors`` renames them)."""
+    return lambda form, exc: backfill_entry.apply_errors(form, backfill, errors(exc))
 
 
 def _page(template: str, form, task: Task, backfill=None, **context):
@@ -59,16 +65,12 @@ def self_assessment(task_id: int):
     backfill = backfill_entry.entry(task, on_label=_("Date of the self-assessment"), on_behalf_of=task.owner)
     review_service.require_self_assessable(current_user, task, backfill_entry.mode(backfill))
     form = self_assessment_form(task, review_service.active_levels())
-    if backfill_entry.validate(form, backfill):
-        try:
-            review_service.submit_self_assessment(current_user, task, self_assessment_data(form, task),
-                                                  backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
-        else:
-            flash(_("Self-assessment submitted; the monitor has been asked for the final assessment.")
-                  if backfill is None else _("Self-assessment entered."), "success")
-            return _task_page(task)
+    if backfill_entry.validate(form, backfill) and attempt(
+            form, lambda: review_service.submit_self_assessment(current_user, task, self_assessment_data(form, task),
+                                                                backfill=backfill_entry.context(backfill)),
+            _entry_errors(backfill, lambda exc: ValidationFailed(service_errors(exc.errors)))) is not REFUSED:
+        return _reviewed(_("Self-assessment submitted; the monitor has been asked for the final assessment.")
+                         if backfill is None else _("Self-assessment entered."), task)
     return _page("review/self_assessment.html", form, task, backfill=backfill, reached_name=reached_name,
                  missing_quarters=review_service.quarters_without_note(task))
 
@@ -82,15 +84,12 @@ def final_assessment(task_id: int):
     review_service.require_final_assessable(current_user, task, backfill_entry.mode(backfill))
     form = FinalAssessmentForm()
     form.set_choices()
-    if backfill_entry.validate(form, backfill):
-        try:
-            monitoring_service.add_assessment(current_user, task, Period.FINAL, final_assessment_data(form), [],
-                                              backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Final assessment recorded; the Standing Committee can now record its verdict."), "success")
-            return _task_page(task)
+    if backfill_entry.validate(form, backfill) and attempt(
+            form, lambda: monitoring_service.add_assessment(current_user, task, Period.FINAL,
+                                                            final_assessment_data(form), [],
+                                                            backfill=backfill_entry.context(backfill)),
+            _entry_errors(backfill)) is not REFUSED:
+        return _reviewed(_("Final assessment recorded; the Standing Committee can now record its verdict."), task)
     return _page("review/final_assessment.html", form, task, backfill=backfill)
 
 
@@ -105,15 +104,11 @@ def verdict(task_id: int):
     levels = review_service.active_levels()
     form = VerdictForm()
     form.set_choices(levels)
-    if backfill_entry.validate(form, backfill):
-        try:
-            review_service.record_verdict(current_user, task, verdict_data(form),
-                                          backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Verdict recorded. The task and everything under it are now locked."), "success")
-            return _task_page(task)
+    if backfill_entry.validate(form, backfill) and attempt(
+            form, lambda: review_service.record_verdict(current_user, task, verdict_data(form),
+                                                        backfill=backfill_entry.context(backfill)),
+            _entry_errors(backfill)) is not REFUSED:
+        return _reviewed(_("Verdict recorded. The task and everything under it are now locked."), task)
     return _page("review/verdict.html", form, task, backfill=backfill, levels=levels,
                  final=review_service.final_assessment(task))
 
@@ -123,14 +118,8 @@ def reopen(task_id: int):
     task = _load_task(task_id)
     review_service.require_reopenable(current_user, task)
     form = ReopenForm()
-    if form.validate_on_submit():
-        try:
-            review_service.reopen_task(current_user, task, form.reason.data or "")
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Task reopened. The previous verdict stays in the record, marked as superseded."), "success")
-            return _task_page(task)
+    if submitted(form, lambda: review_service.reopen_task(current_user, task, form.reason.data or "")) is not REFUSED:
+        return _reviewed(_("Task reopened. The previous verdict stays in the record, marked as superseded."), task)
     return _page("review/reopen.html", form, task)
 
 
@@ -147,15 +136,11 @@ def carry_over(task_id: int):
     form = CarryOverForm()
     form.set_choices(years)
     if form.validate_on_submit():
-        try:
-            new = review_service.carry_over(current_user, task, get_or_404(Year, form.year_id.data),
-                                            form.reason.data or "")
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Carried over as a new draft registration for %(year)d. Review it, then submit it for "
-                    "approval.", year=new.year.year), "success")
-            return redirect(url_for("tasks.edit", task_id=new.id))
+        new = attempt(form, lambda: review_service.carry_over(current_user, task, get_or_404(Year, form.year_id.data),
+                                                              form.reason.data or ""))
+        if new is not REFUSED:
+            return done(_("Carried over as a new draft registration for %(year)d. Review it, then submit it for "
+                          "approval.", year=new.year.year), "tasks.edit", task_id=new.id)
     return _page("review/carry_over.html", form, task)
 
 

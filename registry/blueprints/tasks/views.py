@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, labels, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import allow, apply_errors, get_or_404, load
+from registry.blueprints.common import REFUSED, allow, apply_errors, attempt, done, get_or_404, load, posted, submitted
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.forms import (
     ActionForm,
@@ -175,6 +177,23 @@ def _new_registration_form() -> NewRegistrationForm:
     return form
 
 
+def _save(form, save: Callable[[], Task], draft_message: str):
+    """Save the registration (``save``), submitted too when the owner pressed "submit": the task page after it,
+    or None with the service's field errors on the form."""
+
+    def change() -> Task:
+        task = save()
+        if request.form.get("action") == "submit":
+            task_service.submit_task(current_user, task)
+        return task
+
+    task = attempt(form, change)
+    if task is REFUSED:
+        return None
+    return done(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
+                else draft_message, "tasks.show", task_id=task.id)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     allow("register")
@@ -183,18 +202,11 @@ def new():
         return render_template("tasks/closed.html"), 409
     if form.validate_on_submit():
         year = get_or_404(Year, form.year_id.data)
-        try:
-            task = task_service.create_task(current_user, year, task_data(form),
-                                            owner_unit_id=form.owner_unit_id.data or None,
-                                            committee_id=form.committee_id.data or None)
-            if request.form.get("action") == "submit":
-                task_service.submit_task(current_user, task)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
-                  else _("Draft saved."), "success")
-            return redirect(url_for("tasks.show", task_id=task.id))
+        saved = _save(form, lambda: task_service.create_task(
+            current_user, year, task_data(form), owner_unit_id=form.owner_unit_id.data or None,
+            committee_id=form.committee_id.data or None), _("Draft saved."))
+        if saved is not None:
+            return saved
     form.pad_rows()
     return render_template("tasks/form.html", form=form, task=None), _status(form)
 
@@ -208,16 +220,10 @@ def edit(task_id: int):
     if request.method == "GET":
         fill_from_task(form, task)
     elif form.validate_on_submit():
-        try:
-            task_service.update_task(current_user, task, task_data(form))
-            if request.form.get("action") == "submit":
-                task_service.submit_task(current_user, task)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
-                  else _("Changes saved."), "success")
-            return redirect(url_for("tasks.show", task_id=task.id))
+        saved = _save(form, lambda: task_service.update_task(current_user, task, task_data(form)),
+                      _("Changes saved."))
+        if saved is not None:
+            return saved
     form.pad_rows()
     return render_template("tasks/form.html", form=form, task=task), _status(form)
 
@@ -241,29 +247,24 @@ def show(task_id: int):
 @bp.route("/<id:task_id>/submit", methods=["POST"])
 def submit(task_id: int):
     task = _load_task(task_id)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        task_service.submit_task(current_user, task)
-    except ValidationFailed as exc:
-        apply_errors(form, exc)
-        flash(_("The registration is not complete yet:") + " " + "; ".join(
-            str(m) for ms in exc.errors.values() for m in ms), "error")
+    if attempt(posted(ActionForm()), lambda: task_service.submit_task(current_user, task), _incomplete) is REFUSED:
         return redirect(url_for("tasks.edit", task_id=task.id))
-    flash(_("Registration submitted to the Standing Committee."), "success")
-    return redirect(url_for("tasks.show", task_id=task.id))
+    return done(_("Registration submitted to the Standing Committee."), "tasks.show", task_id=task.id)
+
+
+def _incomplete(form, exc: ValidationFailed) -> None:
+    """A submission the service refused: what is missing, said on the registration form it goes back to."""
+    apply_errors(form, exc)
+    flash(_("The registration is not complete yet:") + " " + "; ".join(
+        str(m) for ms in exc.errors.values() for m in ms), "error")
 
 
 @bp.route("/<id:task_id>/withdraw", methods=["POST"])
 def withdraw(task_id: int):
     task = _load_task(task_id)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(WithdrawForm())
     task_service.withdraw_task(current_user, task, form.reason.data or "")
-    flash(_("Registration withdrawn."), "success")
-    return redirect(url_for("tasks.show", task_id=task.id))
+    return done(_("Registration withdrawn."), "tasks.show", task_id=task.id)
 
 
 # -- Standing Committee decisions ---------------------------------------------------------------------------
@@ -311,17 +312,13 @@ def approve(task_id: int):
     form = ApproveForm()
     form.monitor_id.choices = _monitor_choices(task)
     backfill = _decision_entry(task)
-    if backfill_entry.validate(form, backfill):
-        try:
-            task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
-                                      decision_date=form.decision_date.data,
-                                      monitor=db.session.get(Person, form.monitor_id.data),
-                                      backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Registration approved."), "success")
-            return redirect(url_for("tasks.show", task_id=task.id))
+    if backfill_entry.validate(form, backfill) and attempt(
+            form, lambda: task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
+                                                    decision_date=form.decision_date.data,
+                                                    monitor=db.session.get(Person, form.monitor_id.data),
+                                                    backfill=backfill_entry.context(backfill)),
+            lambda f, exc: backfill_entry.apply_errors(f, backfill, exc)) is not REFUSED:
+        return done(_("Registration approved."), "tasks.show", task_id=task.id)
     return _decide_page(task, approve_form=form, status=422, backfill=backfill)
 
 
@@ -329,14 +326,8 @@ def approve(task_id: int):
 def return_(task_id: int):
     task = _decidable(task_id, "return")
     form = ReturnForm()
-    if form.validate_on_submit():
-        try:
-            task_service.return_task(current_user, task, comment=form.comment.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Registration returned to its owner."), "success")
-            return redirect(url_for("tasks.show", task_id=task.id))
+    if submitted(form, lambda: task_service.return_task(current_user, task, comment=form.comment.data)) is not REFUSED:
+        return done(_("Registration returned to its owner."), "tasks.show", task_id=task.id)
     return _decide_page(task, return_form=form, status=422)
 
 
@@ -347,15 +338,10 @@ def adjust(task_id: int):
     form.set_choices(_fields())
     if request.method == "GET":
         fill_from_task(form, task)
-    elif form.validate_on_submit():
-        try:
-            task_service.adjust_task(current_user, task, reason=form.reason.data, data=task_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Adjustment recorded. The submitted version stays visible as the baseline."), "success")
-            target = "tasks.decide" if task.state == TaskState.SUBMITTED else "tasks.show"
-            return redirect(url_for(target, task_id=task.id))
+    elif submitted(form, lambda: task_service.adjust_task(current_user, task, reason=form.reason.data,
+                                                          data=task_data(form))) is not REFUSED:
+        return done(_("Adjustment recorded. The submitted version stays visible as the baseline."),
+                    "tasks.decide" if task.state == TaskState.SUBMITTED else "tasks.show", task_id=task.id)
     form.pad_rows()
     return render_template("tasks/adjust.html", form=form, task=task), _status(form)
 
@@ -367,14 +353,10 @@ def monitor(task_id: int):
     form.monitor_id.choices = _monitor_choices(task)
     backfill = backfill_entry.entry(task, on_label=_("Date of the change"), default_by=task.approved_by,
                                     by_label=_("Decided by (Standing Committee member)"))
-    if backfill_entry.validate(form, backfill):
-        try:
-            task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data),
-                                        backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Monitor assigned."), "success")
-            return redirect(url_for("tasks.show", task_id=task.id))
+    if backfill_entry.validate(form, backfill) and attempt(
+            form, lambda: task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data),
+                                                      backfill=backfill_entry.context(backfill)),
+            lambda f, exc: backfill_entry.apply_errors(f, backfill, exc)) is not REFUSED:
+        return done(_("Monitor assigned."), "tasks.show", task_id=task.id)
     return render_template("tasks/monitor.html", form=form, task=task, backfill=backfill), \
         backfill_entry.status(form, backfill)
