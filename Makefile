@@ -105,9 +105,10 @@ run: install translations ## Migrate, load demo data, print demo logins, serve o
 
 test: install-test ## Full suite on SQLite (incl. browser tests), then db tests on PostgreSQL
 	@$(MAKE) --no-print-directory translations
-	@echo "==> [test 1/3] ensuring Chromium for browser tests, and the libraries and fonts for PDF exports"
+	@echo "==> [test 1/3] ensuring Chromium for browser tests, the libraries and fonts for PDF exports, redis-server"
 	@scripts/ensure-chromium.sh
 	@scripts/ensure-pdf-deps.sh
+	@scripts/ensure-redis.sh
 	@echo "==> [test 2/3] pytest: whole suite on SQLite"
 	@sqlite=0; $(BIN)/pytest || sqlite=$$?; \
 	echo "==> [test 3/3] pytest -m db on PostgreSQL"; \

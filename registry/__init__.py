@@ -28,7 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
-    queue.init_app(app, runner=jobs.run_job, show=jobs.show_job)  # background jobs, `flask jobs worker`
+    queue.init_app(app, runner=jobs.run_job, show=jobs.show_job,  # background jobs, `flask jobs worker`
+                   periodic=jobs.PERIODIC, sweep=jobs.sweep_report)
     backup.init_app(app)
     health.init_app(app)  # /healthz, answered before every other hook
     return app

@@ -29,12 +29,17 @@ ENV_KEYS = {
     "REGISTRY_JOBS_URL": "JOBS_URL",
     "REGISTRY_JOBS_FILES": "JOBS_FILES",
     "REGISTRY_JOBS_WORKERS": "JOBS_WORKERS",
+    "REGISTRY_JOBS_REMINDERS_CRON": "JOBS_REMINDERS_CRON",
+    "REGISTRY_JOBS_SWEEP_CRON": "JOBS_SWEEP_CRON",
+    "REGISTRY_JOBS_KEEP_DAYS": "JOBS_KEEP_DAYS",
     "REGISTRY_DB_POOL_SIZE": "DB_POOL_SIZE",
     "REGISTRY_REPORT_CACHE_SIZE": "REPORT_CACHE_SIZE",
+    "REGISTRY_COUNTS_CACHE_SIZE": "COUNTS_CACHE_SIZE",
 }
 #: keys read from the environment as whole numbers, and as yes/no flags
 INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "JOBS_WORKERS",
-            "DB_POOL_SIZE", "REPORT_CACHE_SIZE"}
+            "DB_POOL_SIZE", "REPORT_CACHE_SIZE", "JOBS_KEEP_DAYS",
+            "COUNTS_CACHE_SIZE"}
 FLAG_KEYS = {"HTTPS", "JOBS_ENABLED"}
 
 #: the shortest secret or audit key production accepts, and keys known from examples and tests
@@ -101,9 +106,18 @@ class Defaults:
     #: the folder of the jobs' result files (default instance/jobs); consumer threads of `flask jobs worker`
     JOBS_FILES: str | None = None
     JOBS_WORKERS = 2
+    #: what the worker does on its own, in Vietnam's time, as crontab fields "minute hour day month weekday"
+    #: ("off" or empty: never; off under TESTING unless a test sets them): the reminders, once a day at most,
+    #: and the sweep of the jobs' result files kept longer than JOBS_KEEP_DAYS days
+    JOBS_REMINDERS_CRON: str | None = "0 7 * * *"
+    JOBS_SWEEP_CRON: str | None = "30 2 * * *"
+    JOBS_KEEP_DAYS = 7
     #: the dashboard's figures kept per process for the same reader, scope, day and trail position (the audit
     #: chain's last sequence number: every change of the data it counts writes an event); 0 switches it off
     REPORT_CACHE_SIZE = 64
+    #: the header's attention count and the unit pickers kept per process and reader in the same way
+    #: (registry/trail_cache.py); 0 switches it off
+    COUNTS_CACHE_SIZE = 4096
     #: PostgreSQL: connections each app process keeps (SQLAlchemy pool_size; max_overflow as many again)
     DB_POOL_SIZE = 10
 
@@ -136,6 +150,10 @@ def load_config(app, test_config: dict | None = None) -> None:
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     if app.config.get("TESTING") and "JOBS_ENABLED" not in (test_config or {}):
         app.config["JOBS_ENABLED"] = False  # tests take the synchronous paths unless they ask for the queue
+    if app.config.get("TESTING"):
+        for key in ("JOBS_REMINDERS_CRON", "JOBS_SWEEP_CRON"):
+            if key not in (test_config or {}):
+                app.config[key] = None  # no schedule in tests unless a test sets one
     if not app.config.get("JOBS_URL"):
         app.config["JOBS_URL"] = "memory://" if app.config.get("TESTING") else \
             f"sqlite:///{Path(app.instance_path) / 'jobs.sqlite3'}"

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,10 +23,10 @@ from registry.services.verify import verify_all
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def worker(app, tmp_path, monkeypatch):
-    """The web app on a SQLite queue in ``tmp_path``, and a worker process consuming it."""
-    queue_url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+@contextmanager
+def start_worker(app, tmp_path, monkeypatch, queue_url: str, **env: str):
+    """The web app on the queue at ``queue_url`` with its result files in ``tmp_path``, and a worker process
+    consuming it (``env``: more REGISTRY_* settings of the worker; its schedules are off unless set there)."""
     files = tmp_path / "job-files"
     monkeypatch.setitem(app.config, "JOBS_ENABLED", True)
     monkeypatch.setitem(app.config, "JOBS_URL", queue_url)
@@ -33,7 +34,8 @@ def worker(app, tmp_path, monkeypatch):
     env = {**os.environ, "REGISTRY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "REGISTRY_JOBS_URL": queue_url, "REGISTRY_JOBS_FILES": str(files), "REGISTRY_JOBS": "1",
            "REGISTRY_AUDIT_KEY": app.config["AUDIT_KEY"], "REGISTRY_SECRET_KEY": "worker-test",
-           "REGISTRY_ENV": "development", "FLASK_APP": "registry"}
+           "REGISTRY_ENV": "development", "FLASK_APP": "registry",
+           "REGISTRY_JOBS_REMINDERS_CRON": "off", "REGISTRY_JOBS_SWEEP_CRON": "off", **env}
     log = open(tmp_path / "worker.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "registry", "jobs", "worker", "--workers", "2"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -47,6 +49,13 @@ def worker(app, tmp_path, monkeypatch):
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def worker(app, tmp_path, monkeypatch):
+    """The web app on a SQLite queue in ``tmp_path``, and a worker process consuming it."""
+    with start_worker(app, tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'queue.sqlite3'}") as process:
+        yield process
 
 
 def _wait(client, job_id: str, worker, seconds: float = 60) -> dict:

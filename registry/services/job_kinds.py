@@ -1,9 +1,10 @@
 """The long works that run as background jobs: a unit's dossier as PDF/DOCX, the six-month snapshots of a year,
-the reminders, the sơ kết / tổng kết report files and a large bulk registration. Each is the same service the
-synchronous path calls, with its progress reported."""
+the reminders (also daily, ``daily_reminders``), the sơ kết / tổng kết report files and a large bulk
+registration. Each is the same service the synchronous path calls, with its progress reported."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import current_app
@@ -20,9 +21,11 @@ from registry.models import OrgUnit, Person, Year, db
 from registry.services import bulk_registration, monitoring
 from registry.services import dossier as dossier_service
 from registry.services.errors import Conflict
-from registry.services.jobs import JobContext, file_kind, job_kind
+from registry.services.jobs import JobContext, JobRecord, enqueue, file_kind, job_kind, once_today, periodic
 from registry.services.notifications import Mailer, send_reminders
 from registry.services.reports import REPORTS
+
+log = logging.getLogger("registry.jobs")
 
 #: tasks snapshotted per transaction by the mid-year job (the write lock is released between batches)
 MIDYEAR_BATCH = 200
@@ -73,6 +76,16 @@ def remind(ctx: JobContext, **_params: Any) -> str:
     """``flask remind`` as a job: notifications, then e-mails when SMTP is configured."""
     result = send_reminders(Mailer.from_config(current_app.config), locale=ctx.record.locale)
     return _("%(created)d new reminders, %(emailed)d e-mails sent.", created=result.created, emailed=result.emailed)
+
+
+@periodic("registry.reminders", "JOBS_REMINDERS_CRON")
+def daily_reminders() -> JobRecord | None:
+    """The worker's reminder run (``JOBS_REMINDERS_CRON``, by default 07:00): the ``remind`` job, once a day
+    however many workers schedule it (``send_reminders`` itself never sends the same reminder twice)."""
+    if not once_today("reminders"):
+        log.info("reminders: already sent today")
+        return None
+    return enqueue(None, "remind")
 
 
 def report_file(actor: Person | None, progress, report: str, fmt: str, year: int,

@@ -8,7 +8,10 @@ that fails changes nothing: its transaction is rolled back (work committed in ba
 kept, so such kinds must be safe to run again) and its files are removed; the person sees the message.
 
 Records live in the queue's storage (a SQLite file, Redis or PostgreSQL: shared by every web process and
-worker), result files in ``JOBS_FILES`` (``JobFiles``: a plain folder, one subfolder per job).
+worker), result files in ``JOBS_FILES`` (``JobFiles``: a plain folder, one subfolder per job). ``sweep_files``
+(daily in the worker, and ``flask jobs sweep``) deletes the files of jobs finished more than ``JOBS_KEEP_DAYS``
+days ago and marks their records expired; ``PERIODIC`` is the work the worker does on a schedule
+(``periodic``), ``once_today`` keeps such work to once a day across every worker.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,8 @@ from registry.services.errors import Conflict, PermissionDenied, ValidationFaile
 log = logging.getLogger("registry.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+#: a finished job whose result file was deleted by the sweep (``JOBS_KEEP_DAYS`` after it was made)
+EXPIRED = "expired"
 #: a job id: 32 hex digits (random, not guessable; the record also names who may read it)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -67,10 +73,16 @@ class JobRecord:
     mimetype: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    #: when the sweep deleted its result file (the state is then ``expired``; ``filename`` is kept)
+    expired_at: str | None = None
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (DONE, FAILED)
+        return self.state in (DONE, FAILED, EXPIRED)
+
+    @property
+    def expired_on(self) -> datetime | None:
+        return datetime.fromisoformat(self.expired_at) if self.expired_at else None
 
     @property
     def label(self) -> str:
@@ -90,6 +102,12 @@ def save_record(record: JobRecord) -> None:
     queue.get_huey().put(_key(record.id), json.dumps(record.to_dict(), ensure_ascii=False))
 
 
+def _record(raw: str) -> JobRecord:
+    data = json.loads(raw)
+    known = JobRecord.__dataclass_fields__
+    return JobRecord(**{name: value for name, value in data.items() if name in known})
+
+
 def get_job(job_id: str) -> JobRecord | None:
     """The job's record, or None (unknown or malformed id)."""
     if not isinstance(job_id, str) or not JOB_ID.match(job_id):
@@ -97,7 +115,18 @@ def get_job(job_id: str) -> JobRecord | None:
     raw = queue.get_huey().get(_key(job_id), peek=True)
     if raw is None:
         return None
-    return JobRecord(**json.loads(raw))
+    return _record(raw)
+
+
+def all_jobs() -> list[JobRecord]:
+    """Every job record in the queue's storage (the sweep reads them once a day)."""
+    huey = queue.get_huey()
+    records = []
+    for key, raw in huey.storage.result_items().items():
+        key = key.decode() if isinstance(key, bytes) else key
+        if key.startswith("job:") and JOB_ID.match(key[4:]):
+            records.append(_record(huey.serializer.deserialize(raw)))
+    return records
 
 
 def show_job(job_id: str) -> dict | None:
@@ -137,6 +166,17 @@ class JobFiles:
         """Remove every file of the job."""
         if JOB_ID.match(job_id):
             shutil.rmtree(self.folder / job_id, ignore_errors=True)
+
+    def stored(self) -> dict[str, float]:
+        """The jobs that have files here, with the time their newest file was written (a POSIX timestamp)."""
+        found = {}
+        if not self.folder.is_dir():
+            return found
+        for folder in self.folder.iterdir():
+            if folder.is_dir() and JOB_ID.match(folder.name):
+                times = [p.stat().st_mtime for p in folder.iterdir() if p.is_file()]
+                found[folder.name] = max(times, default=folder.stat().st_mtime)
+        return found
 
 
 def job_files() -> JobFiles:
@@ -288,3 +328,83 @@ def _failed(record: JobRecord, files: JobFiles, message: str) -> None:
     files.delete(record.id)
     record.state, record.error, record.note = FAILED, message, ""
     record.file = record.filename = record.mimetype = None
+
+
+# -- periodic work and the sweep --------------------------------------------------------------------------------
+
+#: the work the worker does on its own, by name (``registry.queue.Periodic``), each on the schedule of its
+#: configuration key
+PERIODIC: dict[str, queue.Periodic] = {}
+#: the marks of ``once_today`` in the queue's storage: ``day:<name>:<date>``
+DAY_MARK = "day:"
+
+
+def periodic(name: str, config_key: str):
+    """Register ``run()`` as work the worker does on the schedule of ``config_key`` (in an app context)."""
+    def register(run: Callable[[], Any]) -> Callable[[], Any]:
+        PERIODIC[name] = queue.Periodic(name, config_key, run)
+        return run
+    return register
+
+
+def once_today(name: str) -> bool:
+    """True the first time it is asked for ``name`` on this day in Vietnam, False afterwards: the mark is in the
+    queue's storage, so two workers scheduling the same work run it once."""
+    return bool(queue.get_huey().put_if_empty(f"{DAY_MARK}{name}:{clock.today().isoformat()}",
+                                              clock.now().isoformat()))
+
+
+@dataclass
+class SweepResult:
+    #: the jobs whose result file was deleted (their records are now expired)
+    expired: list[str] = field(default_factory=list)
+    #: folders of files no live job names any more (a job whose record is gone, a failed import's leftovers)
+    orphans: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{len(self.expired)} result files of finished jobs deleted, "
+                f"{len(self.orphans)} folders of files no job uses deleted.")
+
+
+def sweep_files(keep_days: int | None = None) -> SweepResult:
+    """Delete the result files of jobs finished more than ``keep_days`` (``JOBS_KEEP_DAYS``) days ago and mark
+    their records expired (the job's page then says the file is no longer kept), delete folders of files no
+    queued, running or done job names that are as old, and forget the day marks of ``once_today`` as old."""
+    days = int(current_app.config["JOBS_KEEP_DAYS"] if keep_days is None else keep_days)
+    now = clock.now()
+    cutoff = now - timedelta(days=days)
+    files = job_files()
+    result = SweepResult()
+    records = {record.id: record for record in all_jobs()}
+    for record in records.values():
+        if record.state == DONE and record.file and record.finished_at \
+                and datetime.fromisoformat(record.finished_at) <= cutoff:
+            files.delete(record.id)
+            record.state, record.expired_at = EXPIRED, now.isoformat()
+            record.file = record.mimetype = None
+            save_record(record)
+            result.expired.append(record.id)
+    in_use = {job_id for job_id, record in records.items()
+              if record.state in (QUEUED, RUNNING) or (record.state == DONE and record.file)}
+    in_use |= {str(record.params.get("upload", "")).partition("/")[0] for record in records.values()
+               if record.state in (QUEUED, RUNNING)}  # a sheet waiting for its import job
+    for job_id, written in files.stored().items():
+        if job_id not in in_use and written <= cutoff.timestamp():
+            files.delete(job_id)
+            result.orphans.append(job_id)
+    huey = queue.get_huey()
+    for key in list(huey.storage.result_items()):
+        key = key.decode() if isinstance(key, bytes) else key
+        if key.startswith(DAY_MARK):
+            day = key.rpartition(":")[2]
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day < (clock.today() - timedelta(days=days)).isoformat():
+                huey.delete(key)
+    if result.expired or result.orphans:
+        log.info("jobs sweep: %s", result)
+    return result
+
+
+@periodic("registry.sweep_files", "JOBS_SWEEP_CRON")
+def sweep_report() -> str:
+    """The sweep, in words for the command line and the worker's log."""
+    return str(sweep_files())
