@@ -214,6 +214,23 @@ def backup(app: Flask, path: Path) -> BackupResult:
         raise
 
 
+def _sqlite_copy(source: sqlite3.Connection, target: sqlite3.Connection, what: str, *,
+                 self_contained: bool = False) -> None:
+    """Copy one SQLite database into another with SQLite's online backup, then check the copy's integrity
+    (``BackupError`` naming ``what`` when it fails); ``self_contained``: one file, no -wal beside it. Closes
+    both connections."""
+    try:
+        source.backup(target)
+        if self_contained:
+            target.execute("PRAGMA journal_mode=DELETE")
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if check != "ok":
+        raise BackupError(f"{what} failed its integrity check: {check}")
+
+
 def _write_backup(app: Flask, path: Path) -> BackupResult:
     kind = database_kind()
     db.session.remove()
@@ -221,17 +238,8 @@ def _write_backup(app: Flask, path: Path) -> BackupResult:
     # so every file a row of the snapshot names is already on disk when the files are copied
     if kind == "sqlite":
         database_file = SQLITE_FILE
-        source = sqlite3.connect(sqlite_path(), timeout=30)
-        target = sqlite3.connect(path / database_file)
-        try:
-            source.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-            check = target.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            target.close()
-            source.close()
-        if check != "ok":
-            raise BackupError(f"The SQLite copy failed its integrity check: {check}")
+        _sqlite_copy(sqlite3.connect(sqlite_path(), timeout=30), sqlite3.connect(path / database_file),
+                     "The SQLite copy", self_contained=True)
         head, counts = sqlite_file_facts(path / database_file)
     else:
         database_file = PG_FILE
@@ -358,16 +366,9 @@ def restore(app: Flask, path: Path, force: bool = False) -> RestoreResult:
     if kind == "sqlite":
         target_path = sqlite_path()
         target_path.parent.mkdir(parents=True, exist_ok=True)
-        reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-        writer = sqlite3.connect(target_path, timeout=30)
-        try:
-            reader.backup(writer)  # through the target's own connection: its WAL and locks stay consistent
-            check = writer.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            writer.close()
-            reader.close()
-        if check != "ok":
-            raise BackupError(f"The restored SQLite database failed its integrity check: {check}")
+        # through the target's own connection: its WAL and locks stay consistent
+        _sqlite_copy(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True),
+                     sqlite3.connect(target_path, timeout=30), "The restored SQLite database")
     else:
         uri, env = pg_connection()
         _run([pg_program(app, "pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",

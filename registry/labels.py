@@ -175,11 +175,8 @@ PROPOSAL_STATE = {
     ProposalState.LAPSED: _l("Lapsed (verdict reopened)"),
 }
 
-#: what the emulation council decided on a proposal
-COUNCIL_DECISION = {
-    CouncilDecision.ACCEPTED: _l("Accepted"),
-    CouncilDecision.NOT_ACCEPTED: _l("Not accepted"),
-}
+#: what the emulation council decided on a proposal: the words of the state the proposal takes
+COUNCIL_DECISION = {decision: PROPOSAL_STATE[ProposalState(decision.value)] for decision in CouncilDecision}
 
 PERIOD = {
     Period.Q1: _l("Quarter I"),
@@ -197,17 +194,18 @@ SUPERVISION_FORM = {
     SupervisionForm.PUBLIC_CONSULTATION: _l("Consultation of the people"),
 }
 
-JUDGEMENT = {
-    Judgement.ON_TRACK: _l("On schedule"),
-    Judgement.LATE: _l("Behind schedule"),
-    Judgement.NOT_STARTED: _l("Not yet carried out"),
-}
-
 PROGRESS_STATUS = {
     ProgressStatus.ON_TRACK: _l("On schedule"),
     ProgressStatus.AT_RISK: _l("At risk of delay"),
     ProgressStatus.LATE: _l("Behind schedule"),
     ProgressStatus.DONE: _l("Completed"),
+}
+
+#: the monitor's judgement: on or behind schedule in the words of the owner's progress status
+JUDGEMENT = {
+    **{judgement: PROGRESS_STATUS[ProgressStatus(judgement.value)] for judgement in (Judgement.ON_TRACK,
+                                                                                     Judgement.LATE)},
+    Judgement.NOT_STARTED: _l("Not yet carried out"),
 }
 
 #: what ``verify`` found, by kind

@@ -11,6 +11,9 @@ messages shown when it is refused. Pages, the API, the CLI and templates ask thi
 - ``visible(actor, action)``: the SQL condition on ``Task`` selecting exactly the tasks for which the who-part
   of the row holds, so that every list, count, search, export and API answer filters as the detail pages do.
 
+Who the actor is (grants, ``holds``, ``covers``) and the scopes of the lists that are not of tasks (units,
+people, audit events) live in ``registry.scopes``; they are re-exported here, so callers ask this module alone.
+
 The rules and their reasons are written out for people in ``docs/authority.md``.
 """
 
@@ -21,79 +24,49 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from registry import clock
 from registry.models import (
-    AuditEvent,
     OrgUnit,
     Person,
     Role,
-    RoleGrant,
     Task,
     TaskState,
     Verdict,
     Year,
     db,
 )
-from registry.models.org import subtree_clause
-from registry.models.task import DECIDED_STATES, LOCKED_STATES, UNDER_WAY
+from registry.models.task import DECIDED_STATES, LOCKED_STATES, UNDER_WAY  # noqa: F401 - for callers
+from registry.scopes import (  # noqa: F401 - who the actor is and the scopes of other lists, asked here too
+    PUBLISHED_STATES,
+    READER_ROLES,
+    audit_scope,
+    covers,
+    grants,
+    has_any,
+    holds,
+    is_active,
+    is_monitor_of,
+    is_root_secretariat,
+    monitors_for,
+    of_committee,
+    oversight,
+    people_in_scope,
+    published,
+    registration_committees,
+    unit_ids,
+    units_in_scope,
+    units_within,
+)
 from registry.services.errors import Conflict, PermissionDenied
 
 log = logging.getLogger("registry.policy")
 
 S = TaskState
 
-#: roles that read the tasks of their committee (and, with oversight, of the committees below it)
-READER_ROLES = frozenset({Role.STANDING, Role.SECRETARIAT, Role.INSPECTOR})
 LOCK_MESSAGE = _l("The verdict has been recorded and the task is locked; only the Standing Committee can reopen it.")
-
-
-# -- who the actor is ---------------------------------------------------------------------------------------------
-
-def is_active(actor: Person | None) -> bool:
-    """Signed in and not deactivated."""
-    return actor is not None and getattr(actor, "is_authenticated", False) and actor.is_active
-
-
-def grants(actor: Person | None, roles: Iterable[Role]) -> list[RoleGrant]:
-    """The actor's grants of any of ``roles`` (none for anonymous or deactivated people)."""
-    if not is_active(actor):
-        return []
-    wanted = set(roles)
-    return [grant for grant in actor.grants if grant.role in wanted]
-
-
-def unit_ids(actor: Person | None, *roles: Role) -> set[int]:
-    """Ids of the units where the actor holds one of ``roles``."""
-    return {grant.unit_id for grant in grants(actor, roles)}
-
-
-def oversight() -> bool:
-    """Whether the authorities of a committee also read the committees below it (``OVERSIGHT``, default on)."""
-    return bool(current_app.config.get("OVERSIGHT", True)) if has_app_context() else True
-
-
-def holds(actor: Person | None, role: Role, unit_id: int | None) -> bool:
-    """The actor holds ``role`` in exactly this unit."""
-    return unit_id is not None and unit_id in unit_ids(actor, role)
-
-
-def covers(actor: Person | None, roles: Iterable[Role], unit: OrgUnit | None, *, subtree: bool) -> bool:
-    """The actor holds one of ``roles`` in ``unit`` or, when ``subtree``, in a unit above it."""
-    if unit is None:
-        return False
-    for grant in grants(actor, roles):
-        if grant.unit_id == unit.id or (subtree and unit.is_within(grant.unit)):
-            return True
-    return False
-
-
-def is_root_secretariat(actor: Person | None) -> bool:
-    """Secretariat of a top unit (no parent): keeps the installation-wide settings (years, fields)."""
-    return any(grant.unit.parent_id is None for grant in grants(actor, [Role.SECRETARIAT]))
 
 
 # -- the parties a rule names, for one task and as SQL ---------------------------------------------------------------
@@ -102,18 +75,12 @@ def _is_owner(actor: Person, task: Task) -> bool:
     return task.owner_id == actor.id
 
 
-def _of_committee(actor: Person, role: Role, committee: OrgUnit) -> bool:
-    """The actor holds ``role`` in the committee or, once it was merged (sáp nhập), in its successor."""
-    return holds(actor, role, committee.id) or (
-        committee.merged_into_id is not None and holds(actor, role, committee.merged_into_id))
-
-
 def _is_assigned_monitor(actor: Person, task: Task) -> bool:
-    return task.monitor_id == actor.id and _of_committee(actor, Role.MONITOR, task.committee)
+    return task.monitor_id == actor.id and of_committee(actor, Role.MONITOR, task.committee)
 
 
 def _is_decider(actor: Person, task: Task) -> bool:
-    return (_of_committee(actor, Role.STANDING, task.committee) and task.owner_id != actor.id
+    return (of_committee(actor, Role.STANDING, task.committee) and task.owner_id != actor.id
             and task.monitor_id != actor.id)
 
 
@@ -130,8 +97,7 @@ def _units_sql(actor: Person, roles: Iterable[Role], *, subtree: bool) -> Column
         ids = sorted({g.unit_id for g in held})
         return Task.committee_id.in_(select(OrgUnit.id).where(or_(OrgUnit.id.in_(ids),
                                                                    OrgUnit.merged_into_id.in_(ids))))
-    below = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [g.unit.path for g in held]))
-    return Task.committee_id.in_(below)
+    return Task.committee_id.in_(units_within([g.unit.path for g in held]))
 
 
 PARTIES: dict[str, tuple[Callable[[Person, Task], bool], Callable[[Person], ColumnElement[bool]]]] = {
@@ -476,72 +442,3 @@ GENERAL_DENIED = {
                               "council's decision on a commendation."),
     "view_job": _l("Only the person who asked for this work may see it and its result."),
 }
-
-
-# -- what anybody may read: a committee's public page ------------------------------------------------------------
-
-#: the tasks a public page lists: those its Standing Committee approved (approved, in progress, self-assessed,
-#: reviewed). Drafts, submitted (not decided yet), returned and withdrawn registrations are never published.
-PUBLISHED_STATES = frozenset(DECIDED_STATES)
-
-
-def published(unit_id: int) -> ColumnElement[bool]:
-    """SQL condition on ``Task``: the tasks the public page of committee ``unit_id`` lists (whether the page is
-    switched on is the caller's question: ``registry.services.public_page.enabled_page``)."""
-    return and_(Task.committee_id == unit_id, Task.state.in_(sorted(PUBLISHED_STATES, key=lambda s: s.value)))
-
-
-# -- scopes as SQL, for lists of things other than tasks -------------------------------------------------------------
-
-def _paths(actor: Person | None, roles: Iterable[Role]) -> list[str]:
-    return [grant.unit.path for grant in grants(actor, roles)]
-
-
-def units_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:
-    """SQL condition on ``OrgUnit``: units inside the subtree of one of the actor's units for ``roles``."""
-    return subtree_clause(OrgUnit.path, _paths(actor, roles))
-
-
-def people_in_scope(actor: Person | None, roles: Iterable[Role] = READER_ROLES) -> ColumnElement[bool]:
-    """SQL condition on ``Person``: people whose unit, or one of whose grants, lies in the actor's scope."""
-    paths = _paths(actor, roles)
-    if not paths:
-        return Person.id == (actor.id if is_active(actor) else -1)
-    in_scope = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, paths))
-    return or_(Person.org_unit_id.in_(in_scope),
-               Person.grants.any(RoleGrant.unit_id.in_(in_scope)),
-               Person.id == actor.id)
-
-
-def audit_scope(actor: Person | None) -> ColumnElement[bool]:
-    """SQL condition on ``AuditEvent``: events about objects inside the scope of the actor's secretariat and
-    inspector grants; installation-wide events (no unit) only for the top units' authorities."""
-    held = grants(actor, [Role.SECRETARIAT, Role.INSPECTOR])
-    if not held:
-        return false()
-    in_scope = select(OrgUnit.id).where(subtree_clause(OrgUnit.path, [g.unit.path for g in held]))
-    condition = AuditEvent.unit_id.in_(in_scope)
-    if any(g.unit.parent_id is None for g in held):
-        condition = or_(condition, AuditEvent.unit_id.is_(None))
-    return condition
-
-
-def monitors_for(committee: OrgUnit) -> ColumnElement[bool]:
-    """SQL condition on ``Person``: active Fatherland Front monitors of (named by) this committee."""
-    return and_(Person.is_active_account.is_(True),
-                Person.grants.any(and_(RoleGrant.role == Role.MONITOR, RoleGrant.unit_id == committee.id)))
-
-
-def is_monitor_of(person: Person, committee: OrgUnit) -> bool:
-    """The person is an active monitor of this committee (may be assigned to its tasks)."""
-    return person.is_active and _of_committee(person, Role.MONITOR, committee)
-
-
-def registration_committees(actor: Person | None) -> list[OrgUnit]:
-    """The committees the actor may register tasks with (where they hold the owner role)."""
-    return sorted((g.unit for g in grants(actor, [Role.OWNER]) if g.unit.is_active), key=lambda u: u.name)
-
-
-def has_any(actor: Person | None, *roles: Role) -> bool:
-    """The actor holds one of ``roles`` in some unit (menus and home-page sections)."""
-    return bool(grants(actor, roles))

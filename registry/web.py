@@ -107,6 +107,15 @@ def format_number(value: float | None) -> str:
     return text
 
 
+#: the page of a plain HTTP error: status → (title, message)
+HTTP_ERROR_PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    404: (_l("Not found"), _l("There is no such page or record.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("Too large"), _l("The upload is larger than allowed.")),
+}
+
+
 def _error_page(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
@@ -240,21 +249,12 @@ def init_app(app: Flask) -> None:
         return _error_page(400, _("Form expired"),
                            _("The form was open too long or came from elsewhere. Go back, reload and try again."))
 
-    @app.errorhandler(400)
-    def bad_request(exc):
-        return _error_page(400, _("Bad request"), _("The request could not be understood."))
+    def http_error(exc):
+        title, message = HTTP_ERROR_PAGES[exc.code]
+        return _error_page(exc.code, title, message)
 
-    @app.errorhandler(404)
-    def not_found(exc):
-        return _error_page(404, _("Not found"), _("There is no such page or record."))
-
-    @app.errorhandler(405)
-    def not_allowed(exc):
-        return _error_page(405, _("Not allowed"), _("This action is not available here."))
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        return _error_page(413, _("Too large"), _("The upload is larger than allowed."))
+    for status in HTTP_ERROR_PAGES:
+        app.register_error_handler(status, http_error)
 
     @app.errorhandler(500)
     def server_error(exc):

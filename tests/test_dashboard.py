@@ -21,7 +21,8 @@ from registry.exports.reports import export_report, report_docx, report_pdf, rep
 from registry.models import Period, Role, TaskState
 from registry.services import monitoring, progress, review
 from registry.services import tasks as task_service
-from registry.services.reports import MIDYEAR, YEAR_END, dashboard_figures, summary_report
+from registry.services.reports import MIDYEAR, YEAR_END, dashboard_figures
+from registry.services.summary_report import summary_report
 from tests.conftest import task_input
 from tests.test_reports import count_statements
 

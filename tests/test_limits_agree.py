@@ -29,6 +29,7 @@ from registry.blueprints.tasks import forms as task_forms
 from registry.models import Period, TaskState
 from registry.services import admin, monitoring, people, progress, review
 from registry.services import task_input as form_a
+from registry.services import task_core
 from registry.services import tasks as task_service
 from registry.services.errors import ValidationFailed, too_long
 from tests.test_api_contract import api_as, token_for  # noqa: F401 - fixtures
@@ -53,19 +54,19 @@ ACTIONS = [
     Action("task.create", task_forms.NewRegistrationForm, inputs.TaskCreateInput, FORM_A, {"title"}),
     Action("task.edit", task_forms.RegistrationForm, inputs.TaskUpdateInput, FORM_A, {"title"}, kept={"title"}),
     Action("task.adjust", task_forms.AdjustForm, inputs.AdjustInput,
-           {**FORM_A, "reason": task_service.MAX_REASON}, {"title", "reason"}, kept={"title"}),
+           {**FORM_A, "reason": task_core.MAX_REASON}, {"title", "reason"}, kept={"title"}),
     Action("task.indicator", task_forms.IndicatorRow, inputs.IndicatorInput,
            {"name": form_a.MAX_INDICATOR_NAME, "unit": form_a.MAX_INDICATOR_UNIT}),
     Action("task.milestone", task_forms.MilestoneRow, inputs.MilestoneInput, {"description": form_a.MAX_MILESTONE}),
-    Action("task.withdraw", task_forms.WithdrawForm, inputs.WithdrawInput, {"reason": task_service.MAX_REASON}),
-    Action("task.return", task_forms.ReturnForm, inputs.ReturnInput, {"comment": task_service.MAX_REASON},
+    Action("task.withdraw", task_forms.WithdrawForm, inputs.WithdrawInput, {"reason": task_core.MAX_REASON}),
+    Action("task.return", task_forms.ReturnForm, inputs.ReturnInput, {"comment": task_core.MAX_REASON},
            {"comment"}),
     Action("task.approve", task_forms.ApproveForm, inputs.ApproveInput,
-           {"decision_ref": task_service.MAX_DECISION_REF}, {"decision_ref"}),
+           {"decision_ref": task_core.MAX_DECISION_REF}, {"decision_ref"}),
     Action("note.create", progress_forms.NewNoteForm, inputs.NoteCreateInput, NOTE),
     Action("note.edit", progress_forms.EditNoteForm, inputs.NoteFieldsInput, NOTE),
     Action("note.amend", progress_forms.AmendNoteForm, inputs.AmendmentInput,
-           {**NOTE, "reason": task_service.MAX_REASON}),
+           {**NOTE, "reason": task_core.MAX_REASON}),
     Action("assessment", monitoring_forms.AssessmentForm, inputs.AssessmentInput, FINDINGS),
     Action("recommendation", monitoring_forms.RecommendationRow, inputs.RecommendationInput,
            {"content": monitoring.MAX_TEXT, "addressee": monitoring.MAX_ADDRESSEE}),
@@ -212,17 +213,17 @@ def test_form_a_limits_in_the_service(world, db):
 
 def test_decision_limits_in_the_service(world, make_task, db):
     _check(lambda value: task_service.withdraw_task(world.owner, make_task(), value),
-           "reason", task_service.MAX_REASON)
+           "reason", task_core.MAX_REASON)
     _check(lambda value: task_service.return_task(world.standing, make_task(TaskState.SUBMITTED), comment=value),
-           "comment", task_service.MAX_REASON)
+           "comment", task_core.MAX_REASON)
     _check(lambda value: task_service.approve_task(world.standing, make_task(TaskState.SUBMITTED),
                                                    decision_ref=value, decision_date=clock.today(),
                                                    monitor=world.monitor),
-           "decision_ref", task_service.MAX_DECISION_REF)
+           "decision_ref", task_core.MAX_DECISION_REF)
     approved = make_task(TaskState.APPROVED)
     _check(lambda value: task_service.adjust_task(world.standing, approved, reason=value,
                                                   data={"goal": "Vận động 100% hộ dân"}),
-           "reason", task_service.MAX_REASON)
+           "reason", task_core.MAX_REASON)
 
 
 def test_note_limits_in_the_service(world, make_task, db):
@@ -315,12 +316,12 @@ def _page_messages(html: str, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("action, name, page_body, api_body", [
-    ("return", "comment", {"comment": "x" * (task_service.MAX_REASON + 1)},
-     {"comment": "x" * (task_service.MAX_REASON + 1)}),
+    ("return", "comment", {"comment": "x" * (task_core.MAX_REASON + 1)},
+     {"comment": "x" * (task_core.MAX_REASON + 1)}),
     ("return", "comment", {"comment": ""}, {}),
-    ("approve", "decision_ref", {"decision_ref": "x" * (task_service.MAX_DECISION_REF + 1),
+    ("approve", "decision_ref", {"decision_ref": "x" * (task_core.MAX_DECISION_REF + 1),
                                  "decision_date": "15/03/2026"},
-     {"decision_ref": "x" * (task_service.MAX_DECISION_REF + 1), "decision_date": "2026-03-15"}),
+     {"decision_ref": "x" * (task_core.MAX_DECISION_REF + 1), "decision_date": "2026-03-15"}),
     ("approve", "decision_ref", {"decision_date": "15/03/2026"}, {"decision_date": "2026-03-15"}),
     ("approve", "decision_date", {"decision_ref": "12-QĐ/ĐU"}, {"decision_ref": "12-QĐ/ĐU"}),
 ])

@@ -22,6 +22,7 @@ from registry.api.errors import documented
 from registry.api.pagination import paginate
 from registry.extensions import db
 from registry.models import Person, Task, Year
+from registry.services import task_core
 from registry.services import tasks as task_service
 from registry.services.audit import canonical_json, task_events
 from registry.services.errors import ValidationFailed
@@ -31,7 +32,7 @@ blp = api_blueprint("api_tasks", __name__, "/api/v1/tasks",
                     "Registrations (Form A) and their workflow.")
 
 #: the fields of Form A a PATCH starts from (the task's current values)
-EDITABLE = task_service.SCALAR_FIELDS
+EDITABLE = task_core.SCALAR_FIELDS
 IF_MATCH = {"name": "If-Match", "in": "header", "schema": {"type": "string"},
             "description": "The task's ETag, as returned by GET. Required for PATCH (428 without it, 412 when the "
                            "task changed since); optional for the actions, checked when given."}
@@ -42,7 +43,7 @@ ETAG_HEADER = {"ETag": {"description": "The task's current version", "schema": {
 
 def task_etag(task: Task) -> str:
     """The task's entity tag: its version counter and a digest of its content (rows included)."""
-    content = canonical_json({"state": task.state.value, **task_service.task_snapshot(task)})
+    content = canonical_json({"state": task.state.value, **task_core.task_snapshot(task)})
     return f"{task.version}-{hashlib.sha256(content.encode('utf-8')).hexdigest()[:12]}"
 
 

@@ -168,8 +168,9 @@ def _closing(document, doc: Document) -> None:
     _paragraph(signature, doc.letterhead.secretary, bold=True)
 
 
-def render_docx(doc: Document) -> bytes:
-    """The document as DOCX bytes."""
+def party_document(title: str, author: str):
+    """A new Word document in the Party layout: the A4 page and its margins, the body font, and ``title`` and
+    ``author`` in its properties (the rendered reports and the reports' template start from it)."""
     document = new_document()
     section = document.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
@@ -179,10 +180,15 @@ def render_docx(doc: Document) -> bytes:
     _set_font(normal, size=BODY_SIZE)
     normal.paragraph_format.space_after = Pt(0)
     properties = document.core_properties
-    properties.title = str(doc.title)
-    properties.author = doc.letterhead.issuer or "registry"
-    properties.last_modified_by = properties.author
-    properties.comments = ""
+    properties.title = title
+    properties.author = properties.last_modified_by = author
+    return document
+
+
+def render_docx(doc: Document) -> bytes:
+    """The document as DOCX bytes."""
+    document = party_document(str(doc.title), doc.letterhead.issuer or "registry")
+    document.core_properties.comments = ""
 
     _letterhead(document, doc)
     title = _paragraph(document, str(doc.title).upper(), size=TITLE_SIZE, bold=True, before=18)

@@ -14,20 +14,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from docx import Document as new_document
-from docx.shared import Mm, Pt
+from docx.shared import Mm
 
 from registry.exports.docx import (
-    BODY_SIZE,
     CENTER,
     JUSTIFY,
     LEFT,
-    MARGIN_BOTTOM,
-    MARGIN_LEFT,
-    MARGIN_RIGHT,
-    MARGIN_TOP,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
     PARTY_SIZE,
     SMALL_SIZE,
     TITLE_SIZE,
@@ -37,7 +29,7 @@ from registry.exports.docx import (
     _paragraph,
     _repeat_header,
     _rule_below,
-    _set_font,
+    party_document,
 )
 
 DEFAULT_PATH = Path(__file__).parent / "templates" / "so_ket.docx"
@@ -67,17 +59,7 @@ def _generic_table(document) -> None:
 
 def build(path: Path = DEFAULT_PATH) -> Path:
     """Write the template to ``path``."""
-    document = new_document()
-    section = document.sections[0]
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
-    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
-    normal = document.styles["Normal"]
-    _set_font(normal, size=BODY_SIZE)
-    normal.paragraph_format.space_after = Pt(0)
-    properties = document.core_properties
-    properties.title = "Báo cáo sơ kết, tổng kết việc khó"
-    properties.author = properties.last_modified_by = "registry"
+    document = party_document("Báo cáo sơ kết, tổng kết việc khó", "registry")
 
     # the letterhead: superior body and issuer (with "*") | ĐẢNG CỘNG SẢN VIỆT NAM; number | place and date
     head = _layout_table(document, 2, [70, 90])

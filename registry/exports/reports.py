@@ -2,7 +2,7 @@
 PDF from the print template (WeasyPrint) in the Party document layout, and XLSX with one sheet per table.
 
 Every builder is a plain function returning bytes, to be called inside an application context (a request or a
-background job): the numbers are those of ``registry.services.reports.summary_report`` — the dashboard's
+background job): the numbers are those of ``registry.services.summary_report.summary_report`` — the dashboard's
 ``dashboard_figures`` for the same unit, year and day — laid out once by ``report_tables``.
 """
 
@@ -18,8 +18,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from registry import clock, labels, policy
 from registry.exports.document import (
@@ -33,12 +31,13 @@ from registry.exports.document import (
     number,
 )
 from registry.exports.pdf import TEMPLATE as PRINT_TEMPLATE
-from registry.exports.table import XLSX_MIMETYPE, neutralise
+from registry.exports.table import XLSX_MIMETYPE, workbook_bytes, write_sheet
 from registry.localized import localized_name
 from registry.models import Ownership, Person, Period, ProgressStatus, TaskKind, TaskState
 from registry.models.org import OrgUnit
 from registry.models.review import Outcome
-from registry.services.reports import MIDYEAR, REPORTS, SummaryReport, summary_report
+from registry.services.reports import MIDYEAR, REPORTS
+from registry.services.summary_report import SummaryReport, summary_report
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIMETYPE = "application/pdf"
@@ -298,38 +297,17 @@ def report_xlsx(report: SummaryReport, viewer: Person | None = None, issued_on: 
     """The report as XLSX bytes: a sheet saying what it is, then one sheet per table, each with its header row
     frozen; text cells neutralised (``registry.exports.table.neutralise``), dates as dd/mm/yyyy."""
     workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def sheet_of(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-        sheet = workbook.create_sheet(title=title)
-        sheet.freeze_panes = "A2"
-        header = []
-        for text in columns:
-            cell = WriteOnlyCell(sheet, value=neutralise(text))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=neutralise(value))
-                if isinstance(value, date):
-                    cell.number_format = "DD/MM/YYYY"
-                cells.append(cell)
-            sheet.append(cells)
 
     taken: set[str] = set()
-    sheet_of(_sheet_title(0, _("Report"), taken), [_("Item"), _("Value")], [
+    write_sheet(workbook, _sheet_title(0, _("Report"), taken), [_("Item"), _("Value")], [
         [_("Report title"), report_title(report)], [_("Scope"), scope_line(report)],
         [_("Figures as of"), report.as_of or clock.today()], [_("Issued on"), issued_on or clock.today()]])
     n = 0
     for section in report_sections(report):
         for table in section.tables:
             n += 1
-            sheet_of(_sheet_title(n, table.sheet or table.title, taken), table.columns, table.rows)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+            write_sheet(workbook, _sheet_title(n, table.sheet or table.title, taken), table.columns, table.rows)
+    return workbook_bytes(workbook)
 
 
 BUILDERS = {"docx": (report_docx, DOCX_MIMETYPE), "pdf": (report_pdf, PDF_MIMETYPE),

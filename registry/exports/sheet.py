@@ -20,10 +20,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from registry.exports.table import FORMULA_STARTS, neutralise
+from registry.exports.table import FORMULA_STARTS, neutralise, workbook_bytes, write_sheet
 
 #: the largest upload accepted (a 5,000-row registration sheet is about 1 MB)
 MAX_BYTES = 8 * 1024 * 1024
@@ -166,42 +164,13 @@ class Sheet:
     widths: tuple[int, ...] = ()
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     """A write-only workbook, one sheet per ``Sheet``, header row bold and frozen, dates as dd/mm/yyyy, every
     text cell neutralised."""
     workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
     for spec in sheets:
-        sheet = workbook.create_sheet(title=spec.title[:31] or "Sheet1")
-        sheet.freeze_panes = "A2"
-        for index, width in enumerate(spec.widths):
-            sheet.column_dimensions[_column_letter(index)].width = width
-        header = []
-        for text in spec.header:
-            cell = WriteOnlyCell(sheet, value=neutralise(text))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in spec.rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=neutralise(value))
-                if isinstance(value, (date, datetime)):
-                    cell.number_format = "DD/MM/YYYY"
-                cells.append(cell)
-            sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        write_sheet(workbook, spec.title, spec.header, spec.rows, widths=spec.widths)
+    return workbook_bytes(workbook)
 
 
 def csv_bytes(sheet: Sheet) -> bytes:

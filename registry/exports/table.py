@@ -16,6 +16,7 @@ from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from registry.clock import LOCAL_TZ
 from registry.text import attachment_names
@@ -47,34 +48,54 @@ def _local(value: datetime) -> datetime | date:
     return local.date() if local.time() == time.min else local
 
 
-def _xlsx(columns: list[Column], rows: Iterable[Any], title: str) -> bytes:
-    workbook = Workbook(write_only=True)
+def day_format(value: Any) -> str | None:
+    """The number format of a date (or a datetime) shown as its day alone, dd/mm/yyyy."""
+    return "DD/MM/YYYY" if isinstance(value, date) else None
+
+
+def moment_format(value: Any) -> str | None:
+    """The number format of a datetime with its time, dd/mm/yyyy hh:mm, and of a date, dd/mm/yyyy."""
+    return "DD/MM/YYYY HH:MM" if isinstance(value, datetime) else day_format(value)
+
+
+def write_sheet(workbook: Workbook, title: str, header: Iterable[Any], rows: Iterable[Iterable[Any]], *,
+                widths: Iterable[int] = (), number_format: Callable[[Any], str | None] = day_format) -> None:
+    """One sheet of a write-only workbook: the header row bold and frozen, the first columns ``widths``
+    characters wide, every text cell neutralised, a date or time shown by ``number_format``."""
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
     sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
     bold = Font(bold=True)
-
-    def header(text: str) -> WriteOnlyCell:
+    cells = []
+    for text in header:
         cell = WriteOnlyCell(sheet, value=neutralise(text))
         cell.font = bold
-        return cell
-
-    sheet.append([header(c.header) for c in columns])
+        cells.append(cell)
+    sheet.append(cells)
     for row in rows:
         cells = []
-        for column in columns:
-            value = column.value(row)
-            if isinstance(value, datetime):
-                value = _local(value)
+        for value in row:
             cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(value, datetime):
-                cell.number_format = "DD/MM/YYYY HH:MM"
-            elif isinstance(value, date):
-                cell.number_format = "DD/MM/YYYY"
+            shown = number_format(value)
+            if shown:
+                cell.number_format = shown
             cells.append(cell)
         sheet.append(cells)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _xlsx(columns: list[Column], rows: Iterable[Any], title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    values = ([(_local(v) if isinstance(v, datetime) else v) for v in (c.value(row) for c in columns)]
+              for row in rows)
+    write_sheet(workbook, title, [c.header for c in columns], values, number_format=moment_format)
+    return workbook_bytes(workbook)
 
 
 def _csv_text(value: Any) -> str:

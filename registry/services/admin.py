@@ -16,6 +16,7 @@ from registry.models.task import CLOSED_STATES
 from registry.services.audit import record_event
 from registry.services.errors import Conflict, FieldErrors, PermissionDenied
 from registry.services.queries import descendant_ids
+from registry.services.task_core import plain
 
 YEAR_DATES = ("registration_opens_on", "registration_closes_on", "q1_deadline", "q2_deadline", "q3_deadline",
               "q4_deadline")
@@ -37,11 +38,13 @@ def _require_unit_admin(actor: Person | None, parent: OrgUnit | None) -> None:
 
 
 def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    out = {}
-    for name in names:
-        value = getattr(obj, name)
-        out[name] = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
-    return out
+    return {name: plain(getattr(obj, name)) for name in names}
+
+
+def _taken_by_another(column: Any, value: str, row: Any) -> bool:
+    """Whether a row other than ``row`` holds ``value`` in ``column`` (a name or code; case aside)."""
+    taken = db.session.scalar(select(type(row).id).where(func.lower(column) == value.lower()))
+    return taken is not None and taken != row.id
 
 
 def _save(actor: Person | None, obj: Any, values: dict[str, Any], names: tuple[str, ...], kind: str) -> Any:
@@ -73,18 +76,12 @@ def save_org_unit(actor: Person | None, unit: OrgUnit | None, data: dict[str, An
         _require_unit_admin(actor, unit.parent)
     unit = unit or OrgUnit()
     errors = FieldErrors()
-    name = str(data.get("name") or "").strip()
+    name = errors.text("name", data.get("name"), 200, required=_l("Enter the unit's name."))
     code = str(data.get("code") or "").strip()
-    if not name:
-        errors.add("name", _l("Enter the unit's name."))
-    elif len(name) > 200:
-        errors.add("name", _l("At most %(n)d characters.", n=200))
     if not code or len(code) > 40:
         errors.add("code", _l("Enter a short code (at most 40 characters)."))
-    else:
-        taken = db.session.scalar(select(OrgUnit.id).where(func.lower(OrgUnit.code) == code.lower()))
-        if taken is not None and taken != unit.id:
-            errors.add("code", _l("This code is taken."))
+    elif _taken_by_another(OrgUnit.code, code, unit):
+        errors.add("code", _l("This code is taken."))
     try:
         level = data.get("level")
         level = level if isinstance(level, OrgLevel) else OrgLevel(level)
@@ -198,9 +195,7 @@ def save_year(actor: Person | None, year: Year | None, data: dict[str, Any]) -> 
     grace_days = 7 if grace_days is None else grace_days
     if not isinstance(grace_days, int) or not 0 <= grace_days <= 90:
         errors.add("grace_days", _l("Enter a number of days from 0 to 90."))
-    regulation = str(data.get("rating_regulation") or "").strip()
-    if len(regulation) > 100:
-        errors.add("rating_regulation", _l("At most %(n)d characters.", n=100))
+    regulation = errors.text("rating_regulation", data.get("rating_regulation"), 100)
     errors.raise_if_any()
     return _save(actor, year, {"year": number, **dates, "grace_days": grace_days, "rating_regulation": regulation},
                  YEAR_FIELDS, "year")
@@ -221,13 +216,9 @@ def save_field(actor: Person | None, field: Field | None, data: dict[str, Any]) 
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 200:
         errors.add("name", _l("Enter a name (at most 200 characters)."))
-    else:
-        taken = db.session.scalar(select(Field.id).where(func.lower(Field.name) == name.lower()))
-        if taken is not None and taken != field.id:
-            errors.add("name", _l("This field exists already."))
-    name_en = str(data.get("name_en") or "").strip()
-    if len(name_en) > 200:
-        errors.add("name_en", _l("At most %(n)d characters.", n=200))
+    elif _taken_by_another(Field.name, name, field):
+        errors.add("name", _l("This field exists already."))
+    name_en = errors.text("name_en", data.get("name_en"), 200)
     sort_order = data.get("sort_order") or 0
     if not isinstance(sort_order, int):
         errors.add("sort_order", _l("Enter a whole number."))

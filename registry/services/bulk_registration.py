@@ -1,8 +1,7 @@
 """Bulk registration from a spreadsheet: the secretariat registers the Form A of many owners at once.
 
-One row of the sheet is one registration (the columns: ``columns``); its indicators and milestones are groups of
-columns ("Indicator 1", "Indicator 1: unit" …). The same sheet comes out of ``export_sheet`` for a year, so a
-year exported from one installation imports into another one with the same people, units and fields.
+The sheet's layout, the reading of its cells and the sheets written from it (the template, a year's export):
+``registry.services.registration_sheet``.
 
 ``check_import`` reads every row and says, row by row and column by column, what is wrong, in the user's
 language, without writing anything; ``import_registrations`` imports all rows or none: when any row is wrong
@@ -22,157 +21,39 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from registry import labels, policy
-from registry.exports.sheet import (
-    Formula,
-    Sheet,
-    SheetError,
-    csv_bytes,
-    read_rows,
-    xlsx_bytes,
-)
-from registry.localized import localized_name
-from registry.models import (
-    Authority,
-    Field,
-    OrgUnit,
-    Person,
-    Role,
-    Task,
-    TaskState,
-    Year,
-    db,
-)
+from registry.exports.sheet import Formula, SheetError, read_rows
+from registry.models import Authority, Field, OrgUnit, Person, Task, TaskState, Year, db
+from registry.services import task_core, task_input
 from registry.services import tasks as task_service
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
-from registry.services.task_input import MAX_ROWS, TEXT_FIELDS
+from registry.services.registration_sheet import (
+    INDICATOR_PARTS,
+    REQUIRED,
+    cell_date,
+    cell_number,
+    cell_text,
+    choices,
+    columns,
+    header_keys,
+)
+from registry.services.registration_sheet import (  # noqa: F401 - the files of the sheet, for callers
+    export_file,
+    export_tasks,
+    template_file,
+)
+from registry.services.task_input import MAX_ROWS, TEXT_FIELDS  # noqa: F401 - MAX_ROWS: the groups' limit
 from registry.text import fold
 
 Progress = Callable[[int, int], None]
-
-#: the columns of one registration, before its indicator and milestone groups
-BASE_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("year", _l("Year")),
-    ("owner", _l("Owner (username)")),
-    ("committee", _l("Committee (unit code)")),
-    ("owner_unit", _l("Collective unit (code)")),
-    ("kind", labels.TASK_FIELD["kind"]),
-    ("field", labels.TASK_FIELD["field_id"]),
-    *((name, labels.TASK_FIELD[name]) for name in TEXT_FIELDS),
-    ("authority", labels.TASK_FIELD["authority"]),
-    ("deadline", labels.TASK_FIELD["deadline"]),
-)
-INDICATOR_PARTS = (
-    ("name", _l("Indicator %(n)d")),
-    ("unit", _l("Indicator %(n)d: unit")),
-    ("baseline", _l("Indicator %(n)d: baseline")),
-    ("target", _l("Indicator %(n)d: target")),
-)
-MILESTONE_PARTS = (
-    ("description", _l("Milestone %(n)d")),
-    ("due_on", _l("Milestone %(n)d: due date")),
-)
-REQUIRED = ("year", "owner", "kind", "field", "title")
-#: indicator and milestone groups in the blank template
-TEMPLATE_GROUPS = 3
-LANGUAGES = ("vi", "en")
 #: the key under which a row's values note the cells already reported (a formula)
 REPORTED = "_reported"
-
-
-# -- the layout ------------------------------------------------------------------------------------------------
-
-def columns(indicators: int = TEMPLATE_GROUPS, milestones: int = TEMPLATE_GROUPS) -> list[tuple[str, str]]:
-    """(key, header in the current language) of every column: ``indicators.0.target`` for a group's part."""
-    out = [(key, str(label)) for key, label in BASE_COLUMNS]
-    for i in range(indicators):
-        out += [(f"indicators.{i}.{part}", str(label % {"n": i + 1})) for part, label in INDICATOR_PARTS]
-    for i in range(milestones):
-        out += [(f"milestones.{i}.{part}", str(label % {"n": i + 1})) for part, label in MILESTONE_PARTS]
-    return out
-
-
-def column_keys(indicators: int, milestones: int) -> list[str]:
-    """The keys of ``columns`` alone (no translation: one call per sheet, not per row)."""
-    keys = [key for key, _label in BASE_COLUMNS]
-    for i in range(indicators):
-        keys += [f"indicators.{i}.{part}" for part, _label in INDICATOR_PARTS]
-    for i in range(milestones):
-        keys += [f"milestones.{i}.{part}" for part, _label in MILESTONE_PARTS]
-    return keys
-
-
-def _header_keys() -> dict[str, str]:
-    """Every header this importer recognises, folded (no diacritics, lower case), in Vietnamese and English,
-    and the keys themselves: folded header → key."""
-    known: dict[str, str] = {}
-    for language in LANGUAGES:
-        with force_locale(language):
-            for key, header in columns(MAX_ROWS, MAX_ROWS):
-                known[fold(header)] = key
-    for key in column_keys(MAX_ROWS, MAX_ROWS):
-        known[fold(key)] = key
-    return known
-
-
-def _choices(labels_by_value: dict[Any, Any]) -> dict[str, Any]:
-    """Folded label (both languages) and value → the enum member."""
-    out: dict[str, Any] = {}
-    for member, label in labels_by_value.items():
-        out[fold(member.value)] = member
-        for language in LANGUAGES:
-            with force_locale(language):
-                out[fold(str(label))] = member
-    return out
-
-
-# -- reading one cell ------------------------------------------------------------------------------------------------
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(value).strip()
-
-
-def _date(value: Any) -> date | None | str:
-    """A date cell or text as dd/mm/yyyy (or ISO); "" for a blank cell; None for something else."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _number(value: Any) -> Any:
-    """A number cell as it is; text as typed (the Form A rule reads "12,5")."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return value
-    return _text(value)
 
 
 # -- the report --------------------------------------------------------------------------------------------------------
@@ -237,8 +118,8 @@ class _Reference:
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         #: the years of the rows are those of the registry, so the existing registrations are read for them only
-        usernames = {_text(r.get("owner")).lower() for r in rows} - {""}
-        codes = {_text(r.get(k)) for r in rows for k in ("committee", "owner_unit")} - {""}
+        usernames = {cell_text(r.get("owner")).lower() for r in rows} - {""}
+        codes = {cell_text(r.get(k)) for r in rows for k in ("committee", "owner_unit")} - {""}
         self.people = {p.username: p for p in _in_chunks(
             lambda chunk: select(Person).where(Person.username.in_(chunk)).options(selectinload(Person.grants)),
             usernames)}
@@ -250,10 +131,10 @@ class _Reference:
             if item.name_en:
                 self.fields.setdefault(fold(item.name_en), item)
         self.years = {y.year: y for y in db.session.scalars(select(Year))}
-        self.kinds = _choices(labels.KIND)
-        self.authorities = _choices(labels.AUTHORITY)
+        self.kinds = choices(labels.KIND)
+        self.authorities = choices(labels.AUTHORITY)
         owner_ids = [p.id for p in self.people.values()]
-        year_ids = sorted({y.id for text in {_text(r.get("year")) for r in rows} if text.isdigit()
+        year_ids = sorted({y.id for text in {cell_text(r.get("year")) for r in rows} if text.isdigit()
                            for y in [self.years.get(int(text))] if y is not None})
         self.existing: dict[tuple[int, int, str], Task] = {}
         for task in _in_chunks(lambda chunk: select(Task).where(
@@ -308,22 +189,22 @@ def _row_data(values: dict[str, Any], ref: _Reference, report: ImportReport, row
     """The Form A input of one row, in the shape ``clean_task_input`` takes, and the input keys whose cell was
     already reported (their value is left for the Form A rules to refuse, without a second message)."""
     reported: set[str] = set(values.get(REPORTED, ()))
-    data: dict[str, Any] = {name: _text(values.get(name)) for name in TEXT_FIELDS}
-    kind_text = _text(values.get("kind"))
+    data: dict[str, Any] = {name: cell_text(values.get(name)) for name in TEXT_FIELDS}
+    kind_text = cell_text(values.get("kind"))
     kind = ref.kinds.get(fold(kind_text))
     if kind is None:
         report.add(row, header("kind"), _l("Unknown kind “%(value)s”: write one of %(choices)s.", value=kind_text,
                                            choices="; ".join(str(v) for v in labels.KIND.values())))
         reported.add("kind")
     data["kind"] = kind
-    field_text = _text(values.get("field"))
+    field_text = cell_text(values.get("field"))
     found = ref.fields.get(fold(field_text))
     if found is None:
         report.add(row, header("field"), _l("Unknown field “%(value)s”: write a field's name as the registry lists "
                                             "it.", value=field_text))
         reported.add("field_id")
     data["field_id"] = found.id if found is not None else None
-    authority_text = _text(values.get("authority"))
+    authority_text = cell_text(values.get("authority"))
     if authority_text:
         authority = ref.authorities.get(fold(authority_text))
         if authority is None:
@@ -334,22 +215,22 @@ def _row_data(values: dict[str, Any], ref: _Reference, report: ImportReport, row
         data["authority"] = authority or Authority.OWN
     else:
         data["authority"] = Authority.OWN
-    deadline = _date(values.get("deadline"))
+    deadline = cell_date(values.get("deadline"))
     if deadline is None:
         report.add(row, header("deadline"), _l("Enter a date as dd/mm/yyyy."))
         reported.add("deadline")
     data["deadline"] = deadline or None
     data["indicators"] = [
-        {part: (_number if part in ("baseline", "target") else _text)(values.get(f"indicators.{i}.{part}"))
+        {part: (cell_number if part in ("baseline", "target") else cell_text)(values.get(f"indicators.{i}.{part}"))
          for part, _label in INDICATOR_PARTS} for i in range(groups[0])]
     milestones = []
     for i in range(groups[1]):
         key = f"milestones.{i}.due_on"
-        due_on = _date(values.get(key))
+        due_on = cell_date(values.get(key))
         if due_on is None:
             report.add(row, header(key), _l("Enter a date as dd/mm/yyyy."))
             reported.add(key)
-        milestones.append({"description": _text(values.get(f"milestones.{i}.description")), "due_on": due_on or None})
+        milestones.append({"description": cell_text(values.get(f"milestones.{i}.description")), "due_on": due_on or None})
     data["milestones"] = milestones
     return data, reported
 
@@ -361,11 +242,11 @@ def _parse(rows: list[tuple[int, list[Any]]], report: ImportReport) -> tuple[lis
         report.add(1, "", _l("The sheet is empty: start from the template."))
         return [], {}, (0, 0)
     number, header_row = rows[0]
-    known = _header_keys()
+    known = header_keys()
     keys: list[str | None] = []
     shown: dict[str, str] = {}
     for cell in header_row:
-        text = _text(cell)
+        text = cell_text(cell)
         if not text:
             keys.append(None)
             continue
@@ -384,7 +265,7 @@ def _parse(rows: list[tuple[int, list[Any]]], report: ImportReport) -> tuple[lis
     indicators = 1 + max([int(k.split(".")[1]) for k in shown if k.startswith("indicators.")], default=-1)
     milestones = 1 + max([int(k.split(".")[1]) for k in shown if k.startswith("milestones.")], default=-1)
     #: columns without a header (a value there would be lost: refused)
-    unnamed = {i for i, cell in enumerate(header_row) if not _text(cell)}
+    unnamed = {i for i, cell in enumerate(header_row) if not cell_text(cell)}
     body = []
     for row_number, cells in rows[1:]:
         unnamed.update(range(len(header_row), len(cells)))
@@ -392,7 +273,7 @@ def _parse(rows: list[tuple[int, list[Any]]], report: ImportReport) -> tuple[lis
         for index, cell in enumerate(cells):
             key = keys[index] if index < len(keys) else None
             if key is None:
-                if index in unnamed and _text(cell):
+                if index in unnamed and cell_text(cell):
                     report.add(row_number, "", _l("A value stands in a column without a header."))
                 continue
             if isinstance(cell, Formula):
@@ -435,17 +316,17 @@ def check_import(actor: Person | None, data: bytes) -> ImportReport:
     seen: dict[tuple[int, int, str], int] = {}
     for row, values in body:
         issues_before = len(report.issues)
-        year_text = _text(values.get("year"))
+        year_text = cell_text(values.get("year"))
         year = ref.years.get(int(year_text)) if year_text.isdigit() and len(year_text) == 4 else None
         if year is None:
             report.add(row, header("year"), _l("No year %(value)s in the registry.", value=year_text or "—")
                        if year_text else _l("Give the year."))
         else:
             try:
-                task_service.check_window(year)
+                task_core.check_window(year)
             except Conflict as exc:
                 report.add(row, header("year"), exc.message)
-        username = _text(values.get("owner")).lower()
+        username = cell_text(values.get("owner")).lower()
         owner = ref.people.get(username)
         committee = unit = None
         if not username:
@@ -455,8 +336,8 @@ def check_import(actor: Person | None, data: bytes) -> ImportReport:
         elif not owner.is_active:
             report.add(row, header("owner"), _l("This account is deactivated: it cannot register tasks."))
         else:
-            committee = _committee_for(actor, owner, _text(values.get("committee")), ref, report, row, header)
-            unit_code = _text(values.get("owner_unit"))
+            committee = _committee_for(actor, owner, cell_text(values.get("committee")), ref, report, row, header)
+            unit_code = cell_text(values.get("owner_unit"))
             if unit_code:
                 unit = ref.units.get(unit_code)
                 if unit is None:
@@ -468,7 +349,7 @@ def check_import(actor: Person | None, data: bytes) -> ImportReport:
         data, reported = _row_data(values, ref, report, row, header, groups)
         if year is not None:
             try:
-                task_service.clean_task_input(data, year)
+                task_input.clean_task_input(data, year)
             except ValidationFailed as exc:
                 for key, messages in exc.errors.items():
                     if key in reported:
@@ -516,96 +397,3 @@ def import_registrations(actor: Person | None, data: bytes, *, dry_run: bool = F
         if progress is not None and (done % step == 0 or done == total):
             progress(done, total)
     return report
-
-
-# -- writing the sheet ---------------------------------------------------------------------------------------------
-
-def _number_cell(value: float | None) -> float | int | None:
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-def _task_row(task: Task, keys: list[str]) -> list[Any]:
-    by_key: dict[str, Any] = {
-        "year": task.year.year,
-        "owner": task.owner.username,
-        "committee": task.committee.code,
-        "owner_unit": task.owner_unit.code if task.owner_unit else "",
-        "kind": str(labels.KIND[task.kind]),
-        "field": localized_name(task.field),
-        **{name: getattr(task, name) for name in TEXT_FIELDS},
-        "authority": str(labels.AUTHORITY[task.authority]),
-        "deadline": task.deadline,
-    }
-    for i, indicator in enumerate(task.indicators):
-        by_key.update({f"indicators.{i}.name": indicator.name, f"indicators.{i}.unit": indicator.unit,
-                       f"indicators.{i}.baseline": _number_cell(indicator.baseline),
-                       f"indicators.{i}.target": _number_cell(indicator.target)})
-    for i, milestone in enumerate(task.milestones):
-        by_key.update({f"milestones.{i}.description": milestone.description,
-                       f"milestones.{i}.due_on": milestone.due_on})
-    return [by_key.get(key) for key in keys]
-
-
-def export_tasks(actor: Person | None, year: Year) -> list[Task]:
-    """The registrations of ``year`` that ``actor`` may read (None: every one), withdrawn ones left out, in the
-    order of their committees."""
-    query = (select(Task).join(OrgUnit, Task.committee_id == OrgUnit.id)
-             .where(Task.year_id == year.id, Task.state != TaskState.WITHDRAWN)
-             .options(joinedload(Task.owner), joinedload(Task.owner_unit), joinedload(Task.field),
-                      joinedload(Task.year), selectinload(Task.indicators), selectinload(Task.milestones))
-             .order_by(OrgUnit.path, Task.id))
-    if actor is not None:
-        query = query.where(policy.visible(actor, "view"))
-    return list(db.session.scalars(query).unique())
-
-
-def registration_sheet(tasks: list[Task], title: str) -> Sheet:
-    """The registrations as one sheet of the import layout (as many indicator and milestone groups as the
-    fullest registration needs, at least one)."""
-    indicators = max([len(t.indicators) for t in tasks] + [1])
-    milestones = max([len(t.milestones) for t in tasks] + [1])
-    header = [h for _k, h in columns(indicators, milestones)]
-    keys = column_keys(indicators, milestones)
-    return Sheet(title, header, [_task_row(t, keys) for t in tasks], widths=(8, 18, 16, 16))
-
-
-def _guide(actor: Person | None) -> Sheet:
-    """The template's second sheet: the values each coded column takes."""
-    rows: list[list[Any]] = []
-    for value in labels.KIND.values():
-        rows.append([str(labels.TASK_FIELD["kind"]), str(value)])
-    for value in labels.AUTHORITY.values():
-        rows.append([str(labels.TASK_FIELD["authority"]), str(value)])
-    for item in db.session.scalars(select(Field).where(Field.is_active.is_(True)).order_by(Field.sort_order,
-                                                                                             Field.name)):
-        rows.append([str(labels.TASK_FIELD["field_id"]), localized_name(item)])
-    units = select(OrgUnit).where(OrgUnit.is_active.is_(True)).order_by(OrgUnit.path)
-    if actor is not None:
-        units = units.where(policy.units_in_scope(actor, [Role.SECRETARIAT]))
-    for unit in db.session.scalars(units):
-        rows.append([_("Committee (unit code)"), unit.code, unit.name])
-    rows.append([_("Dates"), _("dd/mm/yyyy")])
-    return Sheet(_("Values"), [_("Column"), _("Value"), _("Meaning")], rows, widths=(28, 40, 50))
-
-
-def template_file(actor: Person | None, fmt: str) -> tuple[str, bytes, str]:
-    """The blank template: (file name, content, MIME type); the XLSX has a second sheet of the values."""
-    sheet = Sheet(_("Registrations"), [h for _k, h in columns()], [], widths=(8, 18, 16, 16))
-    name = _("registration-template")
-    if fmt == "csv":
-        return f"{name}.csv", csv_bytes(sheet), "text/csv; charset=utf-8"
-    return f"{name}.xlsx", xlsx_bytes([sheet, _guide(actor)]), XLSX_MIMETYPE
-
-
-def export_file(actor: Person | None, year: Year, fmt: str) -> tuple[str, bytes, str]:
-    """The registrations of a year in the import layout: (file name, content, MIME type)."""
-    sheet = registration_sheet(export_tasks(actor, year), _("Registrations %(year)d", year=year.year))
-    name = _("registrations-%(year)d", year=year.year)
-    if fmt == "csv":
-        return f"{name}.csv", csv_bytes(sheet), "text/csv; charset=utf-8"
-    return f"{name}.xlsx", xlsx_bytes([sheet]), XLSX_MIMETYPE
-
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

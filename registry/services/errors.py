@@ -51,6 +51,16 @@ class FieldErrors:
     def add(self, field: str, message: Any) -> None:
         self.errors.setdefault(field, []).append(message)
 
+    def text(self, field: str, value: Any, limit: int, required: Any = None) -> str:
+        """``value`` as stripped text, with a message on ``field`` when it is longer than ``limit`` or, given
+        ``required`` (the message for a missing one), empty."""
+        value = str(value or "").strip()
+        if required is not None and not value:
+            self.add(field, required)
+        elif len(value) > limit:
+            self.add(field, too_long(limit))
+        return value
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)

@@ -144,10 +144,7 @@ def add_assessment(actor: Person, task: Task, period: Period | str, data: dict[s
     judgement = _enum(Judgement, data.get("judgement"), "judgement", _l("Choose the judgement."), errors)
     texts = {}
     for name in TEXTS:
-        value = str(data.get(name) or "").strip()
-        if len(value) > MAX_TEXT:
-            errors.add(name, _l("At most %(n)d characters.", n=MAX_TEXT))
-        texts[name] = value
+        texts[name] = errors.text(name, data.get(name), MAX_TEXT)
     if not any(texts.values()):
         errors.add("strengths", _l("Write at least the strengths or the shortcomings."))
     for name in sorted(set(data) - set(TEXTS) - {"supervision_form", "judgement"}):
@@ -208,12 +205,8 @@ def reply_to_recommendation(actor: Person, recommendation: Recommendation, reply
     of the owner, given on ``backfill.on``."""
     require_replyable(actor, recommendation, backfill)
     task = recommendation.assessment.task
-    reply = (reply or "").strip()
     errors = FieldErrors()
-    if not reply:
-        errors.add("reply", _l("Write the reply."))
-    elif len(reply) > MAX_TEXT:
-        errors.add("reply", _l("At most %(n)d characters.", n=MAX_TEXT))
+    reply = errors.text("reply", reply, MAX_TEXT, required=_l("Write the reply."))
     if backfill is not None:
         entered_later.check_on(errors, backfill.on, year=task.year, until_year_end=True,
                                after={"assessment": entered_later.local_day(recommendation.assessment.created_at)})
@@ -290,12 +283,8 @@ def conclude_mid_year(actor: Person, review: MidYearReview, conclusion: str) -> 
     """The Standing Committee records its mid-year conclusion on a task."""
     task = review.task
     require_concludable(actor, task)
-    conclusion = (conclusion or "").strip()
     errors = FieldErrors()
-    if not conclusion:
-        errors.add("conclusion", _l("Write the conclusion."))
-    elif len(conclusion) > MAX_TEXT:
-        errors.add("conclusion", _l("At most %(n)d characters.", n=MAX_TEXT))
+    conclusion = errors.text("conclusion", conclusion, MAX_TEXT, required=_l("Write the conclusion."))
     errors.raise_if_any()
     before = review.conclusion
     review.conclusion, review.concluded_by, review.concluded_at = conclusion, actor, clock.now()

@@ -30,7 +30,7 @@ from registry.services.audit import record_event
 from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors, ValidationFailed
 from registry.services.notifications import notify
-from registry.services.tasks import MAX_REASON, indicator_value
+from registry.services.task_core import MAX_REASON, indicator_value
 from registry.policy import require_unlocked
 
 QUARTER_START_MONTH = {1: 1, 2: 4, 3: 7, 4: 10}
@@ -96,10 +96,7 @@ def clean_note_input(task: Task, data: dict[str, Any]) -> dict[str, Any]:
         errors.add(name, _l("Unknown field."))
     out: dict[str, Any] = {}
     for name in TEXT_FIELDS:
-        value = str(data.get(name) or "").strip()
-        if len(value) > MAX_TEXT:
-            errors.add(name, _l("At most %(n)d characters.", n=MAX_TEXT))
-        out[name] = value
+        out[name] = errors.text(name, data.get(name), MAX_TEXT)
     if not out["work_done"]:
         errors.add("work_done", _l("Describe the work done this quarter."))
     try:
@@ -281,11 +278,7 @@ def amend_progress_note(actor: Person, note: ProgressNote, reason: str, data: di
     _require_owner(actor, task)
     require_amendable(note)
     errors = FieldErrors()
-    reason = (reason or "").strip()
-    if not reason:
-        errors.add("reason", _l("Give the reason for the amendment."))
-    elif len(reason) > MAX_REASON:
-        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    reason = errors.text("reason", reason, MAX_REASON, required=_l("Give the reason for the amendment."))
     errors.raise_if_any()
     values = clean_note_input(task, data)
     before = note_snapshot(note)

@@ -33,6 +33,7 @@ from registry.models.org import subtree_clause
 from registry.models.task import UNDER_WAY
 from registry.services import search
 from registry.text import fold
+from registry.trail_cache import TrailCache
 
 #: a collective owner with its former names: ``Task.owner_label`` prints the name borne in the task's year
 _OWNER_UNIT = joinedload(Task.owner_unit).selectinload(OrgUnit.former_names)
@@ -231,12 +232,23 @@ def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUn
     return _tree(list(db.session.scalars(stmt)))
 
 
+#: the pickers' units and the header's counts, per reader, until the trail moves (``registry.trail_cache``)
+_unit_choices = TrailCache("COUNTS_CACHE_SIZE")
+_attention_counts = TrailCache("COUNTS_CACHE_SIZE")
+
+
 def unit_choices(viewer: Person, roles=None) -> list[tuple[Any, int]]:
     """``org_units_tree`` for a picker: each unit's id and name only (rows, not loaded objects; a province has
-    hundreds of units, which the task list and the report page offer on every request)."""
-    stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id).order_by(OrgUnit.path).where(
-        policy.units_in_scope(viewer, roles if roles is not None else list(Role)))
-    return _tree(list(db.session.execute(stmt)))
+    hundreds of units, which the task list and the report page offer on every request), kept until the trail
+    moves (units and grants are audited)."""
+    roles = list(roles) if roles is not None else list(Role)
+
+    def compute() -> list[tuple[Any, int]]:
+        stmt = select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id).order_by(OrgUnit.path).where(
+            policy.units_in_scope(viewer, roles))
+        return _tree(list(db.session.execute(stmt)))
+
+    return _unit_choices.get(("units", viewer.id, tuple(roles)), compute)
 
 
 def _tree(units: list) -> list[tuple[Any, int]]:
@@ -452,7 +464,13 @@ def count(stmt: Select) -> int:
 
 def attention_count(viewer: Person) -> int:
     """The number shown in the page header: what needs the viewer's attention across roles — the totals of the
-    lists of the attention page, counted in one statement."""
+    lists of the attention page, counted in one statement, and kept until the trail moves or the day changes
+    (every change these lists count is audited; the header shows it on every page)."""
+    return _attention_counts.get(("attention", viewer.id), lambda: count_attention(viewer))
+
+
+def count_attention(viewer: Person) -> int:
+    """``attention_count`` computed now."""
     counts: list[Select] = []
     if policy.can(viewer, "register"):
         counts += [notes_due_count(viewer), counting(open_recommendations(viewer))]

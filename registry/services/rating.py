@@ -112,20 +112,16 @@ def _aggregate(viewer: Person | None, filters: RatingFilters, year_id: int) -> S
 def _rows_select(viewer: Person | None, filters: RatingFilters, year_id: int) -> Select:
     """The sorted rows: the aggregate joined to the subject's name and unit."""
     agg = _aggregate(viewer, filters, year_id).subquery("facts")
+    # the subject, its name (shown, sorted by) and the unit shown beside it: a person's own unit, a unit's parent
     if filters.subject is Subject.PERSON:
-        subject = Person
-        unit = OrgUnit.__table__.alias("person_unit")
-        stmt = (select(agg, Person.full_name.label("name"), unit.c.name.label("unit_name"))
-                .join(Person, Person.id == agg.c.subject_id)
-                .outerjoin(unit, unit.c.id == Person.org_unit_id))
-        name_key = Person.search_name
+        subject, name, name_key = Person, Person.full_name, Person.search_name
+        unit, unit_id = OrgUnit.__table__.alias("person_unit"), Person.org_unit_id
     else:
-        subject = OrgUnit
-        parent = OrgUnit.__table__.alias("parent_unit")
-        stmt = (select(agg, OrgUnit.name.label("name"), parent.c.name.label("unit_name"))
-                .join(OrgUnit, OrgUnit.id == agg.c.subject_id)
-                .outerjoin(parent, parent.c.id == OrgUnit.parent_id))
-        name_key = OrgUnit.name
+        subject, name, name_key = OrgUnit, OrgUnit.name, OrgUnit.name
+        unit, unit_id = OrgUnit.__table__.alias("parent_unit"), OrgUnit.parent_id
+    stmt = (select(agg, name.label("name"), unit.c.name.label("unit_name"))
+            .join(subject, subject.id == agg.c.subject_id)
+            .outerjoin(unit, unit.c.id == unit_id))
     reviewed = sum((agg.c[o.value] for o in OUTCOMES[1:]), agg.c[OUTCOMES[0].value])
     keys: dict[str, Any] = {"name": name_key, "unit": stmt.selected_columns.unit_name,
                             "registered": agg.c.registered, "awaiting": agg.c.awaiting, "reviewed": reviewed,

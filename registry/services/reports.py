@@ -6,20 +6,15 @@ Everything is counted in the database with a fixed number of grouped queries, ho
 
 from __future__ import annotations
 
-import copy
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import get_locale
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from registry import clock
-from registry.localized import localized_name
 from registry.models import (
     Assessment,
     Field,
@@ -35,16 +30,15 @@ from registry.models import (
     TaskKind,
     TaskState,
     Verdict,
-    VerdictLevel,
     Year,
     db,
 )
-from registry.models.review import UNFINISHED
 from registry.models.task import DECIDED_STATES, NOT_REGISTERED, UNDER_WAY
 from registry.services.dossier import outcome_counts
 from registry import policy
-from registry.models import AuditHead, Person
+from registry.models import Person
 from registry.services.queries import in_unit
+from registry.trail_cache import TrailCache
 
 #: the two printed reports: the six-month review (sơ kết, figures as of 30/06) and the year-end review (tổng kết)
 MIDYEAR, YEAR_END = "so_ket", "tong_ket"
@@ -218,7 +212,7 @@ def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _latest_notes(as_of: date | None):
+def latest_notes(as_of: date | None):
     """Correlated subquery: the task's latest quarter among the notes counted ``as_of`` (read through the
     notes' (task_id, quarter) index, task by task, instead of a materialised table of every task's latest)."""
     earlier = aliased(ProgressNote)
@@ -226,7 +220,7 @@ def _latest_notes(as_of: date | None):
             .correlate(Task).scalar_subquery())
 
 
-def _with_latest_note(stmt, latest):
+def with_latest_note(stmt, latest):
     """``stmt`` (over ``Task``) outer-joined to each task's latest counted note."""
     return stmt.outerjoin(ProgressNote, and_(ProgressNote.task_id == Task.id, ProgressNote.quarter == latest))
 
@@ -270,43 +264,22 @@ def _by_unit(scope: list[ColumnElement[bool]], unit_id: int | None) -> tuple[lis
     return units, by_ownership
 
 
-_figures_cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
-_figures_lock = threading.Lock()
-
-
-def _figures_key(viewer: Person | None, unit_id: int | None, year: int, as_of: date | None) -> tuple:
-    """What the figures depend on: who reads (their grants are audited rows), the scope, the day deadlines are
-    judged against, the language of the names, and the trail's position — every change of a task, note,
-    assessment, recommendation, verdict, grant or unit writes an audit event, so a new event is new data."""
-    last_seq = db.session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0
-    locale = str(get_locale()) if has_request_context() else ""
-    return (viewer.id if viewer is not None else None, unit_id, year, as_of, clock.today(), locale, last_seq)
+_figures = TrailCache("REPORT_CACHE_SIZE", copy_values=True)
 
 
 def dashboard_figures(viewer: Person | None, unit_id: int | None, year: int,
                       as_of: date | None = None) -> dict[str, Any]:
     """``compute_dashboard_figures``, kept per process (``REPORT_CACHE_SIZE`` entries, least recently used out)
-    while nothing it counts has changed: a province-year takes about 200 ms of whole-year aggregates."""
-    size = current_app.config.get("REPORT_CACHE_SIZE", 0)
-    if not size:
-        return compute_dashboard_figures(viewer, unit_id, year, as_of)
-    key = _figures_key(viewer, unit_id, year, as_of)
-    with _figures_lock:
-        cached = _figures_cache.get(key)
-        if cached is not None:
-            _figures_cache.move_to_end(key)
-            return copy.deepcopy(cached)
-    figures = compute_dashboard_figures(viewer, unit_id, year, as_of)
-    with _figures_lock:
-        _figures_cache[key] = copy.deepcopy(figures)
-        while len(_figures_cache) > size:
-            _figures_cache.popitem(last=False)
-    return figures
+    while nothing it counts has changed (``registry.trail_cache``: who reads — their grants are audited rows —,
+    the scope, the language of the names, the day and the trail's position): a province-year takes about 200 ms
+    of whole-year aggregates."""
+    locale = str(get_locale()) if has_request_context() else ""
+    return _figures.get((viewer.id if viewer is not None else None, unit_id, year, as_of, locale),
+                        lambda: compute_dashboard_figures(viewer, unit_id, year, as_of))
 
 
 def clear_figures_cache() -> None:
-    with _figures_lock:
-        _figures_cache.clear()
+    _figures.clear()
 
 
 def compute_dashboard_figures(viewer: Person | None, unit_id: int | None, year: int,
@@ -342,12 +315,12 @@ def compute_dashboard_figures(viewer: Person | None, unit_id: int | None, year: 
     figures["by_unit"], figures["by_ownership"] = _by_unit(scope, unit_id)
 
     # approved tasks by their latest counted note: completion, status, late and at risk
-    latest = _latest_notes(as_of)
+    latest = latest_notes(as_of)
     percent = ProgressNote.percent_complete
     bucket = case((percent.is_(None), "none"), (percent < 25, "0"), (percent < 50, "25"), (percent < 75, "50"),
                   (percent < 100, "75"), else_="100")
     overdue = case((and_(Task.deadline.is_not(None), Task.deadline < day), 1), else_=0)
-    stmt = _with_latest_note(select(Task.state, ProgressNote.status, bucket.label("bucket"),
+    stmt = with_latest_note(select(Task.state, ProgressNote.status, bucket.label("bucket"),
                                     overdue.label("overdue"), func.count(Task.id)).select_from(Task), latest)
     progress = figures["progress"]
     for state, status, part, is_overdue, count in db.session.execute(
@@ -389,121 +362,3 @@ def compute_dashboard_figures(viewer: Person | None, unit_id: int | None, year: 
     for quarter, (total, n) in sums.items():
         figures["trend"][quarter - 1]["average"] = round(total / n, 1) if n else None
     return figures
-
-
-# -- the sơ kết and tổng kết reports --------------------------------------------------------------------------
-
-@dataclass
-class TaskLine:
-    """One task of a report's list, as printed."""
-
-    task_id: int
-    code: str
-    title: str
-    owner: str
-    unit: str
-    kind: TaskKind
-    field: str
-    deadline: date | None
-    state: TaskState
-    status: ProgressStatus | None  #: the latest counted note's status
-    percent: float | None  #: its % complete
-    verdict: str  #: the verdict level's name (current language), empty without a verdict
-    verdict_percent: float | None
-    commendation: str  #: the commendation's form, empty without one
-
-
-@dataclass
-class RecommendationLine:
-    code: str
-    title: str
-    period: Period
-    content: str
-    addressee: str
-    reply_deadline: date | None
-    is_overdue: bool
-
-
-@dataclass
-class SummaryReport:
-    """A sơ kết or tổng kết report: the dashboard's figures and the three lists, for one unit (or every unit
-    one reads) and year."""
-
-    report: str  #: MIDYEAR or YEAR_END
-    year: int
-    unit: OrgUnit | None
-    as_of: date | None
-    figures: dict[str, Any]
-    exemplary: list[TaskLine]
-    unfinished: list[TaskLine]
-    recommendations: list[RecommendationLine]
-
-
-def _task_lines(scope: list[ColumnElement[bool]], as_of: date | None, condition) -> list[TaskLine]:
-    """Approved tasks in ``scope`` with their latest counted note and current verdict (decided by ``as_of``)
-    matching ``condition(verdict outcome, note status)`` — one query, and one per relationship loaded."""
-    latest = _latest_notes(as_of)
-    cut = cut_off(as_of)
-    verdict_on = [Verdict.task_id == Task.id, Verdict.is_current.is_(True)]
-    if cut is not None:
-        verdict_on.append(Verdict.decided_at < cut)
-    stmt = (_with_latest_note(select(Task, ProgressNote.status, ProgressNote.percent_complete, VerdictLevel,
-                                     Verdict.percent, Verdict.commendation_form).select_from(Task), latest)
-            .outerjoin(Verdict, and_(*verdict_on)).outerjoin(VerdictLevel, VerdictLevel.id == Verdict.level_id)
-            .where(*scope, Task.state.in_(DECIDED_STATES),
-                   condition(VerdictLevel.outcome, Verdict.id, ProgressNote.status))
-            .options(joinedload(Task.year), joinedload(Task.owner), joinedload(Task.field),
-                     joinedload(Task.org_unit),
-                     joinedload(Task.owner_unit).selectinload(OrgUnit.former_names))
-            .order_by(Task.org_unit_id, Task.deadline, Task.id))
-    lines = []
-    for task, status, percent, level, verdict_percent, commendation in db.session.execute(stmt).unique():
-        lines.append(TaskLine(
-            task_id=task.id, code=task.code, title=task.title, owner=task.owner_label,
-            unit=task.org_unit.name_in(task.year.year) if task.org_unit else "", kind=task.kind,
-            field=localized_name(task.field), deadline=task.deadline, state=task.state, status=status,
-            percent=percent, verdict=localized_name(level) if level is not None else "",
-            verdict_percent=verdict_percent, commendation=commendation or ""))
-    return lines
-
-
-def _recommendation_lines(scope: list[ColumnElement[bool]], as_of: date | None) -> list[RecommendationLine]:
-    day = reference_day(as_of)
-    stmt = (select(Recommendation, Assessment.period, Task.id, Task.title, Year.year)
-            .join(Assessment, Recommendation.assessment_id == Assessment.id)
-            .join(Task, Recommendation.task_id == Task.id).join(Year, Task.year_id == Year.id)
-            .where(*scope, *open_recommendations(as_of))
-            .order_by(Recommendation.reply_deadline, Recommendation.id))
-    return [RecommendationLine(code=f"{year}-{task_id:06d}", title=title, period=period, content=r.content,
-                               addressee=r.addressee, reply_deadline=r.reply_deadline,
-                               is_overdue=r.reply_deadline is not None and r.reply_deadline < day)
-            for r, period, task_id, title, year in db.session.execute(stmt)]
-
-
-def summary_report(viewer: Person | None, unit: OrgUnit | None, year: int, report: str) -> SummaryReport:
-    """The sơ kết (``MIDYEAR``: as of 30/06) or tổng kết (``YEAR_END``: as of today) of ``year`` for ``unit`` and
-    below it (every unit the viewer reads when None): ``dashboard_figures`` — the very numbers the dashboard
-    shows for that day — and the lists of exemplary tasks (verdict exceeded; at mid-year also those reported
-    completed), unfinished tasks (no verdict and not reported completed, or a partial / not-done verdict) and
-    recommendations still awaiting a reply."""
-    if report not in REPORTS:
-        raise ValueError(report)
-    as_of = report_as_of(report, year)
-    unit_id = unit.id if unit is not None else None
-    figures = dashboard_figures(viewer, unit_id, year, as_of)
-    year_id = db.session.scalar(select(Year.id).where(Year.year == year))
-    if year_id is None:
-        return SummaryReport(report, year, unit, as_of, figures, [], [], [])
-    scope = task_scope(viewer, unit_id, year_id, as_of)
-
-    def exemplary(outcome, verdict_id, status):
-        if report == MIDYEAR:
-            return or_(outcome == Outcome.EXCEEDED, and_(verdict_id.is_(None), status == ProgressStatus.DONE))
-        return outcome == Outcome.EXCEEDED
-
-    def unfinished(outcome, verdict_id, status):
-        return or_(outcome.in_(UNFINISHED),
-                   and_(verdict_id.is_(None), or_(status.is_(None), status != ProgressStatus.DONE)))
-
-    return SummaryReport(report, year, unit, as_of, figures, _task_lines(scope, as_of, exemplary),
-                         _task_lines(scope, as_of, unfinished), _recommendation_lines(scope, as_of))

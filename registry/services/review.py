@@ -33,12 +33,7 @@ from registry.services.audit import canonical_json, record_event
 from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
-from registry.services.tasks import (
-    SCALAR_FIELDS,
-    check_window,
-    indicator_value,
-    task_snapshot,
-)
+from registry.services.task_core import SCALAR_FIELDS, check_window, indicator_value, task_snapshot
 
 MAX_TEXT = 20000
 MAX_COMMENDATION_FORM = 300
@@ -81,12 +76,7 @@ def active_levels() -> list[VerdictLevel]:
 
 
 def _text(data: dict[str, Any], name: str, errors: FieldErrors, *, required: Any = None) -> str:
-    value = str(data.get(name) or "").strip()
-    if len(value) > MAX_TEXT:
-        errors.add(name, _l("At most %(n)d characters.", n=MAX_TEXT))
-    if required is not None and not value:
-        errors.add(name, required)
-    return value
+    return errors.text(name, data.get(name), MAX_TEXT, required)
 
 
 def _level(level_id: Any, field: str, errors: FieldErrors) -> VerdictLevel | None:
@@ -323,12 +313,8 @@ def require_reopenable(actor: Person, task: Task) -> None:
 def reopen_task(actor: Person, task: Task, reason: str) -> Task:
     """Only the Standing Committee reopens a reviewed task, with a reason; the old verdict stays, superseded."""
     require_reopenable(actor, task)
-    reason = (reason or "").strip()
     errors = FieldErrors()
-    if not reason:
-        errors.add("reason", _l("Give the reason for reopening."))
-    elif len(reason) > MAX_TEXT:
-        errors.add("reason", _l("At most %(n)d characters.", n=MAX_TEXT))
+    reason = errors.text("reason", reason, MAX_TEXT, required=_l("Give the reason for reopening."))
     errors.raise_if_any()
     verdict = task.current_verdict
     verdict.is_current = False
@@ -366,11 +352,7 @@ def carry_over(actor: Person, task: Task, next_year: Year, reason: str) -> Task:
     errors = FieldErrors()
     if next_year.year <= task.year.year:
         errors.add("year_id", _l("Choose a later year."))
-    reason = (reason or "").strip()
-    if not reason:
-        errors.add("reason", _l("Give the reason for carrying the task over."))
-    elif len(reason) > MAX_TEXT:
-        errors.add("reason", _l("At most %(n)d characters.", n=MAX_TEXT))
+    reason = errors.text("reason", reason, MAX_TEXT, required=_l("Give the reason for carrying the task over."))
     errors.raise_if_any()
     check_window(next_year)
     with db.session.no_autoflush:  # the new task is half-built until added; loading the old one must not flush it

@@ -31,52 +31,27 @@ from registry.services.audit import record_event
 from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
+from registry.services.task_core import (
+    MAX_DECISION_REF,
+    MAX_REASON,
+    SCALAR_FIELDS,
+    check_window,
+    plain,
+    task_snapshot,
+)
+from registry.services.task_input import TEXT_FIELDS, clean_task_input  # noqa: F401 - TEXT_FIELDS for the demo
 
 S = TaskState
 
-from registry.services.task_input import (  # noqa: F401 - Form A's input rules, re-exported for callers
-    MAX_LENGTHS,
-    MAX_ROWS,
-    MAX_TEXT,
-    MAX_VALUE,
-    SCALAR_FIELDS,
-    TEXT_FIELDS,
-    clean_task_input,
-    indicator_value,
-)
-
-#: a reason or comment of a decision (withdrawal, return, adjustment): the pages' limit, in the API too
-MAX_REASON = 5000
-MAX_DECISION_REF = 100
-
-
-# -- snapshots for the audit trail and adjustments --------------------------------------------------
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "value"):
-        return value.value
-    return value
-
-
-def task_snapshot(task: Task) -> dict[str, Any]:
-    """The registration's content as plain JSON-able data."""
-    data = {name: _plain(getattr(task, name)) for name in SCALAR_FIELDS}
-    data["ownership"] = task.ownership.value
-    data["owner_unit_id"] = task.owner_unit_id
-    data["indicators"] = [i.as_dict() for i in task.indicators]
-    data["milestones"] = [m.as_dict() for m in task.milestones]
-    return data
-
+# -- comparing and applying the content --------------------------------------------------
 
 def _snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
     """Cleaned input in the shape of ``task_snapshot``, to compare before anything changes."""
-    out = {k: _plain(v) for k, v in values.items() if k not in ("indicators", "milestones")}
+    out = {k: plain(v) for k, v in values.items() if k not in ("indicators", "milestones")}
     if "indicators" in values:
         out["indicators"] = [dict(row) for row in values["indicators"]]
     if "milestones" in values:
-        out["milestones"] = [{**row, "due_on": _plain(row["due_on"])} for row in values["milestones"]]
+        out["milestones"] = [{**row, "due_on": plain(row["due_on"])} for row in values["milestones"]]
     return out
 
 
@@ -92,16 +67,6 @@ def _apply(task: Task, values: dict[str, Any]) -> None:
         task.indicators = [Indicator(position=i, **row) for i, row in enumerate(values["indicators"])]
     if "milestones" in values:
         task.milestones = [Milestone(position=i, **row) for i, row in enumerate(values["milestones"])]
-
-
-def check_window(year: Year) -> None:
-    """Raise ``Conflict`` unless today is inside the year's registration window."""
-    if not year.registration_open_on(clock.today()):
-        raise Conflict(
-            _l("Registration for %(year)d is closed (window %(opens)s – %(closes)s).", year=year.year,
-               opens=year.registration_opens_on.strftime("%d/%m/%Y"),
-               closes=year.registration_closes_on.strftime("%d/%m/%Y"))
-        )
 
 
 def _collective_unit(actor: Person, owner_unit_id: int | None) -> OrgUnit | None:
@@ -290,10 +255,8 @@ def submit_task(actor: Person, task: Task, backfill: Backfill | None = None) -> 
 def withdraw_task(actor: Person, task: Task, reason: str = "") -> Task:
     """The owner withdraws the registration before approval."""
     policy.require(actor, "withdraw", task)
-    reason = (reason or "").strip()
     errors = FieldErrors()
-    if len(reason) > MAX_REASON:
-        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    reason = errors.text("reason", reason, MAX_REASON)
     errors.raise_if_any()
     before = task.state
     task.state = TaskState.WITHDRAWN
@@ -325,11 +288,8 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
     entered_later.require(actor, "approve", task, backfill)
     decider = actor if backfill is None else backfill.by
     errors = FieldErrors()
-    decision_ref = (decision_ref or "").strip()
-    if not decision_ref:
-        errors.add("decision_ref", _l("Give the decision reference, e.g. 12-QĐ/ĐU."))
-    elif len(decision_ref) > MAX_DECISION_REF:
-        errors.add("decision_ref", _l("At most %(n)d characters.", n=MAX_DECISION_REF))
+    decision_ref = errors.text("decision_ref", decision_ref, MAX_DECISION_REF,
+                               required=_l("Give the decision reference, e.g. 12-QĐ/ĐU."))
     if not isinstance(decision_date, date):
         errors.add("decision_date", _l("Enter a date as dd/mm/yyyy."))
     elif backfill is not None:
@@ -366,12 +326,8 @@ def approve_task(actor: Person, task: Task, *, decision_ref: str, decision_date:
 def return_task(actor: Person, task: Task, *, comment: str) -> Task:
     """The Standing Committee returns a submitted registration to its owner with a comment."""
     policy.require(actor, "return", task)
-    comment = (comment or "").strip()
     errors = FieldErrors()
-    if not comment:
-        errors.add("comment", _l("Say what the owner must change."))
-    elif len(comment) > MAX_REASON:
-        errors.add("comment", _l("At most %(n)d characters.", n=MAX_REASON))
+    comment = errors.text("comment", comment, MAX_REASON, required=_l("Say what the owner must change."))
     errors.raise_if_any()
     task.state = TaskState.RETURNED
     task.return_comment = comment
@@ -388,12 +344,8 @@ def adjust_task(actor: Person, task: Task, *, reason: str, data: dict[str, Any])
     review), with a reason. The values before stay recorded in the adjustment, so the task shows both.
     """
     policy.require(actor, "adjust", task)
-    reason = (reason or "").strip()
     errors = FieldErrors()
-    if not reason:
-        errors.add("reason", _l("Give the reason for the adjustment."))
-    elif len(reason) > MAX_REASON:
-        errors.add("reason", _l("At most %(n)d characters.", n=MAX_REASON))
+    reason = errors.text("reason", reason, MAX_REASON, required=_l("Give the reason for the adjustment."))
     errors.raise_if_any()
     values = clean_task_input(data, task.year, partial=True)
     values.pop("is_committed", None)  # the commitment is the owner's own

@@ -35,11 +35,7 @@ def create_token(actor: Person | None, name: str, *, owner: Person | None = None
     if owner is None or (actor is not None and owner.id != actor.id):
         raise PermissionDenied(_l("A token can only be made for your own account."))
     errors = FieldErrors()
-    name = (name or "").strip()
-    if not name:
-        errors.add("name", _l("Name the token, e.g. the program that will use it."))
-    elif len(name) > MAX_NAME:
-        errors.add("name", _l("At most %(n)d characters.", n=MAX_NAME))
+    name = errors.text("name", name, MAX_NAME, required=_l("Name the token, e.g. the program that will use it."))
     if not owner.is_active:
         errors.add("name", _l("The account is deactivated."))
     errors.raise_if_any()

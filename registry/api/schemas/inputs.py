@@ -26,7 +26,7 @@ from registry.models import (
 from registry.models.base import MAX_ID
 from registry.services import monitoring, progress, review
 from registry.services import task_input as form_a
-from registry.services import tasks
+from registry.services import task_core
 
 #: the services' messages for a missing value (the same msgids, so the same words everywhere)
 CHOOSE_FIELD = _l("Choose a field.")
@@ -133,22 +133,22 @@ class TaskCreateInput(TaskUpdateInput):
 
 
 class WithdrawInput(InputSchema):
-    reason = Text(limit=tasks.MAX_REASON, load_default="")
+    reason = Text(limit=task_core.MAX_REASON, load_default="")
 
 
 class ApproveInput(InputSchema):
-    decision_ref = Text(limit=tasks.MAX_DECISION_REF, metadata={"description": "e.g. 12-QĐ/ĐU"},
+    decision_ref = Text(limit=task_core.MAX_DECISION_REF, metadata={"description": "e.g. 12-QĐ/ĐU"},
                         **needed(_l("Give the decision reference, e.g. 12-QĐ/ĐU.")))
     decision_date = fields.Date(allow_none=True, **needed(ENTER_DATE))
     monitor_id = RowId(allow_none=True, **needed(CHOOSE_MONITOR))
 
 
 class ReturnInput(InputSchema):
-    comment = Text(limit=tasks.MAX_REASON, **needed(_l("Say what the owner must change.")))
+    comment = Text(limit=task_core.MAX_REASON, **needed(_l("Say what the owner must change.")))
 
 
 class AdjustInput(TaskFieldsInput):
-    reason = Text(limit=tasks.MAX_REASON, **needed(_l("Give the reason for the adjustment.")))
+    reason = Text(limit=task_core.MAX_REASON, **needed(_l("Give the reason for the adjustment.")))
 
 
 class MonitorInput(InputSchema):
@@ -178,7 +178,7 @@ class NoteCreateInput(NoteFieldsInput):
 
 
 class AmendmentInput(NoteFieldsInput):
-    reason = Text(limit=tasks.MAX_REASON, metadata={"description": "Why the note is corrected"},
+    reason = Text(limit=task_core.MAX_REASON, metadata={"description": "Why the note is corrected"},
                   **needed(_l("Give the reason for the amendment.")))
 
 

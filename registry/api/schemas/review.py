@@ -6,9 +6,8 @@ import marshmallow as ma
 from marshmallow import fields
 
 from registry.api.schemas.base import EnglishName, ListOf
-from registry.api.schemas.reference import PersonRefSchema
-from registry.api.schemas.tasks import IndicatorSchema
-from registry.models import Commendation, Outcome, Ownership, TaskKind, TaskState
+from registry.api.schemas.tasks import IndicatorSchema, TaskHeadSchema
+from registry.models import Commendation, Outcome
 
 # -- year-end -------------------------------------------------------------------------------------------------------
 
@@ -80,18 +79,9 @@ class CurrentVerdictSchema(ma.Schema):
     decided_at = fields.DateTime(required=True)
 
 
-class TaskRecordSchema(ma.Schema):
+class TaskRecordSchema(TaskHeadSchema):
     """A registration as a dossier or a carry-over chain lists it."""
 
-    id = fields.Integer(required=True)
-    code = fields.String(required=True)
-    year = fields.Integer(attribute="year.year", required=True)
-    kind = fields.Enum(TaskKind, by_value=True, required=True)
-    state = fields.Enum(TaskState, by_value=True, required=True)
-    title = fields.String(required=True)
-    ownership = fields.Enum(Ownership, by_value=True, required=True)
-    owner = fields.Nested(PersonRefSchema, required=True)
-    owner_unit_id = fields.Integer(allow_none=True, required=True)
     field_id = fields.Integer(required=True)
     deadline = fields.Date(allow_none=True, required=True)
     carried_from_id = fields.Integer(allow_none=True, required=True)

@@ -44,9 +44,12 @@ class AdjustmentSchema(ma.Schema):
     changes = Changes()
 
 
-class TaskSummarySchema(ma.Schema):
+class TaskHeadSchema(ma.Schema):
+    """The fields every listing of a task starts with: the summary (``TaskSummarySchema``) and the record a
+    dossier or a carry-over chain lists (``registry.api.schemas.review.TaskRecordSchema``)."""
+
     id = fields.Integer(required=True)
-    code = fields.String(required=True, metadata={"description": "Human reference, e.g. 2026-000123"})
+    code = fields.String(required=True)
     year = fields.Integer(attribute="year.year", required=True)
     kind = fields.Enum(TaskKind, by_value=True, required=True)
     state = fields.Enum(TaskState, by_value=True, required=True)
@@ -54,6 +57,10 @@ class TaskSummarySchema(ma.Schema):
     ownership = fields.Enum(Ownership, by_value=True, required=True)
     owner = fields.Nested(PersonRefSchema, required=True)
     owner_unit_id = fields.Integer(allow_none=True, required=True)
+
+
+class TaskSummarySchema(TaskHeadSchema):
+    code = fields.String(required=True, metadata={"description": "Human reference, e.g. 2026-000123"})
     org_unit_id = fields.Integer(allow_none=True, required=True)
     committee_id = fields.Integer(required=True, metadata={
         "description": "The committee the task is registered with; its Standing Committee decides it"})

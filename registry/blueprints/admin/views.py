@@ -33,7 +33,7 @@ from registry.blueprints.admin.forms import (
     year_data,
     year_initial,
 )
-from registry.blueprints.common import REFUSED, allow, attempt, done, get_or_404, posted, submitted
+from registry.blueprints.common import allow, done, get_or_404, page_action, shown
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Role, Year
 from registry.services import admin as admin_service
@@ -70,10 +70,6 @@ def _unit(unit_id: int) -> OrgUnit:
     return unit
 
 
-def _status(*forms) -> int:
-    return 422 if any(f.errors for f in forms) else 200
-
-
 # -- people ----------------------------------------------------------------------------------------------
 
 @bp.route("/people")
@@ -102,57 +98,52 @@ def _person_form(cls=PersonForm, **kwargs) -> PersonForm:
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
-def person_new():
-    form = _person_form(NewPersonForm)
-    person = submitted(form, lambda: people_service.create_person(current_user, person_data(form),
-                                                                  password=form.password.data))
-    if person is not REFUSED:
-        return done(_("Account %(username)s created.", username=person.username), "admin.person_edit",
-                    person_id=person.id)
-    return render_template("admin/person_form.html", form=form, person=None), _status(form)
+@page_action(None, form=lambda _person: _person_form(NewPersonForm), render=shown("admin/person_form.html", "person"))
+def person_new(_person, form):
+    person = people_service.create_person(current_user, person_data(form), password=form.password.data)
+    return done(_("Account %(username)s created.", username=person.username), "admin.person_edit",
+                person_id=person.id)
 
 
-def _person_page(person: Person, form=None, active_form=None, password_form=None):
+def _person_page(person: Person, form=None, active_form=None, password_form=None) -> str:
+    """A person's page: the account's form, (de)activation and the password reset; ``form``, ``active_form`` or
+    ``password_form``: the one submitted, with its errors."""
     form = form or _person_form(formdata=None, data=person_initial(person))
     active_form = active_form or PersonActiveForm(formdata=None, active="0" if person.is_active_account else "1")
     password_form = password_form or ResetPasswordForm(formdata=None)
     return render_template("admin/person_form.html", form=form, person=person, active_form=active_form,
-                           password_form=password_form), _status(form, active_form, password_form)
+                           password_form=password_form)
+
+
+def _person_action(form, as_kwarg: str, **options):
+    """The pipeline of a form of a person's page: ``form`` submitted (named ``as_kwarg`` on the page)."""
+    return page_action(_person, form=form, **options,
+                       render=lambda person, submitted: _person_page(person, **{as_kwarg: submitted}))
 
 
 @bp.route("/people/<id:person_id>/edit", methods=["GET", "POST"])
-def person_edit(person_id: int):
-    person = _person(person_id)
-    if request.method == "GET":
-        return _person_page(person)
-    form = _person_form()
-    if submitted(form, lambda: people_service.update_person(current_user, person, person_data(form))) \
-            is not REFUSED:
-        return done(_("Changes saved."), "admin.person_edit", person_id=person.id)
-    return _person_page(person, form=form)
+@_person_action(lambda person: _person_form(formdata=None, data=person_initial(person))
+                if request.method == "GET" else _person_form(), "form")
+def person_edit(person, form):
+    people_service.update_person(current_user, person, person_data(form))
+    return done(_("Changes saved."), "admin.person_edit", person_id=person.id)
 
 
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
-def person_active(person_id: int):
-    person = _person(person_id)
-    form = posted(PersonActiveForm())
-    if attempt(form, lambda: people_service.set_person_active(current_user, person, form.active.data == "1")) \
-            is REFUSED:
-        return _person_page(person, active_form=form)
+@_person_action(PersonActiveForm, "active_form", button=True)
+def person_active(person, form):
+    people_service.set_person_active(current_user, person, form.active.data == "1")
     return done(_("Account reactivated.") if person.is_active_account
                 else _("Account deactivated: the person can no longer sign in."), "admin.person_edit",
                 person_id=person.id)
 
 
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
-def person_password(person_id: int):
-    person = _person(person_id)
-    form = ResetPasswordForm()
-    if submitted(form, lambda: people_service.reset_password(current_user, person, form.new_password.data or "")) \
-            is not REFUSED:
-        return done(_("Password reset. Give the new password to %(name)s in person.", name=person.full_name),
-                    "admin.person_edit", person_id=person.id)
-    return _person_page(person, password_form=form)
+@_person_action(ResetPasswordForm, "password_form")
+def person_password(person, form):
+    people_service.reset_password(current_user, person, form.new_password.data or "")
+    return done(_("Password reset. Give the new password to %(name)s in person.", name=person.full_name),
+                "admin.person_edit", person_id=person.id)
 
 
 # -- org units -------------------------------------------------------------------------------------------
@@ -180,36 +171,31 @@ def _unit_form(unit: OrgUnit | None) -> OrgUnitForm:
     return form
 
 
-def _save_unit(unit: OrgUnit | None):
-    form = _unit_form(unit)
-    saved = submitted(form, lambda: admin_service.save_org_unit(current_user, unit, org_unit_data(form)))
-    if saved is not REFUSED:
-        return done(_("Unit %(name)s saved.", name=saved.name), "admin.units")
-    return render_template("admin/unit_form.html", form=form, unit=unit), _status(form)
+@page_action(lambda unit_id=None: _unit(unit_id) if unit_id else None, form=_unit_form,
+             render=shown("admin/unit_form.html", "unit"))
+def _save_unit(unit, form):
+    saved = admin_service.save_org_unit(current_user, unit, org_unit_data(form))
+    return done(_("Unit %(name)s saved.", name=saved.name), "admin.units")
 
 
-@bp.route("/units/new", methods=["GET", "POST"])
-def unit_new():
-    return _save_unit(None)
+bp.add_url_rule("/units/new", "unit_new", _save_unit, methods=["GET", "POST"])
+bp.add_url_rule("/units/<id:unit_id>/edit", "unit_edit", _save_unit, methods=["GET", "POST"])
 
 
-@bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
-def unit_edit(unit_id: int):
-    return _save_unit(_unit(unit_id))
+def _merge_form(unit: OrgUnit) -> MergeForm:
+    form = MergeForm()
+    form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]), unit)
+    return form
 
 
 @bp.route("/units/<id:unit_id>/merge", methods=["GET", "POST"])
-def unit_merge(unit_id: int):
+@page_action(_unit, form=_merge_form, render=shown("admin/unit_merge.html", "unit"))
+def unit_merge(unit, form):
     """Merge a unit into another (sáp nhập): its people, roles, sub-units and open tasks move; its history
     stays under its old name."""
-    unit = _unit(unit_id)
-    form = MergeForm()
-    form.set_choices(org_units_tree(current_user, [Role.SECRETARIAT]), unit)
-    if form.validate_on_submit():
-        into = get_or_404(OrgUnit, form.into_id.data)
-        if attempt(form, lambda: admin_service.merge_units(current_user, unit, into)) is not REFUSED:
-            return done(_("%(old)s merged into %(new)s.", old=unit.name, new=into.name), "admin.units")
-    return render_template("admin/unit_merge.html", form=form, unit=unit), _status(form)
+    into = get_or_404(OrgUnit, form.into_id.data)
+    admin_service.merge_units(current_user, unit, into)
+    return done(_("%(old)s merged into %(new)s.", old=unit.name, new=into.name), "admin.units")
 
 
 # -- years -----------------------------------------------------------------------------------------------
@@ -220,35 +206,23 @@ def years():
     return render_template("admin/years.html", years=rows)
 
 
-def _setting_form(form_class, obj, initial):
-    """The form of a year or a field: filled from ``obj`` when one opens it to edit."""
-    return form_class(formdata=None, data=initial(obj)) if request.method == "GET" and obj is not None \
-        else form_class()
+def _setting_pages(name: str, model, form_class, initial, save, data, saved_message) -> None:
+    """The "new" and "edit" pages of a year or a field (``name``): the form, filled from the row when one opens
+    it to edit; saved by the service (``save``), the list after it with ``saved_message(saved)``."""
+
+    @page_action(lambda ident=None: get_or_404(model, ident) if ident else None,
+                 form=lambda obj: form_class(formdata=None, data=initial(obj))
+                 if request.method == "GET" and obj is not None else form_class(),
+                 render=shown(f"admin/{name}_form.html", name))
+    def save_setting(obj, form):
+        return done(saved_message(save(current_user, obj, data(form))), f"admin.{name}s")
+
+    bp.add_url_rule(f"/{name}s/new", f"{name}_new", save_setting, methods=["GET", "POST"])
+    bp.add_url_rule(f"/{name}s/<id:{name}_id>/edit", f"{name}_edit", save_setting, methods=["GET", "POST"])
 
 
-def _save_setting(form, save, saved_message, endpoint: str, template: str, **context):
-    """A year's or a field's form: saved by the service (``save``), the list after it; else the form again."""
-    saved = submitted(form, lambda: save(form))
-    if saved is not REFUSED:
-        return done(saved_message(saved), endpoint)
-    return render_template(template, form=form, **context), _status(form)
-
-
-def _save_year(year: Year | None):
-    return _save_setting(_setting_form(YearForm, year, year_initial),
-                         lambda form: admin_service.save_year(current_user, year, year_data(form)),
-                         lambda saved: _("Year %(year)d saved.", year=saved.year), "admin.years",
-                         "admin/year_form.html", year=year)
-
-
-@bp.route("/years/new", methods=["GET", "POST"])
-def year_new():
-    return _save_year(None)
-
-
-@bp.route("/years/<id:year_id>/edit", methods=["GET", "POST"])
-def year_edit(year_id: int):
-    return _save_year(get_or_404(Year, year_id))
+_setting_pages("year", Year, YearForm, year_initial, admin_service.save_year, year_data,
+               lambda saved: _("Year %(year)d saved.", year=saved.year))
 
 
 # -- fields (lĩnh vực) -----------------------------------------------------------------------------------
@@ -259,18 +233,5 @@ def fields():
     return render_template("admin/fields.html", fields=rows)
 
 
-def _save_field(field: Field | None):
-    return _save_setting(_setting_form(FieldForm, field, field_initial),
-                         lambda form: admin_service.save_field(current_user, field, field_data(form)),
-                         lambda saved: _("Field %(name)s saved.", name=saved.display_name), "admin.fields",
-                         "admin/field_form.html", field=field)
-
-
-@bp.route("/fields/new", methods=["GET", "POST"])
-def field_new():
-    return _save_field(None)
-
-
-@bp.route("/fields/<id:field_id>/edit", methods=["GET", "POST"])
-def field_edit(field_id: int):
-    return _save_field(get_or_404(Field, field_id))
+_setting_pages("field", Field, FieldForm, field_initial, admin_service.save_field, field_data,
+               lambda saved: _("Field %(name)s saved.", name=saved.display_name))

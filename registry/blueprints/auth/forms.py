@@ -11,14 +11,18 @@ class LoginForm(BaseForm):
     remember = BooleanField(_l("Keep me signed in"))
 
 
+def _new_password() -> tuple[PasswordField, PasswordField]:
+    """The new password and its repetition, the same on the profile and on a reset link (made where they stand,
+    so they keep their place among the form's fields)."""
+    return (PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))]),
+            PasswordField(_l("Repeat the new password"),
+                          validators=[DataRequired(_l("Repeat the new password.")),
+                                      EqualTo("new_password", _l("The two new passwords differ."))]))
+
+
 class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your password."))])
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")),
-                    EqualTo("new_password", _l("The two new passwords differ."))],
-    )
+    new_password, confirm = _new_password()
 
 
 class ForgotPasswordForm(BaseForm):
@@ -27,12 +31,7 @@ class ForgotPasswordForm(BaseForm):
 
 
 class ResetPasswordForm(BaseForm):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password."))])
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[DataRequired(_l("Repeat the new password.")),
-                    EqualTo("new_password", _l("The two new passwords differ."))],
-    )
+    new_password, confirm = _new_password()
 
 
 class SignOutEverywhereForm(BaseForm):

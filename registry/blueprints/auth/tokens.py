@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import make_response, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,10 +11,9 @@ from wtforms.validators import DataRequired, Length
 
 from registry.blueprints.auth import bp
 from registry.blueprints.auth.forms import ChangePasswordForm
-from registry.blueprints.common import BaseForm, apply_errors, get_or_404
+from registry.blueprints.common import BaseForm, done, get_or_404, page_action
 from registry.models import ApiToken
 from registry.services import tokens as token_service
-from registry.services.errors import ValidationFailed
 
 
 class TokenForm(BaseForm):
@@ -41,23 +40,15 @@ def _profile_page(token_form: TokenForm, *, new_token: str | None = None, status
 
 
 @bp.route("/profile/tokens", methods=["POST"])
-def create_token():
-    form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            token, plaintext = token_service.create_token(current_user, form.name.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            return _profile_page(TokenForm(formdata=None), new_token=plaintext)
-    return _profile_page(form, status=422)
+@page_action(None, form=TokenForm, render=lambda _nothing, form: make_response(_profile_page(form, status=422)))
+def create_token(_nothing, form):
+    _token, plaintext = token_service.create_token(current_user, form.name.data)
+    return _profile_page(TokenForm(formdata=None), new_token=plaintext)
 
 
 @bp.route("/profile/tokens/<id:token_id>/revoke", methods=["POST"])
-def revoke_token(token_id: int):
-    token = get_or_404(ApiToken, token_id)
-    if not RevokeTokenForm().validate_on_submit():
-        abort(400)
+@page_action(lambda token_id: get_or_404(ApiToken, token_id), form=RevokeTokenForm, button=True)
+def revoke_token(token, form):
     token_service.revoke_token(current_user, token)
-    flash(_("Token “%(name)s” revoked: programs using it are refused from now on.", name=token.name), "success")
-    return redirect(url_for("auth.profile"))
+    return done(_("Token “%(name)s” revoked: programs using it are refused from now on.", name=token.name),
+                "auth.profile")

@@ -5,6 +5,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,10 +23,9 @@ from registry.blueprints.auth.forms import (
     ResetPasswordForm,
     SignOutEverywhereForm,
 )
-from registry.blueprints.common import apply_errors
+from registry.blueprints.common import done, page_action, shown
 from registry.services import password_reset, people, security
 from registry.services.notifications import Mailer
-from registry.services.errors import ValidationFailed
 from registry.blueprints.auth.sessions import LOGIN_KEYS, start_session_clock
 
 
@@ -128,49 +128,48 @@ def sign_out_everywhere():
     return redirect(url_for("auth.login"))
 
 
+def _signed_in_to(endpoint: str):
+    """A check of a page for visitors: someone signed in goes to ``endpoint`` instead."""
+    return lambda _nothing: redirect(url_for(endpoint)) if current_user.is_authenticated else None
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
-def forgot_password():
+@page_action(None, _signed_in_to("auth.profile"), form=ForgotPasswordForm, render=shown("auth/forgot.html"))
+def forgot_password(_nothing, form):
     """Ask for a reset link. The answer is the same whether or not the account exists or has an e-mail."""
-    if current_user.is_authenticated:
-        return redirect(url_for("auth.profile"))
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        try:
-            password_reset.request_reset(
-                form.identifier.data, request.remote_addr, Mailer.from_config(current_app.config),
-                lambda token: url_for("auth.reset_password", token=token, _external=True),
-                locale=session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"])
-        except password_reset.ResetThrottled:
-            form.form_errors.append(_("Too many failed sign-in attempts. Wait %(n)d minutes and try again.",
-                                      n=current_app.config["SIGNIN_WINDOW_MINUTES"]))
-            return render_template("auth/forgot.html", form=form), 429
-        flash(_("If the account has an e-mail address, a link to choose a new password has been sent to it; it "
-                "is valid for 30 minutes. No e-mail? Ask the committee office (secretariat) to reset your "
-                "password."), "info")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+    try:
+        password_reset.request_reset(
+            form.identifier.data, request.remote_addr, Mailer.from_config(current_app.config),
+            lambda token: url_for("auth.reset_password", token=token, _external=True),
+            locale=session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"])
+    except password_reset.ResetThrottled:
+        form.form_errors.append(_("Too many failed sign-in attempts. Wait %(n)d minutes and try again.",
+                                  n=current_app.config["SIGNIN_WINDOW_MINUTES"]))
+        return render_template("auth/forgot.html", form=form), 429
+    flash(_("If the account has an e-mail address, a link to choose a new password has been sent to it; it "
+            "is valid for 30 minutes. No e-mail? Ask the committee office (secretariat) to reset your "
+            "password."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _valid_link(person):
+    """A reset link that is unknown, used or expired: logged, and the page that says so (410)."""
+    if person is None:
+        security.log_auth("password reset link refused", None, request.remote_addr)
+        return make_response(render_template("auth/reset_invalid.html"), 410)
+    return None
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+@page_action(password_reset.person_for_token, _valid_link, form=ResetPasswordForm,
+             render=shown("auth/reset.html", "person"))
+def reset_password(person, form):
     """Choose a new password through a reset link (single use, 30 minutes)."""
-    person = password_reset.person_for_token(token)
-    if person is None:
-        security.log_auth("password reset link refused", None, request.remote_addr)
-        return render_template("auth/reset_invalid.html"), 410
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            password_reset.reset_with_token(person, form.new_password.data, request.remote_addr)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            if current_user.is_authenticated:
-                _sign_out()
-            flash(_("Your password was changed and every session was signed out. Sign in with the new "
-                    "password."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, person=person), 422 if form.errors else 200
+    password_reset.reset_with_token(person, form.new_password.data, request.remote_addr)
+    if current_user.is_authenticated:
+        _sign_out()
+    return done(_("Your password was changed and every session was signed out. Sign in with the new "
+                  "password."), "auth.login")
 
 
 @bp.route("/language/<code>", methods=["POST"])
@@ -182,15 +181,9 @@ def set_language(code: str):
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
-def profile():
-    form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            people.change_own_password(current_user, form.current_password.data, form.new_password.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            _keep_signed_in(current_user._get_current_object())
-            flash(_("Your password was changed. Every other session was signed out."), "success")
-            return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+@page_action(None, form=ChangePasswordForm, render=lambda _nothing, form: render_template("auth/profile.html",
+                                                                                          form=form))
+def profile(_nothing, form):
+    people.change_own_password(current_user, form.current_password.data, form.new_password.data)
+    _keep_signed_in(current_user._get_current_object())
+    return done(_("Your password was changed. Every other session was signed out."), "auth.profile")

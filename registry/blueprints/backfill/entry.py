@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from registry import policy
 from registry.blueprints.backfill.forms import BackfillForm
-from registry.blueprints.common import apply_errors as apply_form_errors
 from registry.blueprints.common import get_or_404
 from registry.extensions import db
 from registry.models import Person, Role, RoleGrant, Task
@@ -39,11 +38,6 @@ class Entry:
     def asks_by(self) -> bool:
         return "backfill_by" in self.form
 
-    @property
-    def mode(self) -> Backfill:
-        """The services' back-fill mode for the page's checks, before anything is entered."""
-        return Backfill()
-
     def context(self) -> Backfill:
         """The entry as the services take it: the date typed and the person chosen."""
         by = None
@@ -54,6 +48,14 @@ class Entry:
     def validate(self) -> bool:
         """The date as typed (dd/mm/yyyy); the services judge it."""
         return self.form.validate()
+
+    def take(self, exc: ValidationFailed) -> ValidationFailed:
+        """The service's errors of the date and the decider onto the entry's fields; the others, left for the
+        page's form."""
+        for key in (ON, BY):
+            if key in exc.errors and key in self.form:
+                self.form[key].errors = list(self.form[key].errors) + [str(m) for m in exc.errors[key]]
+        return ValidationFailed({k: v for k, v in exc.errors.items() if not (k in (ON, BY) and k in self.form)})
 
 
 def entering(task: Task) -> bool:
@@ -110,35 +112,11 @@ def entry(task: Task, *, on_label=None, by_label=None, on_behalf_of: Person | No
     return Entry(task=task, form=form, on_behalf_of=on_behalf_of)
 
 
-def mode(found: Entry | None) -> Backfill | None:
-    """The services' mode for a page's checks: back-filling or live."""
-    return found.mode if found is not None else None
+def mode_for(task: Task) -> Backfill | None:
+    """The services' mode for a page's checks before its entry is built: back-filling or live."""
+    return Backfill() if entering(task) else None
 
 
 def context(found: Entry | None) -> Backfill | None:
     """The services' input of a page's entry, or None in live use."""
     return found.context() if found is not None else None
-
-
-def apply_errors(form, found: Entry | None, exc: ValidationFailed) -> None:
-    """A service's field errors onto the page's form, the date and the decider onto the entry's fields."""
-    if found is not None:
-        for key in (ON, BY):
-            if key in exc.errors and key in found.form:
-                found.form[key].errors = list(found.form[key].errors) + [str(m) for m in exc.errors[key]]
-        exc = ValidationFailed({k: v for k, v in exc.errors.items() if not (k in (ON, BY) and k in found.form)})
-    apply_form_errors(form, exc)
-
-
-
-def validate(form, found: Entry | None) -> bool:
-    """``form.validate_on_submit()`` and, on a POST, the entry's own fields (both, so every error shows)."""
-    valid = form.validate_on_submit()
-    if found is not None and request.method == "POST":
-        valid = found.validate() and valid
-    return valid
-
-
-def status(form, found: Entry | None) -> int:
-    """422 when the page's form or the entry's fields have errors, else 200."""
-    return 422 if form.errors or (found is not None and found.form.errors) else 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from registry import policy
 from registry.blueprints.backfill import bp
 from registry.blueprints.backfill.entry import entering
 from registry.blueprints.backfill.forms import BackfillRegistrationForm
-from registry.blueprints.common import allow, apply_errors, get_or_404
+from registry.blueprints.common import done, get_or_404, may, page_action
 from registry.blueprints.tasks.forms import task_data
 from registry.extensions import db
 from registry.models import Field, OrgUnit, Person, Role, RoleGrant, Task, TaskState, Year
@@ -25,7 +25,7 @@ from registry.services import progress as progress_service
 from registry.services import review as review_service
 from registry.services import tasks as task_service
 from registry.services.backfill import BY, Backfill
-from registry.services.errors import Conflict, ValidationFailed
+from registry.services.errors import Conflict
 
 
 def _closed_years() -> list[Year]:
@@ -60,40 +60,47 @@ def _split(registrant: str | None) -> tuple[int | None, int | None]:
     return (int(person) if person.isdigit() else None, int(unit) if unit.isdigit() else None)
 
 
-@bp.route("/backfill/new", methods=["GET", "POST"])
-def new_task():
-    """Form A of a past year: the secretariat enters a registration of the paper register, recorded as submitted
-    on its date; the task page then lists the later steps to enter."""
-    allow("backfill")
-    years = _closed_years()
-    if not years:
+def _past_year_recorded(_nothing) -> None:
+    if not _closed_years():
         raise Conflict(_("No past year is recorded yet. The office of the top committee adds it under "
                          "Administration → Years; its register can then be entered here."))
+
+
+def _registration_form(_nothing) -> BackfillRegistrationForm:
     form = BackfillRegistrationForm()
     form.set_choices(list(db.session.scalars(select(Field).where(Field.is_active.is_(True))
                                              .order_by(Field.sort_order, Field.name))))
-    form.year_id.choices = [(y.id, str(y.year)) for y in years]
+    form.year_id.choices = [(y.id, str(y.year)) for y in _closed_years()]
     form.registrant.choices = [("", "—")] + _registrants()
     form.owner_unit_id.choices = [(0, _("Individual registration"))] + _collectives()
-    if form.validate_on_submit():
-        year = get_or_404(Year, form.year_id.data)
-        owner_id, committee_id = _split(form.registrant.data)
-        backfill = Backfill(on=form.backfill_on.data, by=db.session.get(Person, owner_id) if owner_id else None)
-        try:
-            task = task_service.create_task(current_user, year, task_data(form),
-                                            owner_unit_id=form.owner_unit_id.data or None,
-                                            committee_id=committee_id, backfill=backfill)
-            task_service.submit_task(current_user, task, backfill)
-        except ValidationFailed as exc:
-            apply_errors(form, ValidationFailed(
-                {("registrant" if key in ("committee_id", BY) else key): messages
-                 for key, messages in exc.errors.items()}))
-        else:
-            flash(_("Registration of %(year)d entered, as submitted on %(date)s. Enter the later steps below.",
-                    year=year.year, date=form.backfill_on.data.strftime("%d/%m/%Y")), "success")
-            return redirect(url_for("tasks.show", task_id=task.id, _anchor="backfill"))
+    return form
+
+
+def _registrant_errors(errors: dict) -> dict:
+    """The service's errors of the committee and of the registering person, on the form's one registrant field."""
+    return {("registrant" if key in ("committee_id", BY) else key): messages for key, messages in errors.items()}
+
+
+def _registration_page(_nothing, form) -> str:
     form.pad_rows()
-    return render_template("backfill/new_task.html", form=form), 422 if form.errors else 200
+    return render_template("backfill/new_task.html", form=form)
+
+
+@bp.route("/backfill/new", methods=["GET", "POST"])
+@page_action(None, may("backfill", on_object=False), _past_year_recorded, form=_registration_form,
+             errors=_registrant_errors, render=_registration_page)
+def new_task(_nothing, form):
+    """Form A of a past year: the secretariat enters a registration of the paper register, recorded as submitted
+    on its date; the task page then lists the later steps to enter."""
+    year = get_or_404(Year, form.year_id.data)
+    owner_id, committee_id = _split(form.registrant.data)
+    backfill = Backfill(on=form.backfill_on.data, by=db.session.get(Person, owner_id) if owner_id else None)
+    task = task_service.create_task(current_user, year, task_data(form), owner_unit_id=form.owner_unit_id.data or None,
+                                    committee_id=committee_id, backfill=backfill)
+    task_service.submit_task(current_user, task, backfill)
+    return done(_("Registration of %(year)d entered, as submitted on %(date)s. Enter the later steps below.",
+                  year=year.year, date=form.backfill_on.data.strftime("%d/%m/%Y")), "tasks.show", task_id=task.id,
+                _anchor="backfill")
 
 
 # -- the task page: what is left to enter ------------------------------------------------------------------------

@@ -8,23 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    FieldList,
-    FormField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from registry.blueprints.common import BaseForm, DMYDateField, RowForm
+from registry.blueprints.common import BaseForm, DMYDateField, RowForm, pad_rows, repeated
 from registry.labels import JUDGEMENT, PERIOD, SUPERVISION_FORM
 from registry.models import Period
 from registry.services.monitoring import MAX_ADDRESSEE, MAX_TEXT
 from registry.services.monitoring import MAX_RECOMMENDATIONS as MAX_ROWS
-
-ROWS = 3
 
 
 class RecommendationRow(RowForm):
@@ -54,18 +45,14 @@ class AssessmentForm(FindingsForm):
     """Form C: the monitor's assessment of one period, with its recommendations."""
 
     period = SelectField(_l("Period"), choices=[], validators=[InputRequired(_l("Choose the period."))])
-    recommendations = FieldList(FormField(RecommendationRow), min_entries=ROWS, max_entries=MAX_ROWS)
+    recommendations = repeated(RecommendationRow, MAX_ROWS)
 
     def set_choices(self, periods: list[Period]) -> None:
         self.period.choices = [(p.value, PERIOD[p]) for p in periods]
         self.set_finding_choices()
 
     def pad_rows(self) -> None:
-        """Leave at least one empty row (and at least three rows) to fill in."""
-        rows = self.recommendations
-        wanted = min(max(ROWS, len(rows.entries) + 1), rows.max_entries)
-        while len(rows.entries) < wanted:
-            rows.append_entry()
+        pad_rows(self.recommendations)
 
 
 class ReplyForm(BaseForm):

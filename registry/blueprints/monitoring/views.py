@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from registry import clock, policy, queue
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import allow, apply_errors, get_or_404, load
+from registry.blueprints.common import done, get_or_404, loader, may, page_action, shown, under_task
 from registry.blueprints.monitoring import bp
 from registry.blueprints.monitoring.forms import (
     ActionForm,
@@ -39,24 +39,9 @@ from registry.services import jobs
 from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
 from registry.services import queries
-from registry.services.errors import ValidationFailed
 
 #: rows shown per list on the attention page before "see all"
 LIMIT = 10
-
-
-def _load_task(task_id: int, action: str = "view") -> Task:
-    return load(Task, task_id, action)
-
-
-def _require_button_form() -> None:
-    """A POST without a form body of its own: only the CSRF token is checked."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-
-
-def _task_url(task: Task, anchor: str = "monitoring") -> str:
-    return url_for("tasks.show", task_id=task.id, _anchor=anchor)
 
 
 def _note_form_url(task: Task, quarter: int) -> str:
@@ -104,89 +89,84 @@ def header_counts() -> SimpleNamespace:
 
 # -- assessments (Form C) -------------------------------------------------------------------------------------
 
-@bp.route("/tasks/<id:task_id>/assessments/new", methods=["GET", "POST"])
-def new_assessment(task_id: int):
-    task = backfill_entry.load_task(task_id, "assess")  # the monitor, or the secretariat entering a past year
-    backfill = backfill_entry.entry(task, on_label=_("Date of the assessment"), on_behalf_of=task.monitor)
-    periods = monitoring_service.require_assessable(current_user, task, backfill_entry.mode(backfill))
+def _assessment_form(task: Task) -> AssessmentForm:
+    """Form C with the periods left to assess (the service's check first: 403, 409)."""
     form = AssessmentForm()
-    form.set_choices(periods)
-    if backfill_entry.validate(form, backfill):
-        try:
-            monitoring_service.add_assessment(current_user, task, form.period.data, assessment_data(form),
-                                              recommendation_rows(form), backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Assessment recorded; the owner has been notified.") if backfill is None
-                  else _("Assessment entered."), "success")
-            return redirect(_task_url(task))
+    form.set_choices(monitoring_service.require_assessable(current_user, task, backfill_entry.mode_for(task)))
+    return form
+
+
+def _assessment_page(task: Task, form, backfill) -> str:
     form.pad_rows()
-    return render_template("monitoring/assessment_form.html", form=form, task=task, backfill=backfill), \
-        backfill_entry.status(form, backfill)
+    return render_template("monitoring/assessment_form.html", form=form, task=task, backfill=backfill)
+
+
+@bp.route("/tasks/<id:task_id>/assessments/new", methods=["GET", "POST"])
+@page_action(lambda task_id: backfill_entry.load_task(task_id, "assess"),  # the monitor, or the secretariat
+             form=_assessment_form, render=_assessment_page,                  # entering a past year
+             entry=lambda task: backfill_entry.entry(task, on_label=_("Date of the assessment"),
+                                                     on_behalf_of=task.monitor))
+def new_assessment(task, form, backfill):
+    monitoring_service.add_assessment(current_user, task, form.period.data, assessment_data(form),
+                                      recommendation_rows(form), backfill=backfill_entry.context(backfill))
+    return done(_("Assessment recorded; the owner has been notified.") if backfill is None
+                else _("Assessment entered."), "tasks.show", task_id=task.id, _anchor="monitoring")
 
 
 @bp.route("/assessments/<id:assessment_id>/acknowledge", methods=["POST"])
-def acknowledge(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
-    task = _load_task(assessment.task_id)
-    _require_button_form()
+@page_action(under_task(Assessment), form=ActionForm, button=True)
+def acknowledge(assessment, form):
     monitoring_service.acknowledge_assessment(current_user, assessment)
-    flash(_("Assessment acknowledged."), "success")
-    return redirect(_task_url(task, f"assessment-{assessment.id}"))
+    return done(_("Assessment acknowledged."), "tasks.show", task_id=assessment.task_id,
+                _anchor=f"assessment-{assessment.id}")
+
+
+def _task_of(recommendation: Recommendation) -> Task:
+    return db.session.get(Task, recommendation.task_id)  # loaded by ``under_task``
+
+
+def _reply_page(recommendation: Recommendation, form, backfill) -> str:
+    return render_template("monitoring/reply.html", form=form, task=_task_of(recommendation),
+                           recommendation=recommendation, backfill=backfill,
+                           is_overdue=monitoring_service.is_reply_overdue(recommendation))
 
 
 @bp.route("/recommendations/<id:rec_id>/reply", methods=["GET", "POST"])
-def reply(rec_id: int):
-    recommendation = get_or_404(Recommendation, rec_id)
-    task = _load_task(recommendation.task_id)
-    backfill = backfill_entry.entry(task, on_label=_("Date of the reply"), on_behalf_of=task.owner)
-    monitoring_service.require_replyable(current_user, recommendation, backfill_entry.mode(backfill))
-    form = ReplyForm()
-    if backfill_entry.validate(form, backfill):
-        try:
-            monitoring_service.reply_to_recommendation(current_user, recommendation, form.reply.data,
-                                                       backfill=backfill_entry.context(backfill))
-        except ValidationFailed as exc:
-            backfill_entry.apply_errors(form, backfill, exc)
-        else:
-            flash(_("Reply sent to the monitor.") if backfill is None else _("Reply entered."), "success")
-            return redirect(_task_url(task, f"assessment-{recommendation.assessment_id}"))
-    return render_template("monitoring/reply.html", form=form, task=task, recommendation=recommendation,
-                           is_overdue=monitoring_service.is_reply_overdue(recommendation), backfill=backfill), \
-        backfill_entry.status(form, backfill)
+@page_action(under_task(Recommendation),
+             lambda rec: monitoring_service.require_replyable(current_user, rec,
+                                                              backfill_entry.mode_for(_task_of(rec))),
+             form=ReplyForm, render=_reply_page,
+             entry=lambda rec: backfill_entry.entry(_task_of(rec), on_label=_("Date of the reply"),
+                                                    on_behalf_of=_task_of(rec).owner))
+def reply(recommendation, form, backfill):
+    monitoring_service.reply_to_recommendation(current_user, recommendation, form.reply.data,
+                                               backfill=backfill_entry.context(backfill))
+    return done(_("Reply sent to the monitor.") if backfill is None else _("Reply entered."), "tasks.show",
+                task_id=recommendation.task_id, _anchor=f"assessment-{recommendation.assessment_id}")
 
 
 # -- the mid-year review (sơ kết) -----------------------------------------------------------------------------
 
 @bp.route("/years/<id:year_id>/midyear", methods=["POST"])
-def take_midyear(year_id: int):
-    year = get_or_404(Year, year_id)
-    allow("run_midyear")
-    _require_button_form()
+@page_action(lambda year_id: get_or_404(Year, year_id), may("run_midyear", on_object=False), form=ActionForm,
+             button=True)
+def take_midyear(year, form):
     if queue.is_enabled():  # a province's snapshots take a while: in the background, progress on the job's page
         job = jobs.enqueue(current_user, "midyear", year_id=year.id)
         return redirect(url_for("jobs.show", job_id=job.id))
     taken = monitoring_service.take_mid_year_snapshots(current_user, year)
-    flash(_("Mid-year review of %(year)d: %(n)d snapshots taken.", year=year.year, n=taken), "success")
-    return redirect(url_for("monitoring.attention"))
+    return done(_("Mid-year review of %(year)d: %(n)d snapshots taken.", year=year.year, n=taken),
+                "monitoring.attention")
 
 
 @bp.route("/tasks/<id:task_id>/midyear", methods=["GET", "POST"])
-def conclude_midyear(task_id: int):
-    task = _load_task(task_id, "midyear_conclude")
-    review = monitoring_service.require_concludable(current_user, task)
-    form = ConclusionForm(conclusion=review.conclusion)
-    if form.validate_on_submit():
-        try:
-            monitoring_service.conclude_mid_year(current_user, review, form.conclusion.data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Mid-year conclusion recorded."), "success")
-            return redirect(_task_url(task, "midyear"))
-    return render_template("monitoring/midyear.html", form=form, task=task, review=review), \
-        422 if form.errors else 200
+@page_action(loader(Task, "midyear_conclude"),
+             lambda task: monitoring_service.require_concludable(current_user, task),
+             form=lambda task: ConclusionForm(conclusion=task.mid_year_review.conclusion),
+             render=shown("monitoring/midyear.html", review=lambda task: task.mid_year_review))
+def conclude_midyear(task, form):
+    monitoring_service.conclude_mid_year(current_user, task.mid_year_review, form.conclusion.data)
+    return done(_("Mid-year conclusion recorded."), "tasks.show", task_id=task.id, _anchor="midyear")
 
 
 # -- what needs attention -------------------------------------------------------------------------------------
@@ -370,10 +350,8 @@ def notifications():
 
 
 @bp.route("/notifications/<id:nid>/read", methods=["POST"])
-def mark_read(nid: int):
-    notification = get_or_404(Notification, nid)
-    policy.require_can(current_user, "read_notification", notification)  # a denial is logged, like every other
-    _require_button_form()
+@page_action(lambda nid: get_or_404(Notification, nid), may("read_notification"), form=ActionForm, button=True)
+def mark_read(notification, form):
     notification_service.mark_read(current_user, notification)
     if request.form.get("go") == "task" and notification.task_id:
         return redirect(url_for("tasks.show", task_id=notification.task_id))
@@ -381,8 +359,7 @@ def mark_read(nid: int):
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
-def mark_all_read():
-    _require_button_form()
+@page_action(None, form=ActionForm, button=True)
+def mark_all_read(_nothing, form):
     changed = notification_service.mark_all_read(current_user)
-    flash(_("%(n)d notifications marked as read.", n=changed), "success")
-    return redirect(url_for("monitoring.notifications"))
+    return done(_("%(n)d notifications marked as read.", n=changed), "monitoring.notifications")

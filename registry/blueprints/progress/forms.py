@@ -13,7 +13,7 @@ from registry.blueprints.common import BaseForm
 from registry.labels import PROGRESS_STATUS
 from registry.models import ProgressNote, Task
 from registry.services.progress import MAX_TEXT, TEXT_FIELDS
-from registry.services.tasks import MAX_REASON
+from registry.services.task_core import MAX_REASON
 
 STATUS_LABELS = PROGRESS_STATUS
 STATUS_BY_VALUE = {status.value: label for status, label in STATUS_LABELS.items()}

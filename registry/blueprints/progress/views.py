@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from registry import clock, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import REFUSED, attempt, done, get_or_404, load, submitted
+from registry.blueprints.common import done, get_or_404, load, page_action, passes, under_task
 from registry.blueprints.progress import bp
 from registry.blueprints.progress.forms import (
     NOTE_FIELD_LABELS,
@@ -37,7 +37,7 @@ from registry.extensions import db
 from registry.models import EvidenceFile, Indicator, NoteAmendment, ProgressNote, Task
 from registry.models.task import DECIDED_STATES
 from registry.services import progress as progress_service
-from registry.services.errors import Conflict, ValidationFailed
+from registry.services.errors import Conflict
 from registry.services.evidence import EvidenceStore, FileTooLarge, StoreUnavailable, attach_evidence
 from registry.services.progress import QuarterWindow
 from registry.policy import require_unlocked
@@ -47,18 +47,6 @@ from registry.text import attachment_names
 
 def _store() -> EvidenceStore:
     return EvidenceStore.from_config(current_app.config)
-
-
-def _own_note(note_id: int) -> ProgressNote:
-    """The note, if the current user writes its task's notes (else 403)."""
-    note = get_or_404(ProgressNote, note_id)
-    policy.require_party(current_user, "amend_note", note.task)
-    return note
-
-
-def _note_errors(backfill=None):
-    """The service's field errors (named as the form names them) onto the form and the back-fill entry."""
-    return lambda form, exc: backfill_entry.apply_errors(form, backfill, ValidationFailed(service_errors(exc.errors)))
 
 
 def _attach(note: ProgressNote, upload) -> EvidenceFile:
@@ -77,89 +65,88 @@ def _noted(message: str, note: ProgressNote):
     return done(message, "tasks.show", task_id=note.task_id, _anchor=f"quarter-{note.quarter}")
 
 
-def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None, backfill=None):
+def _note_page(form, task: Task, mode: str, note: ProgressNote | None = None, backfill=None) -> str:
     window = progress_service.quarter_window(task, note.quarter) if note else None
     return render_template("progress/note_form.html", form=form, task=task, note=note, mode=mode, window=window,
                            is_percent_derived=progress_service.is_percent_derived(task),
-                           status_labels=STATUS_LABELS, backfill=backfill), backfill_entry.status(form, backfill)
+                           status_labels=STATUS_LABELS, backfill=backfill)
 
 
 # -- notes --------------------------------------------------------------------------------------------------
 
-@bp.route("/tasks/<id:task_id>/notes/new", methods=["GET", "POST"])
-def new_note(task_id: int):
-    task = backfill_entry.load_task(task_id, "amend_note")  # the owner, or the secretariat entering a past year
-    progress_service.require_reporting(task)
-    backfill = backfill_entry.entry(task, on_label=_("Date the note was submitted"), on_behalf_of=task.owner)
-    # a past year's notes may be entered for every quarter; evidence is attached by the owner
-    quarters = progress_service.open_quarters(task, clock.today() if backfill is None
-                                              else task.year.quarter_deadlines[-1])
-    if not quarters and request.method == "GET":
+def _open_quarters(task: Task) -> list[int]:
+    """The quarters waiting for a note; a past year's notes may be entered for every quarter."""
+    return progress_service.open_quarters(task, task.year.quarter_deadlines[-1] if backfill_entry.entering(task)
+                                          else clock.today())
+
+
+def _quarter_waiting(task: Task) -> None:
+    if not _open_quarters(task) and request.method == "GET":
         raise Conflict(_("No quarter is waiting for a note: each quarter has one note, which can be written from "
                          "the first day of the quarter. To correct a note, edit or amend it on the task page."))
+
+
+def _new_note_form(task: Task) -> NewNoteForm:
     form = note_form(NewNoteForm, task)
-    if backfill is not None:
+    if backfill_entry.entering(task):  # evidence is attached by the owner
         del form.file
-    form.quarter.choices = [(q, _("Quarter %(q)d", q=q)) for q in quarters]
-    if request.method == "GET":
-        wanted = request.args.get("quarter", type=int)
-        form.quarter.data = wanted if wanted in quarters else quarters[0]
-    elif backfill_entry.validate(form, backfill):
-        def change() -> ProgressNote:
-            note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task),
-                                                      backfill=backfill_entry.context(backfill))
-            if backfill is None and form.file.data:
-                _attach(note, form.file.data)
-            return note
-
-        note = attempt(form, change, _note_errors(backfill))
-        if note is not REFUSED:
-            return _noted(_saved_message(note), note)
-    return _note_page(form, task, "new", backfill=backfill)
+    form.quarter.choices = [(q, _("Quarter %(q)d", q=q)) for q in _open_quarters(task)]
+    return form
 
 
-def _change_note(note_id: int, check, form_class, mode: str, save, message):
-    """The edit and the amendment page of a note: its window allows it (``check``, else 409); the form filled from
-    the note, then ``save``-d by the service, the task page after it with ``message(note)``."""
-    note = _own_note(note_id)
-    check(note)
-    form = note_form(form_class, note.task)
-    if request.method == "GET":
-        fill_from_note(form, note)
-    elif submitted(form, lambda: save(note, form), _note_errors()) is not REFUSED:
-        return _noted(message(note), note)
-    return _note_page(form, note.task, mode, note)
+def _wanted_quarter(form, task: Task) -> None:
+    """The quarter the link asked for (``?quarter=``), else the first one waiting."""
+    quarters = [q for q, _label in form.quarter.choices]
+    wanted = request.args.get("quarter", type=int)
+    form.quarter.data = wanted if wanted in quarters else quarters[0]
+
+
+@bp.route("/tasks/<id:task_id>/notes/new", methods=["GET", "POST"])
+@page_action(lambda task_id: backfill_entry.load_task(task_id, "amend_note"),  # the owner, or the secretariat
+             lambda task: progress_service.require_reporting(task), _quarter_waiting,  # entering a past year
+             form=_new_note_form, fill=_wanted_quarter, errors=service_errors,
+             entry=lambda task: backfill_entry.entry(task, on_label=_("Date the note was submitted"),
+                                                     on_behalf_of=task.owner),
+             render=lambda task, form, backfill: _note_page(form, task, "new", backfill=backfill))
+def new_note(task, form, backfill):
+    note = progress_service.add_progress_note(current_user, task, form.quarter.data, note_data(form, task),
+                                              backfill=backfill_entry.context(backfill))
+    if backfill is None and form.file.data:
+        _attach(note, form.file.data)
+    return _noted(_saved_message(note), note)
+
+
+def _note_change(check, form_class, mode: str):
+    """The pipeline of a note's edit and amendment pages: its window allows it (``check``, else 409); the form
+    filled from the note."""
+    return page_action(under_task(ProgressNote, "amend_note"), check,
+                       form=lambda note: note_form(form_class, note.task), fill=fill_from_note,
+                       errors=service_errors, render=lambda note, form: _note_page(form, note.task, mode, note))
 
 
 @bp.route("/notes/<id:note_id>/edit", methods=["GET", "POST"])
-def edit_note(note_id: int):
-    return _change_note(note_id, progress_service.require_editable, EditNoteForm, "edit",
-                        lambda note, form: progress_service.update_progress_note(current_user, note,
-                                                                                 note_data(form, note.task)),
-                        _saved_message)
+@_note_change(progress_service.require_editable, EditNoteForm, "edit")
+def edit_note(note, form):
+    progress_service.update_progress_note(current_user, note, note_data(form, note.task))
+    return _noted(_saved_message(note), note)
 
 
 @bp.route("/notes/<id:note_id>/amend", methods=["GET", "POST"])
-def amend_note(note_id: int):
-    return _change_note(note_id, progress_service.require_amendable, AmendNoteForm, "amend",
-                        lambda note, form: progress_service.amend_progress_note(
-                            current_user, note, form.reason.data or "", note_data(form, note.task)),
-                        lambda note: _("Amendment recorded. The values before it stay visible on the task page."))
+@_note_change(progress_service.require_amendable, AmendNoteForm, "amend")
+def amend_note(note, form):
+    progress_service.amend_progress_note(current_user, note, form.reason.data or "", note_data(form, note.task))
+    return _noted(_("Amendment recorded. The values before it stay visible on the task page."), note)
 
 
 # -- evidence -------------------------------------------------------------------------------------------------
 
 @bp.route("/notes/<id:note_id>/files", methods=["POST"])
-def upload(note_id: int):
-    note = _own_note(note_id)
-    require_unlocked(note.task)
-    form = UploadForm()
-    if form.validate_on_submit():
-        evidence = attempt(form, lambda: _attach(note, form.file.data))
-        if evidence is not REFUSED:
-            return _noted(_("File “%(name)s” attached to the note for quarter %(q)d.", name=evidence.original_name,
-                            q=note.quarter), note)
-    return render_template("progress/upload.html", form=form, note=note, task=note.task), 422
+@page_action(under_task(ProgressNote, "amend_note"), lambda note: require_unlocked(note.task), form=UploadForm,
+             render=lambda note, form: render_template("progress/upload.html", form=form, note=note, task=note.task))
+def upload(note, form):
+    evidence = _attach(note, form.file.data)
+    return _noted(_("File “%(name)s” attached to the note for quarter %(q)d.", name=evidence.original_name,
+                    q=note.quarter), note)
 
 
 @bp.route("/files/<id:file_id>")
@@ -215,14 +202,6 @@ class Overview:
     can_act: bool = False
 
 
-def _passes(check, *args) -> bool:
-    try:
-        check(*args)
-    except Conflict:
-        return False
-    return True
-
-
 def progress_overview(task: Task) -> Overview:
     """The notes of the task with their values, files and amendments, in a fixed number of queries."""
     notes = list(db.session.scalars(
@@ -232,7 +211,7 @@ def progress_overview(task: Task) -> Overview:
     by_quarter = {n.quarter: n for n in notes}
     today = clock.today()
     can_act = policy.can(current_user, "amend_note", task)
-    writable = set(progress_service.open_quarters(task, today)) if can_act and _passes(
+    writable = set(progress_service.open_quarters(task, today)) if can_act and passes(
         progress_service.require_reporting, task) else set()
     rows = []
     for quarter in (1, 2, 3, 4):
@@ -241,8 +220,8 @@ def progress_overview(task: Task) -> Overview:
         row = QuarterRow(window=window, note=note, is_open=window.is_open_on(today),
                          is_overdue=note is None and today > window.deadline, can_write=quarter in writable)
         if note is not None and can_act:
-            row.can_edit = _passes(progress_service.require_editable, note)
-            row.can_amend = _passes(progress_service.require_amendable, note)
+            row.can_edit = passes(progress_service.require_editable, note)
+            row.can_amend = passes(progress_service.require_amendable, note)
             row.can_upload = True
         rows.append(row)
     series = [(indicator, [by_quarter[q].value_of(indicator.id) if q in by_quarter else None for q in (1, 2, 3, 4)])

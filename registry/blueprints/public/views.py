@@ -8,19 +8,18 @@ answer to an anonymous visitor may be cached for a few minutes (``public_max_age
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from registry import clock, labels, policy
-from registry.blueprints.common import allow, apply_errors, get_or_404
+from registry.blueprints.common import allow, done, get_or_404, page_action
 from registry.blueprints.public import bp
 from registry.blueprints.public.forms import PublicPageForm, public_page_data, public_page_initial
 from registry.models import PUBLIC_COLUMNS, OrgUnit
 from registry.services import public_page as service
-from registry.services.errors import ValidationFailed
 
 #: seconds a shared cache may keep a public page answered to an anonymous visitor
 PUBLIC_MAX_AGE = 300
@@ -113,21 +112,17 @@ def _managed_unit(unit_id: int) -> OrgUnit:
     return unit
 
 
-@bp.route("/admin/units/<id:unit_id>/public", methods=["GET", "POST"])
-def settings(unit_id: int):
-    """Switch the committee's public page on or off and choose its columns."""
-    unit = _managed_unit(unit_id)
-    page = service.page_of(unit)
-    form = PublicPageForm(formdata=None, data=public_page_initial(page)) if request.method == "GET" \
-        else PublicPageForm()
+def _settings_form(unit: OrgUnit) -> PublicPageForm:
+    form = PublicPageForm(formdata=None, data=public_page_initial(service.page_of(unit))) \
+        if request.method == "GET" else PublicPageForm()
     form.set_choices()
-    if form.validate_on_submit():
-        try:
-            page = service.save_public_page(current_user, unit, public_page_data(form))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Public page of %(name)s saved.", name=unit.name), "success")
-            return redirect(url_for("public.settings", unit_id=unit.id))
-    return render_template("public/settings.html", form=form, unit=unit, page=page), 422 if form.errors else 200
+    return form
 
+
+@bp.route("/admin/units/<id:unit_id>/public", methods=["GET", "POST"])
+@page_action(_managed_unit, form=_settings_form, render=lambda unit, form: render_template(
+    "public/settings.html", form=form, unit=unit, page=service.page_of(unit)))
+def settings(unit, form):
+    """Switch the committee's public page on or off and choose its columns."""
+    service.save_public_page(current_user, unit, public_page_data(form))
+    return done(_("Public page of %(name)s saved.", name=unit.name), "public.settings", unit_id=unit.id)

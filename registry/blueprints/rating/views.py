@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, labels, policy
-from registry.blueprints.common import REFUSED, allow, done, submitted
+from registry.blueprints.common import allow, done, page_action
 from registry.blueprints.rating import bp
 from registry.blueprints.rating.forms import DecisionForm, ProposalFilterForm, RatingFilterForm, decision_data
 from registry.exports import docx as docx_writer
@@ -157,18 +157,25 @@ def proposals_export(fmt: str):
     return response
 
 
-@bp.route("/commendations/<id:verdict_id>/decision", methods=["GET", "POST"])
-def decide(verdict_id: int):
-    """The secretariat records the emulation council's decision on one proposal."""
+def _proposal(verdict_id: int):
+    """The proposal (a verdict proposing a commendation), or 404; 403 (logged) unless one reads its task."""
     verdict = service.proposal(verdict_id)
     if verdict is None:
         abort(404)
-    policy.require_party(current_user, "view", verdict.task)  # 403, logged
-    service.require_decidable(current_user, verdict)
-    form = DecisionForm()
-    if request.method == "GET" and form.decided_on.data is None:
+    policy.require_party(current_user, "view", verdict.task)
+    return verdict
+
+
+def _today_by_default(form, _verdict) -> None:
+    if form.decided_on.data is None:
         form.decided_on.data = clock.today()
-    if submitted(form, lambda: service.decide(current_user, verdict, decision_data(form))) is not REFUSED:
-        return done(_("The council's decision has been recorded."), "rating.proposals", year=verdict.task.year.year)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("rating/decide.html", form=form, verdict=verdict, task=verdict.task), status
+
+
+@bp.route("/commendations/<id:verdict_id>/decision", methods=["GET", "POST"])
+@page_action(_proposal, lambda verdict: service.require_decidable(current_user, verdict), form=DecisionForm,
+             fill=_today_by_default, render=lambda verdict, form: render_template(
+                 "rating/decide.html", form=form, verdict=verdict, task=verdict.task))
+def decide(verdict, form):
+    """The secretariat records the emulation council's decision on one proposal."""
+    service.decide(current_user, verdict, decision_data(form))
+    return done(_("The council's decision has been recorded."), "rating.proposals", year=verdict.task.year.year)

@@ -7,8 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    FieldList,
-    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -25,7 +23,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from registry import labels
-from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowForm
+from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowForm, pad_rows, repeated
 from registry.models import Authority, TaskKind, TaskState
 from registry.models.base import MAX_ID
 from registry.services.task_input import (
@@ -36,9 +34,7 @@ from registry.services.task_input import (
     MAX_ROWS,
     MAX_TEXT,
 )
-from registry.services.tasks import MAX_DECISION_REF, MAX_REASON
-
-ROWS = 3
+from registry.services.task_core import MAX_DECISION_REF, MAX_REASON
 
 
 class IndicatorRow(RowForm):
@@ -75,8 +71,8 @@ class TaskFieldsForm(BaseForm):
     support_requested = TextAreaField(_l("Support requested"), validators=[Length(max=MAX_TEXT)])
     locality = StringField(_l("Locality"), validators=[Length(max=MAX_LENGTHS["locality"])])
     reference_documents = TextAreaField(_l("Reference documents"), validators=[Length(max=MAX_TEXT)])
-    indicators = FieldList(FormField(IndicatorRow), min_entries=ROWS, max_entries=MAX_ROWS)
-    milestones = FieldList(FormField(MilestoneRow), min_entries=ROWS, max_entries=MAX_ROWS)
+    indicators = repeated(IndicatorRow, MAX_ROWS)
+    milestones = repeated(MilestoneRow, MAX_ROWS)
 
     def set_choices(self, fields) -> None:
         self.kind.choices = _kind_choices()
@@ -84,11 +80,7 @@ class TaskFieldsForm(BaseForm):
         self.authority.choices = [(a.value, labels.AUTHORITY[a]) for a in Authority]
 
     def pad_rows(self) -> None:
-        """Leave at least one empty row (and at least three rows) to fill in."""
-        for rows in (self.indicators, self.milestones):
-            wanted = min(max(ROWS, len(rows.entries) + 1), rows.max_entries)
-            while len(rows.entries) < wanted:
-                rows.append_entry()
+        pad_rows(self.indicators, self.milestones)
 
 
 class RegistrationForm(TaskFieldsForm):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from registry import clock, labels, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import REFUSED, allow, apply_errors, attempt, done, get_or_404, load, posted, submitted
+from registry.blueprints.common import allow, apply_errors, done, get_or_404, loader, may, page_action, shown
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.forms import (
     ActionForm,
@@ -37,8 +38,7 @@ from registry.services.errors import ValidationFailed
 from registry.services.queries import TaskFilters, paginate, task_list, unit_choices
 
 
-def _load_task(task_id: int) -> Task:
-    return load(Task, task_id)
+_load_task = loader(Task)
 
 
 def _fields() -> list[Field]:
@@ -48,10 +48,6 @@ def _fields() -> list[Field]:
 
 def _years() -> list[Year]:
     return list(db.session.scalars(select(Year).order_by(Year.year.desc())))
-
-
-def _status(form) -> int:
-    return 422 if form.errors else 200
 
 
 # -- list ------------------------------------------------------------------------------------------------
@@ -162,10 +158,13 @@ def queue_export(fmt: str):
 
 # -- registration ------------------------------------------------------------------------------------------
 
-def _new_registration_form() -> NewRegistrationForm:
-    form = NewRegistrationForm()
-    form.set_choices(_fields())
-    form.year_id.choices = [(y.id, str(y.year)) for y in _years() if y.registration_open_on(clock.today())]
+def _open_years() -> list[Year]:
+    return [y for y in _years() if y.registration_open_on(clock.today())]
+
+
+def _new_registration_form(_task=None) -> NewRegistrationForm:
+    form = _fields_form(NewRegistrationForm)()
+    form.year_id.choices = [(y.id, str(y.year)) for y in _open_years()]
     headed = db.session.scalars(select(OrgUnit).where(OrgUnit.head_id == current_user.id,
                                                       OrgUnit.is_active.is_(True)).order_by(OrgUnit.name))
     form.owner_unit_id.choices = [(0, _("Myself (individual registration)"))] + [
@@ -177,55 +176,51 @@ def _new_registration_form() -> NewRegistrationForm:
     return form
 
 
-def _save(form, save: Callable[[], Task], draft_message: str):
-    """Save the registration (``save``), submitted too when the owner pressed "submit": the task page after it,
-    or None with the service's field errors on the form."""
+def _fields_form(form_class) -> Callable[..., Any]:
+    """The form of a registration's fields (``form_class``), with the active fields to choose from."""
+    def build(*_task):
+        form = form_class()
+        form.set_choices(_fields())
+        return form
+    return build
 
-    def change() -> Task:
-        task = save()
-        if request.form.get("action") == "submit":
-            task_service.submit_task(current_user, task)
-        return task
 
-    task = attempt(form, change)
-    if task is REFUSED:
-        return None
+def _rows_page(template: str) -> Callable[..., str]:
+    """A registration's page (``template``): its form with blank rows to add indicators and milestones."""
+    def render(task, form):
+        form.pad_rows()
+        return render_template(template, form=form, task=task)
+    return render
+
+
+def _registration_open(_nothing) -> Any:
+    """No year takes registrations today: the page that says so (409)."""
+    return None if _open_years() else make_response(render_template("tasks/closed.html"), 409)
+
+
+def _saved(task: Task, draft_message: str):
+    """The registration saved, submitted too when the owner pressed "submit": the task page after it."""
+    if request.form.get("action") == "submit":
+        task_service.submit_task(current_user, task)
     return done(_("Registration submitted to the Standing Committee.") if task.state == TaskState.SUBMITTED
                 else draft_message, "tasks.show", task_id=task.id)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-def new():
-    allow("register")
-    form = _new_registration_form()
-    if not form.year_id.choices:
-        return render_template("tasks/closed.html"), 409
-    if form.validate_on_submit():
-        year = get_or_404(Year, form.year_id.data)
-        saved = _save(form, lambda: task_service.create_task(
-            current_user, year, task_data(form), owner_unit_id=form.owner_unit_id.data or None,
-            committee_id=form.committee_id.data or None), _("Draft saved."))
-        if saved is not None:
-            return saved
-    form.pad_rows()
-    return render_template("tasks/form.html", form=form, task=None), _status(form)
+@page_action(None, may("register"), _registration_open, form=_new_registration_form,
+             render=_rows_page("tasks/form.html"))
+def new(_task, form):
+    year = get_or_404(Year, form.year_id.data)
+    return _saved(task_service.create_task(current_user, year, task_data(form),
+                                           owner_unit_id=form.owner_unit_id.data or None,
+                                           committee_id=form.committee_id.data or None), _("Draft saved."))
 
 
 @bp.route("/<id:task_id>/edit", methods=["GET", "POST"])
-def edit(task_id: int):
-    task = _load_task(task_id)
-    policy.require(current_user, "edit", task)
-    form = RegistrationForm()
-    form.set_choices(_fields())
-    if request.method == "GET":
-        fill_from_task(form, task)
-    elif form.validate_on_submit():
-        saved = _save(form, lambda: task_service.update_task(current_user, task, task_data(form)),
-                      _("Changes saved."))
-        if saved is not None:
-            return saved
-    form.pad_rows()
-    return render_template("tasks/form.html", form=form, task=task), _status(form)
+@page_action(_load_task, may("edit"), form=_fields_form(RegistrationForm), fill=fill_from_task,
+             render=_rows_page("tasks/form.html"))
+def edit(task, form):
+    return _saved(task_service.update_task(current_user, task, task_data(form)), _("Changes saved."))
 
 
 # -- task page and owner actions -------------------------------------------------------------------------
@@ -244,14 +239,6 @@ def show(task_id: int):
                            action_form=ActionForm(), withdraw_form=WithdrawForm())
 
 
-@bp.route("/<id:task_id>/submit", methods=["POST"])
-def submit(task_id: int):
-    task = _load_task(task_id)
-    if attempt(posted(ActionForm()), lambda: task_service.submit_task(current_user, task), _incomplete) is REFUSED:
-        return redirect(url_for("tasks.edit", task_id=task.id))
-    return done(_("Registration submitted to the Standing Committee."), "tasks.show", task_id=task.id)
-
-
 def _incomplete(form, exc: ValidationFailed) -> None:
     """A submission the service refused: what is missing, said on the registration form it goes back to."""
     apply_errors(form, exc)
@@ -259,22 +246,27 @@ def _incomplete(form, exc: ValidationFailed) -> None:
         str(m) for ms in exc.errors.values() for m in ms), "error")
 
 
+@bp.route("/<id:task_id>/submit", methods=["POST"])
+@page_action(_load_task, form=ActionForm, button=True, on_error=_incomplete,
+             render=lambda task, form: redirect(url_for("tasks.edit", task_id=task.id)))
+def submit(task, form):
+    task_service.submit_task(current_user, task)
+    return done(_("Registration submitted to the Standing Committee."), "tasks.show", task_id=task.id)
+
+
 @bp.route("/<id:task_id>/withdraw", methods=["POST"])
-def withdraw(task_id: int):
-    task = _load_task(task_id)
-    form = posted(WithdrawForm())
+@page_action(_load_task, form=WithdrawForm, button=True)
+def withdraw(task, form):
     task_service.withdraw_task(current_user, task, form.reason.data or "")
     return done(_("Registration withdrawn."), "tasks.show", task_id=task.id)
 
 
 # -- Standing Committee decisions ---------------------------------------------------------------------------
 
-def _decidable(task_id: int, action: str) -> Task:
-    """The task, if the current user may decide on it (else 403) and its state allows ``action`` (else 409); the
+def _decidable(action: str) -> Callable[[Task], None]:
+    """The check of a decision: the current user may take ``action`` (403) in the task's state (409); the
     secretariat entering a past year afterwards enters the decision (``backfill_entry``)."""
-    task = _load_task(task_id)
-    backfill_entry.require(task, action)
-    return task
+    return lambda task: backfill_entry.require(task, action)
 
 
 def _decision_entry(task: Task):
@@ -289,7 +281,7 @@ def _monitor_choices(task: Task) -> list[tuple[int, str]]:
                          if p.id not in excluded]
 
 
-def _decide_page(task: Task, approve_form=None, return_form=None, status=200, backfill=None):
+def _decide_page(task: Task, approve_form=None, return_form=None, backfill=None) -> str:
     approve_form = approve_form or ApproveForm(formdata=None,
                                                decision_date=None if backfill is not None else clock.today())
     return_form = return_form or ReturnForm(formdata=None)
@@ -297,66 +289,63 @@ def _decide_page(task: Task, approve_form=None, return_form=None, status=200, ba
     if approve_form.monitor_id.data is None and task.monitor_id:
         approve_form.monitor_id.data = task.monitor_id
     return render_template("tasks/decide.html", task=task, approve_form=approve_form, return_form=return_form,
-                           backfill=backfill), status
+                           backfill=backfill)
 
 
 @bp.route("/<id:task_id>/decide")
 def decide(task_id: int):
-    task = _decidable(task_id, "approve")
+    task = _load_task(task_id)
+    _decidable("approve")(task)
     return _decide_page(task, backfill=_decision_entry(task))
 
 
+def _with_monitors(form_class, **initial: Callable[[Task], Any]) -> Callable[[Task], Any]:
+    """A decision's form (``form_class``) that names the monitor, among those who may monitor the task."""
+    def build(task: Task):
+        form = form_class(**{key: value(task) for key, value in initial.items()})
+        form.monitor_id.choices = _monitor_choices(task)
+        return form
+    return build
+
+
 @bp.route("/<id:task_id>/approve", methods=["POST"])
-def approve(task_id: int):
-    task = _decidable(task_id, "approve")
-    form = ApproveForm()
-    form.monitor_id.choices = _monitor_choices(task)
-    backfill = _decision_entry(task)
-    if backfill_entry.validate(form, backfill) and attempt(
-            form, lambda: task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
-                                                    decision_date=form.decision_date.data,
-                                                    monitor=db.session.get(Person, form.monitor_id.data),
-                                                    backfill=backfill_entry.context(backfill)),
-            lambda f, exc: backfill_entry.apply_errors(f, backfill, exc)) is not REFUSED:
-        return done(_("Registration approved."), "tasks.show", task_id=task.id)
-    return _decide_page(task, approve_form=form, status=422, backfill=backfill)
+@page_action(_load_task, _decidable("approve"), form=_with_monitors(ApproveForm), entry=_decision_entry,
+             render=lambda task, form, backfill: _decide_page(task, approve_form=form, backfill=backfill))
+def approve(task, form, backfill):
+    task_service.approve_task(current_user, task, decision_ref=form.decision_ref.data,
+                              decision_date=form.decision_date.data,
+                              monitor=db.session.get(Person, form.monitor_id.data),
+                              backfill=backfill_entry.context(backfill))
+    return done(_("Registration approved."), "tasks.show", task_id=task.id)
 
 
 @bp.route("/<id:task_id>/return", methods=["POST"])
-def return_(task_id: int):
-    task = _decidable(task_id, "return")
-    form = ReturnForm()
-    if submitted(form, lambda: task_service.return_task(current_user, task, comment=form.comment.data)) is not REFUSED:
-        return done(_("Registration returned to its owner."), "tasks.show", task_id=task.id)
-    return _decide_page(task, return_form=form, status=422)
+@page_action(_load_task, _decidable("return"), form=ReturnForm,
+             render=lambda task, form: _decide_page(task, return_form=form))
+def return_(task, form):
+    task_service.return_task(current_user, task, comment=form.comment.data)
+    return done(_("Registration returned to its owner."), "tasks.show", task_id=task.id)
 
 
 @bp.route("/<id:task_id>/adjust", methods=["GET", "POST"])
-def adjust(task_id: int):
-    task = _decidable(task_id, "adjust")
-    form = AdjustForm()
-    form.set_choices(_fields())
-    if request.method == "GET":
-        fill_from_task(form, task)
-    elif submitted(form, lambda: task_service.adjust_task(current_user, task, reason=form.reason.data,
-                                                          data=task_data(form))) is not REFUSED:
-        return done(_("Adjustment recorded. The submitted version stays visible as the baseline."),
-                    "tasks.decide" if task.state == TaskState.SUBMITTED else "tasks.show", task_id=task.id)
-    form.pad_rows()
-    return render_template("tasks/adjust.html", form=form, task=task), _status(form)
+@page_action(_load_task, _decidable("adjust"), form=_fields_form(AdjustForm), fill=fill_from_task,
+             render=_rows_page("tasks/adjust.html"))
+def adjust(task, form):
+    task_service.adjust_task(current_user, task, reason=form.reason.data, data=task_data(form))
+    return done(_("Adjustment recorded. The submitted version stays visible as the baseline."),
+                "tasks.decide" if task.state == TaskState.SUBMITTED else "tasks.show", task_id=task.id)
+
+
+def _change_entry(task: Task):
+    return backfill_entry.entry(task, on_label=_("Date of the change"), default_by=task.approved_by,
+                                by_label=_("Decided by (Standing Committee member)"))
 
 
 @bp.route("/<id:task_id>/monitor", methods=["GET", "POST"])
-def monitor(task_id: int):
-    task = _decidable(task_id, "assign_monitor")
-    form = MonitorForm(monitor_id=task.monitor_id)
-    form.monitor_id.choices = _monitor_choices(task)
-    backfill = backfill_entry.entry(task, on_label=_("Date of the change"), default_by=task.approved_by,
-                                    by_label=_("Decided by (Standing Committee member)"))
-    if backfill_entry.validate(form, backfill) and attempt(
-            form, lambda: task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data),
-                                                      backfill=backfill_entry.context(backfill)),
-            lambda f, exc: backfill_entry.apply_errors(f, backfill, exc)) is not REFUSED:
-        return done(_("Monitor assigned."), "tasks.show", task_id=task.id)
-    return render_template("tasks/monitor.html", form=form, task=task, backfill=backfill), \
-        backfill_entry.status(form, backfill)
+@page_action(_load_task, _decidable("assign_monitor"),
+             form=_with_monitors(MonitorForm, monitor_id=lambda task: task.monitor_id), entry=_change_entry,
+             render=shown("tasks/monitor.html"))
+def monitor(task, form, backfill):
+    task_service.assign_monitor(current_user, task, db.session.get(Person, form.monitor_id.data),
+                                backfill=backfill_entry.context(backfill))
+    return done(_("Monitor assigned."), "tasks.show", task_id=task.id)
