@@ -18,6 +18,7 @@ from registry.models import (
     TaskKind,
     TaskState,
 )
+from registry.services.task_input import FORM_A_TEXT
 
 STATE = {
     TaskState.DRAFT: _l("Draft"),
@@ -101,22 +102,13 @@ ACTION = {
     "public_page.update": _l("Changed the public page"),
 }
 
-#: labels of Form A fields, used where a change is shown field by field
+#: labels of Form A fields, used where a change is shown field by field (the text fields' from their table)
 TASK_FIELD = {
-    "title": _l("Title"),
+    **{text.name: text.trail_label for text in FORM_A_TEXT},
     "kind": _l("Kind"),
     "field_id": _l("Field"),
-    "situation": _l("Situation and reason chosen"),
-    "goal": _l("Goal"),
-    "deliverable": _l("Concrete deliverable"),
-    "measures": _l("Measures"),
     "deadline": _l("Deadline"),
-    "coordinating_units": _l("Coordinating units"),
     "authority": _l("Authority"),
-    "resources": _l("Resources"),
-    "support_requested": _l("Support requested"),
-    "locality": _l("Locality"),
-    "reference_documents": _l("Reference documents"),
     "is_committed": _l("Commitment"),
     "indicators": _l("Indicators"),
     "milestones": _l("Milestones"),

@@ -42,6 +42,7 @@ from registry.extensions import db, login_manager
 from registry.localized import localized_name
 from registry.models import Person
 from registry.models.base import MAX_ID
+from registry.services import task_input
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed
 from registry.services.security import log_auth
 
@@ -264,7 +265,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dmy"] = format_date
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.globals.update(labels=labels, policy=policy, is_locked=policy.is_locked,
-                                 localized_name=localized_name)
+                                 localized_name=localized_name, form_a_text=task_input.FORM_A_TEXT)
 
     @app.context_processor
     def inject_locale():

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from registry import clock
 from registry.models import AuditEvent, Role, TaskState
+from registry.services import attention
 from registry.services import progress, queries
 
 #: after quarter 1's deadline (05/04) and before quarter 2's (05/07)
@@ -58,12 +59,12 @@ def test_owner_sees_it_in_own_list(overdue, world, login_as):
 
 
 def test_header_count_includes_it(overdue, world, db):
-    before = queries.attention_count(world.monitor)
+    before = attention.attention_count(world.monitor)
     assert before >= 1
     progress.add_progress_note(world.owner, overdue, 1, {"work_done": "Đã đối thoại", "status": "on_track",
                                                          "values": {str(overdue.indicators[0].id): 30}})
     # now a late note (10/05 is past 05/04 and its grace days): still listed, as late, not missing
-    assert queries.count(queries.overdue_notes(world.monitor)) == 1
+    assert queries.count(attention.overdue_notes(world.monitor)) == 1
     assert queries.note_gaps(overdue).missing == [] and queries.note_gaps(overdue).late == [1]
 
 

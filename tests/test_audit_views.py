@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from registry.blueprints.dossier import views as dossier_views
 from registry.models import AuditEvent, TaskState
@@ -178,6 +178,55 @@ def test_invalid_filters_are_reported_and_ignored(trail, world, login_as, db):
     assert seqs(html) == all_seqs(db)[:5]
     html = client.get("/audit?since=20/03/2026&until=10/03/2026").get_data(as_text=True)
     assert 'class="error"' in html
+
+
+def in_all(html: str) -> int:
+    """The pager's total ("Tổng cộng N", "N in all")."""
+    return int(re.search(r'<p class="muted">Tổng cộng (\d+)</p>', html).group(1))
+
+
+@pytest.fixture
+def kept(app):
+    from registry import trail_cache
+    app.config["COUNTS_CACHE_SIZE"] = 64
+    trail_cache.clear_all()
+    yield
+    app.config["COUNTS_CACHE_SIZE"] = 0
+    trail_cache.clear_all()
+
+
+def test_totals_and_actions_kept_until_the_trail_moves(trail, world, login_as, db, make_task, kept):
+    """The trail's totals and the filter's actions are kept per reader and filters until the next event: the
+    same page again counts nothing, and a new event shows at once in the totals and the rows."""
+    from registry.models import AuditHead
+    client = login_as(world.secretariat)
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    html = client.get("/audit").get_data(as_text=True)
+    assert in_all(html) == total and 'value="task.submit"' in html
+    assert in_all(client.get("/audit?action=task.approve").get_data(as_text=True)) == len(
+        all_seqs(db, AuditEvent.action == "task.approve"))
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        again = client.get("/audit").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert in_all(again) == total
+    assert not any("count(" in s.lower() and "audit_events" in s for s in statements)  # kept: not counted
+    assert not any("DISTINCT audit_events.action" in s for s in statements)
+
+    make_task(TaskState.DRAFT, title="Việc thứ tư")  # audited: the trail moves
+    db.session.commit()
+    head = db.session.scalar(select(AuditHead.last_seq))
+    moved = client.get("/audit").get_data(as_text=True)
+    assert in_all(moved) == total + 1 == db.session.scalar(select(func.count()).select_from(AuditEvent))
+    assert seqs(moved)[0] == head
+    # another reader's scope is counted for them
+    assert in_all(login_as(world.inspector).get("/audit").get_data(as_text=True)) == total + 1
 
 
 # -- verification ---------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from registry.models import (
 )
 from registry.models.task import DECIDED_STATES
 from registry.policy import is_locked
+from registry.services import attention
 from registry.services import evidence, monitoring, queries, review
 from registry.services.people import authenticate
 from registry.services.progress import quarter_window
@@ -233,7 +234,7 @@ def test_late_november_shows_the_whole_lifecycle(app, db, frozen_now):
     worrying = set()
     for username in ("bithu.tayho", "chutich.tayho"):  # the city's and Phú Thượng ward's
         member = person(db, username)
-        found = db.session.scalars(queries.late_or_at_risk(member, queries.current_year())).all()
+        found = db.session.scalars(attention.late_or_at_risk(member, queries.current_year())).all()
         assert found and all(policy.holds(member, Role.STANDING, t.committee_id) for t in found)
         worrying |= {t.id for t in found}
     assert len(worrying) >= 2

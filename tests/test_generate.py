@@ -1,10 +1,12 @@
-"""The dataset generator at a tiny scale: counts, a valid audit chain and the committee rules on every task."""
+"""The dataset generator at a tiny scale: counts, a valid audit chain and the committee rules on every task (on
+PostgreSQL the rows are written with COPY, on SQLite with batched INSERTs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from registry import policy
 from registry.generate import SCALES, generate
@@ -21,11 +23,24 @@ from registry.models import (
 from registry.models.task import DECIDED_STATES
 from registry.services.verify import verify_all
 
+pytestmark = pytest.mark.db  # on PostgreSQL too: the rows go through COPY there
+
+
+def _indexes(db) -> list[tuple[str, str]]:
+    """The database's indexes (name, definition) on PostgreSQL; SQLite's index list otherwise."""
+    if db.engine.dialect.name == "postgresql":
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1"
+    else:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY 1"
+    return [tuple(row) for row in db.session.execute(text(query))]
+
 
 def test_tiny_dataset_is_complete_valid_and_follows_the_committee_rules(app, db, tmp_path):
     evidence = tmp_path / "evidence"
     app.config["EVIDENCE_DIR"] = str(evidence)
+    indexes_before = _indexes(db)
     result = generate("tiny", 2, schema=False, evidence_dir=evidence)
+    assert _indexes(db) == indexes_before  # PostgreSQL: dropped for the load, made again after it
 
     counts = result.counts
     assert counts["tasks"] == 2 * SCALES["tiny"].tasks == db.session.scalar(select(func.count(Task.id)))

@@ -31,7 +31,8 @@ from registry.models import (
     TaskState,
     Verdict,
 )
-from registry.services import queries, review
+from registry.services import attention
+from registry.services import review
 from registry.services import tokens as token_service
 from registry.text import fold
 from tests.scale_tree import ScaleTree
@@ -292,7 +293,7 @@ def test_the_header_counts_in_one_statement_and_the_attention_page_adds_up_its_l
         listener = lambda *args: seen.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            expected = queries.attention_count(viewer)
+            expected = attention.attention_count(viewer)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         # one statement adds up every count; the Standing Committee's needs the current year first

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from registry import trail_cache
 from registry.models import TaskState
+from registry.services import attention
 from registry.services import admin as admin_service
 from registry.services import progress, queries
 
@@ -54,28 +55,28 @@ def test_the_header_count_is_kept_until_a_change_is_audited(app, db, world, make
     frozen_now(datetime(2026, 4, 2, 9, 0, tzinfo=timezone.utc))  # the first quarter's note is due
     task = make_task(S.APPROVED)
     db.session.commit()
-    first, cost = statements(db, lambda: queries.attention_count(world.owner))
+    first, cost = statements(db, lambda: attention.attention_count(world.owner))
     assert first >= 1 and cost >= 2  # the trail's head, then the count
-    again, cost = statements(db, lambda: queries.attention_count(world.owner))
+    again, cost = statements(db, lambda: attention.attention_count(world.owner))
     assert (again, cost) == (first, 1)  # only the trail's head
 
     progress.add_progress_note(world.owner, task, 1, note(task))  # audited: the note is no longer due
     db.session.commit()
-    moved, cost = statements(db, lambda: queries.attention_count(world.owner))
-    assert moved == queries.count_attention(world.owner) == first - 1 and cost >= 2
+    moved, cost = statements(db, lambda: attention.attention_count(world.owner))
+    assert moved == attention.count_attention(world.owner) == first - 1 and cost >= 2
     # the monitor is another reader: counted for them, with the new note to assess
-    monitor, cost = statements(db, lambda: queries.attention_count(world.monitor))
-    assert monitor == queries.count_attention(world.monitor) and cost >= 2
+    monitor, cost = statements(db, lambda: attention.attention_count(world.monitor))
+    assert monitor == attention.count_attention(world.monitor) and cost >= 2
 
 
 def test_another_day_counts_again(app, db, world, make_task, frozen_now, kept):
     frozen_now(datetime(2026, 3, 30, 9, 0, tzinfo=timezone.utc))
     make_task(S.APPROVED)
     db.session.commit()
-    before, _ = statements(db, lambda: queries.attention_count(world.secretariat))
+    before, _ = statements(db, lambda: attention.attention_count(world.secretariat))
     frozen_now(datetime(2026, 4, 25, 9, 0, tzinfo=timezone.utc))  # the first quarter's deadline has passed
-    after, cost = statements(db, lambda: queries.attention_count(world.secretariat))
-    assert cost >= 2 and after == queries.count_attention(world.secretariat)
+    after, cost = statements(db, lambda: attention.attention_count(world.secretariat))
+    assert cost >= 2 and after == attention.count_attention(world.secretariat)
     assert (before, after) == (0, 1)  # nothing yet; then the missing first-quarter note
 
 
@@ -83,11 +84,11 @@ def test_a_writing_request_never_uses_what_is_kept(app, db, world, make_task, fr
     frozen_now(datetime(2026, 4, 2, 9, 0, tzinfo=timezone.utc))
     make_task(S.APPROVED)
     db.session.commit()
-    statements(db, lambda: queries.attention_count(world.owner))
-    value, cost = statements(db, lambda: queries.attention_count(world.owner), method="POST")
-    assert cost >= 1 and value == queries.count_attention(world.owner)
+    statements(db, lambda: attention.attention_count(world.owner))
+    value, cost = statements(db, lambda: attention.attention_count(world.owner), method="POST")
+    assert cost >= 1 and value == attention.count_attention(world.owner)
     assert not any("audit_head" in sql for sql in statements.seen)  # counted, not looked up
-    _, read_cost = statements(db, lambda: queries.attention_count(world.owner))
+    _, read_cost = statements(db, lambda: attention.attention_count(world.owner))
     assert read_cost == 1
 
 

@@ -29,6 +29,7 @@ from registry.models import (
 )
 from registry.services.dossier import OUTCOMES, Dossier, YearRecord
 from registry.services.review import final_assessment
+from registry.services.task_input import FORM_A_TEXT
 
 #: fixed texts of the Party layout, always Vietnamese
 PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -399,8 +400,15 @@ def _verdict_blocks(task: Task) -> list[Block]:
     return blocks
 
 
+def _registration_blocks(task: Task) -> list[Block]:
+    """Form A's text fields as registered (``task_input.FORM_A_TEXT``; the title is the document's "Task")."""
+    return [Paragraph(getattr(task, text.name) or "—", label=str(text.label))
+            for text in FORM_A_TEXT if text.in_document]
+
+
 def review_document(task: Task, issued_on: date) -> Document:
-    """Form D, the year-end review of one task: self-assessment, final assessment, verdict, commendation."""
+    """Form D, the year-end review of one task: the registration, self-assessment, final assessment, verdict,
+    commendation."""
     unit = task.owner_unit or task.org_unit or task.owner.org_unit
     decision = f"{task.decision_ref}, {dmy(task.decision_date)}" if task.decision_ref else "—"
     blocks: list[Block] = [
@@ -415,6 +423,7 @@ def review_document(task: Task, issued_on: date) -> Document:
         *_entered_paragraph(task, "decision_entered"),
         Paragraph(dmy(task.deadline) or "—", label=_("Deadline")),
         Paragraph(str(labels.STATE[task.state]), label=_("State")),
+        Heading(_("Registration (Form A)")), *_registration_blocks(task),
         Heading(_("I. The owner's self-assessment")), *_self_assessment_blocks(task),
         Heading(_("II. The monitor's final assessment")), *_final_assessment_blocks(task),
         Heading(_("III. The Standing Committee's verdict")), *_verdict_blocks(task),

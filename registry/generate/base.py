@@ -103,14 +103,45 @@ class Writer:
         return self.ids[table]
 
     def write(self, model, rows: list[dict]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            db.session.execute(insert(model), rows[start:start + CHUNK])
+        if self.dialect == "postgresql":
+            self.copy(model, rows)
+        else:
+            for start in range(0, len(rows), CHUNK):
+                db.session.execute(insert(model), rows[start:start + CHUNK])
         name = model.__tablename__
         self.counts[name] = self.counts.get(name, 0) + len(rows)
         if rows and name in rowseal.SEALED:
             ids = [row["id"] for row in rows]
             lo, hi = self.written.get(name, (min(ids), max(ids)))
             self.written[name] = (min(lo, *ids), max(hi, *ids))
+
+    def copy(self, model, rows: list[dict]) -> None:
+        """PostgreSQL: the rows through ``COPY … FROM STDIN`` (several times faster than batched INSERTs at nation
+        scale), each value through its column's own bind processing (enums, UTC times, JSON) and the columns the
+        rows leave out filled with their Python-side defaults, as an ORM insert would."""
+        if not rows:
+            return
+        mapper = inspect(model)
+        columns = {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+        dialect = db.engine.dialect
+        by_keys: dict[tuple[str, ...], list[dict]] = {}
+        for row in rows:
+            by_keys.setdefault(tuple(row), []).append(row)
+        connection = db.session.connection().connection.driver_connection
+        for keys, group in by_keys.items():
+            missing = [column for key, column in columns.items() if key not in keys and column.default is not None
+                       and (column.default.is_scalar or column.default.is_callable)]
+            defaults = [column.default.arg(None) if column.default.is_callable else column.default.arg
+                        for column in missing]
+            targets = [columns[key] for key in keys] + missing
+            processors = [column.type._cached_bind_processor(dialect) for column in targets]
+            names = ", ".join(f'"{column.name}"' for column in targets)
+            with connection.cursor() as cursor, \
+                    cursor.copy(f'COPY "{model.__table__.name}" ({names}) FROM STDIN') as stream:
+                for row in group:
+                    values = [row[key] for key in keys] + defaults
+                    stream.write_row([value if process is None or value is None else process(value)
+                                      for value, process in zip(values, processors)])
 
     def event(self, when: datetime, actor: int | None, action: str, otype: str, oid: int | None, *,
               task: int | None = None, subject: int | None = None, unit: int | None = None, before=None,

@@ -25,6 +25,7 @@ from registry.models import (
     Verdict,
 )
 from registry.services.review import compute_seal
+from registry.services.task_input import TEXT_FIELDS
 from registry.text import fold
 
 
@@ -300,9 +301,8 @@ class YearBuilder(Writer):
         return ns(
             id=row["id"], year=ns(year=y), owner_id=row["owner_id"], decision_ref=row["decision_ref"],
             decision_date=row["decision_date"], monitor_id=row["monitor_id"],
-            **{k: row[k] for k in ("title", "situation", "goal", "deliverable", "measures", "coordinating_units",
-                                   "resources", "support_requested", "locality", "reference_documents",
-                                   "field_id", "deadline", "is_committed", "owner_unit_id")},
+            **{k: row.get(k, "") for k in TEXT_FIELDS},  # a text field the generator leaves out is empty
+            **{k: row[k] for k in ("field_id", "deadline", "is_committed", "owner_unit_id")},
             kind=TaskKind(row["kind"]), authority=Authority(row["authority"]),
             ownership=ns(value=row["ownership"]),
             indicators=[ns(as_dict=lambda i=i: Indicator.as_dict(ns(**i))) for i in inds],

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from registry import policy
 from registry.clock import LOCAL_TZ
@@ -36,8 +36,9 @@ from registry.models import (
     db,
 )
 from registry.models.task import AWAITING_DECISION, AWAITING_VERDICT, NOT_REGISTERED
-from registry.services.queries import contains, in_unit
+from registry.services.queries import KeyedPagination, contains, in_unit
 from registry.text import fold
+from registry.trail_cache import TrailCache
 
 #: the outcomes counted for the annual rating, in the order of the default scale
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
@@ -47,23 +48,27 @@ OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 # -- the dossier ---------------------------------------------------------------------------------------------
 
 def _dossier_options() -> list[Any]:
-    """Everything a dossier shows, loaded up front: one query per relationship, none per row."""
+    """Everything a dossier shows, loaded up front: one query per relationship, none per row. The people it
+    names come without their role grants (``Person.grants`` is loaded with every person otherwise, a query per
+    kind of person named: a dossier shows names only)."""
+    named = lazyload(Person.grants)
     return [
-        joinedload(Task.year), joinedload(Task.field), joinedload(Task.owner),
+        joinedload(Task.year), joinedload(Task.field), joinedload(Task.owner).options(named),
         joinedload(Task.owner_unit).selectinload(OrgUnit.former_names),  # the name borne in the task's year
-        joinedload(Task.org_unit), joinedload(Task.approved_by), joinedload(Task.monitor),
+        joinedload(Task.org_unit), joinedload(Task.approved_by).options(named),
+        joinedload(Task.monitor).options(named),
         joinedload(Task.carried_from).joinedload(Task.year),
         selectinload(Task.carried_into).joinedload(Task.year),
-        selectinload(Task.adjustments).joinedload(TaskAdjustment.adjusted_by),
+        selectinload(Task.adjustments).joinedload(TaskAdjustment.adjusted_by).options(named),
         selectinload(Task.notes).selectinload(ProgressNote.amendments),
-        selectinload(Task.assessments).joinedload(Assessment.monitor),
+        selectinload(Task.assessments).joinedload(Assessment.monitor).options(named),
         selectinload(Task.assessments).selectinload(Assessment.recommendations)
-        .joinedload(Recommendation.replied_by),
-        selectinload(Task.mid_year_review),
-        selectinload(Task.self_assessment).joinedload(SelfAssessment.self_level),
+        .joinedload(Recommendation.replied_by).options(named),
+        joinedload(Task.mid_year_review),  # one per task at most (unique), joined as the task's own columns
+        joinedload(Task.self_assessment).joinedload(SelfAssessment.self_level),
         selectinload(Task.verdicts).joinedload(Verdict.level),
-        selectinload(Task.verdicts).joinedload(Verdict.decided_by),
-        selectinload(Task.verdicts).joinedload(Verdict.reopened_by),
+        selectinload(Task.verdicts).joinedload(Verdict.decided_by).options(named),
+        selectinload(Task.verdicts).joinedload(Verdict.reopened_by).options(named),
     ]
 
 
@@ -220,9 +225,48 @@ def _newest_first(stmt: Select) -> Select:
     return stmt.options(joinedload(AuditEvent.actor)).order_by(AuditEvent.seq.desc())
 
 
-def recorded_actions() -> list[str]:
-    """The distinct actions present in the trail (for the filter)."""
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+#: the audit pages' totals, per page, reader and filters, until the trail moves: the events counted change only
+#: with the trail, and so does what a reader may read (grants, units and names are audited). A province's trail
+#: holds hundreds of thousands of events, and counting them was most of the page.
+_audit_totals = TrailCache("COUNTS_CACHE_SIZE")
+
+
+class AuditPagination(KeyedPagination):
+    """A page of events whose total is kept under ``count_key`` until the trail moves (``_audit_totals``), and
+    counted over the events' numbers alone when it is not. The events come alone, without their actors: the
+    page names them from ``audit_context`` (``AuditContext.people``), with everyone else it names."""
+
+    def _query_items(self) -> list[AuditEvent]:
+        stmt, session = self._query_args["select"], self._query_args["session"]
+        numbers = list(dict.fromkeys(session.scalars(stmt.with_only_columns(AuditEvent.seq).limit(self.per_page)
+                                                     .offset(self._query_offset))))
+        if not numbers:
+            return []
+        events = {event.seq: event for event in session.scalars(select(AuditEvent)
+                                                                 .where(AuditEvent.seq.in_(numbers)))}
+        return [events[seq] for seq in numbers if seq in events]
+
+    def _query_count(self) -> int:
+        stmt, session = self._query_args["select"], self._query_args["session"]
+
+        def count() -> int:
+            numbers = stmt.with_only_columns(AuditEvent.seq).order_by(None).subquery()
+            return session.scalar(select(func.count()).select_from(numbers)) or 0
+
+        return _audit_totals.get(self._query_args["count_key"], count)
+
+
+def audit_page(stmt: Select, count_key: tuple, *, per_page: int) -> AuditPagination:
+    """The request's page of the events ``stmt`` selects (``audit_events``, ``task_audit``, ``person_audit``);
+    ``count_key`` names the selection for the kept total: the page, the reader and what filters it."""
+    return AuditPagination(select=stmt, session=db.session(), page=None, per_page=per_page, max_per_page=100,
+                           error_out=False, count=True, count_key=count_key)
+
+
+def recorded_actions() -> tuple[str, ...]:
+    """The distinct actions present in the trail (for the filter), kept until the trail moves."""
+    return _audit_totals.get(("actions",), lambda: tuple(db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action))))
 
 
 @dataclass
@@ -239,6 +283,23 @@ class AuditContext:
     verdicts: dict[int, Verdict] = field(default_factory=dict)
     indicators: dict[int, Indicator] = field(default_factory=dict)
     years: dict[int, Year] = field(default_factory=dict)
+    #: each event's recorded payload by sequence number, parsed once for the page (``AuditEvent.data`` parses the
+    #: stored JSON, row digests and all, on every use)
+    payloads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: the page's words for recorded keys and values, each translated once per page (``audit_view``)
+    words: dict[tuple, Any] = field(default_factory=dict)
+
+    def data(self, event: AuditEvent) -> dict[str, Any]:
+        """The event's recorded payload (parsed once)."""
+        if event.seq not in self.payloads:
+            self.payloads[event.seq] = event.data
+        return self.payloads[event.seq]
+
+    def before(self, event: AuditEvent) -> Any:
+        return self.data(event).get("before")
+
+    def after(self, event: AuditEvent) -> Any:
+        return self.data(event).get("after")
 
 
 #: keys recorded in events whose values are ids, by what they name (lists under these keys hold ids too)
@@ -269,19 +330,22 @@ def _collect(value: Any, key: str, wanted: dict[str, set[int]]) -> None:
 
 
 def audit_context(events: list[AuditEvent]) -> AuditContext:
-    """Everything a page of events names by id — tasks, people, units, fields, notes, verdicts, indicators,
-    years — and the verdict levels by code, loaded at once (one query per kind, however many events)."""
+    """Everything a page of events names by id — tasks, people (the actors too), units, fields, notes, verdicts,
+    indicators, years — and the verdict levels by code, loaded at once (one query per kind, however many events)."""
     wanted: dict[str, set[int]] = {kind: set() for kind in ("tasks", "people", "fields", "units", "notes",
                                                             "verdicts", "indicators", "years")}
+    payloads = {event.seq: event.data for event in events}
     for event in events:
+        if event.actor_id:
+            wanted["people"].add(event.actor_id)
         if event.task_id:
             wanted["tasks"].add(event.task_id)
         if event.subject_person_id:
             wanted["people"].add(event.subject_person_id)
         if event.object_type in OBJECT_REFS and event.object_id:
             wanted[OBJECT_REFS[event.object_type]].add(event.object_id)
-        for side in (event.before, event.after):
-            _collect(side, "", wanted)
+        for side in ("before", "after"):
+            _collect(payloads[event.seq].get(side), "", wanted)
 
     def load(model, ids, *options):
         if not ids:
@@ -291,12 +355,15 @@ def audit_context(events: list[AuditEvent]) -> AuditContext:
 
     notes = load(ProgressNote, wanted["notes"], joinedload(ProgressNote.task))
     wanted["tasks"].update(note.task_id for note in notes.values())
-    tasks = load(Task, wanted["tasks"], joinedload(Task.year))
+    # a task and a person are named only (``Task.code``, ``title``; ``full_name``): not their committee, unit or grants
+    tasks = load(Task, wanted["tasks"], load_only(Task.title, Task.year_id), lazyload(Task.committee),
+                 joinedload(Task.year).load_only(Year.year))
+    people = load(Person, wanted["people"], load_only(Person.full_name), lazyload(Person.grants))
     levels = {code: pick_name(name, name_en) for code, name, name_en
               in db.session.execute(select(VerdictLevel.code, VerdictLevel.name, VerdictLevel.name_en))} \
         if events else {}
     return AuditContext(
-        tasks=tasks, people=load(Person, wanted["people"]), fields=load(Field, wanted["fields"]), levels=levels,
+        tasks=tasks, people=people, fields=load(Field, wanted["fields"]), levels=levels,
         units=load(OrgUnit, wanted["units"]), notes=notes,
         verdicts=load(Verdict, wanted["verdicts"], joinedload(Verdict.level)),
-        indicators=load(Indicator, wanted["indicators"]), years=load(Year, wanted["years"]))
+        indicators=load(Indicator, wanted["indicators"]), years=load(Year, wanted["years"]), payloads=payloads)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Hashable
+from dataclasses import astuple, dataclass
+from datetime import date
 from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, inspect, or_, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.sql.elements import AsBoolean, False_
 
 from registry import clock, policy
 from registry.models import (
-    Assessment,
     Field,
     OrgUnit,
-    Period,
     Person,
     ProgressNote,
-    ProgressStatus,
-    Recommendation,
-    RecommendationStatus,
     Role,
     Task,
     TaskKind,
@@ -182,8 +178,13 @@ def sorted_tasks(stmt: Select, sort: TaskSort) -> Select:
 
 
 def _rows_by_ids(session, stmt: Select, key, ids: list) -> list:
-    """The rows of ``stmt`` with these primary keys, in the order of ``ids``."""
-    rows = {getattr(row, key.key): row for row in session.scalars(stmt.where(key.in_(ids))).unique()}
+    """The rows of ``stmt`` with these primary keys (read from ``stmt``: its filter and scope were applied there),
+    in the order of ``ids``, with what ``stmt``'s loader options load: by primary key alone, without ``stmt``'s
+    filter, joins and order — a search's full-text match is not run again to load the 25 rows of its page."""
+    entity = stmt.column_descriptions[0]["entity"]
+    rows_stmt = select(entity).where(key.in_(ids)).options(*stmt._with_options) \
+        .execution_options(**stmt.get_execution_options())
+    rows = {getattr(row, key.key): row for row in session.scalars(rows_stmt).unique()}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -201,26 +202,47 @@ def all_rows(stmt: Select, chunk: int = EXPORT_CHUNK):
         yield from _rows_by_ids(session, stmt, key, ids[start:start + chunk])
 
 
+#: the pages of the lists given a ``cache_key``: their total and each page's ids, per reader, until the trail moves
+_pages = TrailCache("COUNTS_CACHE_SIZE")
+
+
 class KeyedPagination(SelectPagination):
     """A page of an ORM select in two steps: the page's primary keys first (the filter and the order alone, no
     joins, read from an index where one covers them), then those rows with everything they show. A deep page no
-    longer builds and throws away the joined rows of every page before it (OFFSET)."""
+    longer builds and throws away the joined rows of every page before it (OFFSET). Given a ``cache_key`` (what
+    determines the select: the reader, the filters, the order), the total and the page's ids are kept until the
+    trail moves (``registry.trail_cache``): a search ranks every match and counts them, once."""
+
+    def _kept(self, what: tuple, compute):
+        key = self._query_args.get("cache_key")
+        return compute() if key is None else _pages.get((key, *what), compute)
 
     def _query_items(self) -> list:
         stmt, session = self._query_args["select"], self._query_args["session"]
         key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
-        ids = list(dict.fromkeys(session.scalars(stmt.with_only_columns(key).limit(self.per_page)
-                                                 .offset(self._query_offset))))
+        ids = self._kept(("ids", self._query_offset, self.per_page), lambda: list(dict.fromkeys(
+            session.scalars(stmt.with_only_columns(key).limit(self.per_page).offset(self._query_offset)))))
         if not ids:
             return []
         return _rows_by_ids(session, stmt, key, ids)
 
+    def _query_count(self) -> int:
+        return self._kept(("total",), super()._query_count)
+
 
 def paginate(stmt: Select, *, page: int | None = None, per_page: int, max_per_page: int | None = 100,
-             error_out: bool = False) -> KeyedPagination:
-    """``db.paginate`` for a select of one entity, by ``KeyedPagination``: the same page, total and links."""
+             error_out: bool = False, cache_key: Hashable | None = None) -> KeyedPagination:
+    """``db.paginate`` for a select of one entity, by ``KeyedPagination``: the same page, total and links;
+    ``cache_key``: the total and the page's ids kept under it until the trail moves."""
     return KeyedPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
-                           max_per_page=max_per_page, error_out=error_out, count=True)
+                           max_per_page=max_per_page, error_out=error_out, count=True, cache_key=cache_key)
+
+
+def task_list_key(viewer: Person, filters: TaskFilters, sort: TaskSort | None = None,
+                  action: str = "view") -> tuple:
+    """What determines ``sorted_tasks(task_list(viewer, filters, action), sort)`` besides the data: the key of its
+    pages in ``paginate``."""
+    return ("tasks", viewer.id, action, astuple(filters), sort)
 
 
 def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUnit, int]]:
@@ -232,9 +254,8 @@ def org_units_tree(viewer: Person | None = None, roles=None) -> list[tuple[OrgUn
     return _tree(list(db.session.scalars(stmt)))
 
 
-#: the pickers' units and the header's counts, per reader, until the trail moves (``registry.trail_cache``)
+#: the pickers' units, per reader, until the trail moves (``registry.trail_cache``)
 _unit_choices = TrailCache("COUNTS_CACHE_SIZE")
-_attention_counts = TrailCache("COUNTS_CACHE_SIZE")
 
 
 def unit_choices(viewer: Person, roles=None) -> list[tuple[Any, int]]:
@@ -277,15 +298,7 @@ def state_counts(viewer: Person, year: int | None) -> dict[TaskState, int]:
     return {state: count for state, count in db.session.execute(stmt)}
 
 
-# -- what needs attention ---------------------------------------------------------------------------------------
-
-@dataclass
-class DueNote:
-    task: Task
-    quarter: int
-    deadline: date
-    is_overdue: bool
-
+# -- the year's quarters, counting, and the one rule for a missing or late quarterly note ------------------------
 
 def current_year() -> Year | None:
     """The year whose number is today's year, else the latest year."""
@@ -303,33 +316,6 @@ def last_passed_quarter(year: Year, today: date) -> int | None:
 def current_quarter(year: Year, today: date) -> int | None:
     """The quarter of ``year`` containing ``today`` (None outside the year)."""
     return (today.month - 1) // 3 + 1 if today.year == year.year else None
-
-
-def notes_due_count(owner: Person, within_days: int = 7) -> Select:
-    """SQL: the number of notes ``notes_due`` lists (a task and quarter each), counted in the database."""
-    horizon = clock.today() + timedelta(days=within_days)  # deadline - within_days <= today
-    due = [case((and_(Task.year_id.in_(select(Year.id).where(getattr(Year, f"q{q}_deadline") <= horizon)),
-                      ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
-                                                     ProgressNote.quarter == q).exists()), 1), else_=0)
-           for q in (1, 2, 3, 4)]
-    return select(func.coalesce(func.sum(due[0] + due[1] + due[2] + due[3]), 0)).where(
-        Task.owner_id == owner.id, Task.state.in_(UNDER_WAY))
-
-
-def notes_due(owner: Person, within_days: int = 7) -> list[DueNote]:
-    """Quarterly notes the owner still owes: due within ``within_days`` or overdue."""
-    today = clock.today()
-    tasks = db.session.scalars(
-        select(Task).where(Task.owner_id == owner.id, Task.state.in_(UNDER_WAY))
-        .options(selectinload(Task.notes), joinedload(Task.year), joinedload(Task.field))
-    ).unique()
-    due = []
-    for task in tasks:
-        noted = {n.quarter for n in task.notes}
-        for quarter, deadline in enumerate(task.year.quarter_deadlines, start=1):
-            if quarter not in noted and (deadline - timedelta(days=within_days)) <= today:
-                due.append(DueNote(task, quarter, deadline, deadline < today))
-    return sorted(due, key=lambda d: (d.deadline, d.task.id))
 
 
 # -- quarterly notes missing or late: one rule for the attention lists, the header count and the task list ------
@@ -382,76 +368,6 @@ def note_gaps(task: Task) -> NoteGaps:
     return NoteGaps(missing=missing, late=sorted(q for q, n in noted.items() if n.is_late))
 
 
-def overdue_notes(viewer: Person) -> Select:
-    """Tasks under way, of any year, with a quarterly note missing or late, that the viewer must act on: as
-    their assigned monitor, as a decider of their committee, or as the secretariat of their committee (the
-    owner's own list is ``notes_due``)."""
-    scope = any_of(policy.visible(viewer, "assess"), policy.visible(viewer, "verdict"),
-                   policy.secretariat_of(viewer))
-    return select(Task).where(scope, note_condition("overdue")).options(
-        selectinload(Task.notes), joinedload(Task.year), joinedload(Task.owner), _OWNER_UNIT,
-        joinedload(Task.monitor)).order_by(Task.year_id, Task.id)
-
-
-def acts_on_overdue(viewer: Person) -> bool:
-    """The viewer holds a role that chases missing and late notes (monitor, Standing Committee, secretariat)."""
-    return policy.has_any(viewer, Role.MONITOR, Role.STANDING, Role.SECRETARIAT)
-
-
-def open_recommendations(viewer: Person, *, as_monitor: bool = False, overdue_only: bool = False) -> Select:
-    """Recommendations awaiting a reply: on the viewer's own tasks, or raised by the viewer as monitor."""
-    stmt = select(Recommendation).join(Recommendation.assessment).join(Task, Task.id == Recommendation.task_id) \
-        .where(Recommendation.status == RecommendationStatus.OPEN)
-    stmt = stmt.where(Assessment.monitor_id == viewer.id) if as_monitor else stmt.where(Task.owner_id == viewer.id)
-    if overdue_only:
-        stmt = stmt.where(Recommendation.reply_deadline < clock.today())
-    return stmt.options(joinedload(Recommendation.assessment).joinedload(Assessment.task)) \
-        .order_by(Recommendation.reply_deadline, Recommendation.id)
-
-
-def notes_to_assess(monitor: Person) -> Select:
-    """Progress notes on the monitor's tasks that have no assessment for their quarter yet."""
-    period_of_note = case({1: Period.Q1.value, 2: Period.Q2.value, 3: Period.Q3.value, 4: Period.Q4.value},
-                          value=ProgressNote.quarter)
-    assessed = select(Assessment.id).where(Assessment.task_id == ProgressNote.task_id,
-                                           Assessment.period == period_of_note).exists()
-    return select(ProgressNote).join(ProgressNote.task).where(
-        policy.visible(monitor, "assess"), Task.state.in_(UNDER_WAY), ~assessed
-    ).options(joinedload(ProgressNote.task)).order_by(ProgressNote.submitted_at)
-
-
-def late_or_at_risk(viewer: Person, year: Year) -> Select:
-    """Tasks of ``year`` whose latest note says late or at risk, or that missed the last passed quarter."""
-    today = clock.today()
-    latest_quarter = select(func.max(ProgressNote.quarter)).where(ProgressNote.task_id == Task.id) \
-        .correlate(Task).scalar_subquery()
-    worrying = select(ProgressNote.id).where(
-        ProgressNote.task_id == Task.id, ProgressNote.quarter == latest_quarter,
-        ProgressNote.status.in_([ProgressStatus.LATE, ProgressStatus.AT_RISK])).exists()
-    conditions = [worrying]
-    passed = last_passed_quarter(year, today)
-    if passed:
-        missing = ~select(ProgressNote.id).where(ProgressNote.task_id == Task.id,
-                                                 ProgressNote.quarter == passed).exists()
-        conditions.append(missing)
-    return visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(UNDER_WAY),
-                                                  or_(*conditions)) \
-        .options(joinedload(Task.owner), _OWNER_UNIT, joinedload(Task.field), joinedload(Task.year)) \
-        .order_by(Task.id)
-
-
-def unassessed_this_quarter(viewer: Person, year: Year) -> Select:
-    """Tasks under way in ``year`` that have no assessment for the current quarter."""
-    quarter = current_quarter(year, clock.today())
-    stmt = visible_tasks(viewer, "verdict").where(Task.year_id == year.id, Task.state.in_(UNDER_WAY))
-    if quarter:
-        period = Period(f"q{quarter}")
-        stmt = stmt.where(~select(Assessment.id).where(Assessment.task_id == Task.id,
-                                                       Assessment.period == period).exists())
-    return stmt.options(joinedload(Task.owner), joinedload(Task.monitor), joinedload(Task.field),
-                        joinedload(Task.year)).order_by(Task.id)
-
-
 def counting(stmt: Select) -> Select:
     """SQL: the number of rows ``stmt`` would return."""
     return select(func.count()).select_from(stmt.order_by(None).subquery())
@@ -460,29 +376,3 @@ def counting(stmt: Select) -> Select:
 def count(stmt: Select) -> int:
     """Rows a select would return, counted in the database."""
     return db.session.scalar(counting(stmt)) or 0
-
-
-def attention_count(viewer: Person) -> int:
-    """The number shown in the page header: what needs the viewer's attention across roles — the totals of the
-    lists of the attention page, counted in one statement, and kept until the trail moves or the day changes
-    (every change these lists count is audited; the header shows it on every page)."""
-    return _attention_counts.get(("attention", viewer.id), lambda: count_attention(viewer))
-
-
-def count_attention(viewer: Person) -> int:
-    """``attention_count`` computed now."""
-    counts: list[Select] = []
-    if policy.can(viewer, "register"):
-        counts += [notes_due_count(viewer), counting(open_recommendations(viewer))]
-    if policy.has_any(viewer, Role.MONITOR):
-        counts += [counting(notes_to_assess(viewer)),
-                   counting(open_recommendations(viewer, as_monitor=True, overdue_only=True))]
-    if acts_on_overdue(viewer):
-        counts.append(counting(overdue_notes(viewer)))
-    if policy.can(viewer, "see_queue"):
-        year = current_year()
-        if year is not None:
-            counts.append(counting(late_or_at_risk(viewer, year)))
-    if not counts:
-        return 0
-    return sum(int(n or 0) for n in db.session.execute(select(*[c.scalar_subquery() for c in counts])).one())

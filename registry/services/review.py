@@ -34,6 +34,7 @@ from registry.services.backfill import Backfill
 from registry.services.errors import Conflict, FieldErrors
 from registry.services.notifications import notify
 from registry.services.task_core import SCALAR_FIELDS, check_window, indicator_value, task_snapshot
+from registry.services.task_input import sealed_snapshot
 
 MAX_TEXT = 20000
 MAX_COMMENDATION_FORM = 300
@@ -172,7 +173,7 @@ def locked_record(task: Task, verdict: Verdict) -> dict[str, Any]:
     return {
         "task": {"id": task.id, "year": task.year.year, "state": TaskState.REVIEWED.value, "owner_id": task.owner_id,
                  "decision_ref": task.decision_ref, "decision_date": when(task.decision_date),
-                 "monitor_id": task.monitor_id, **task_snapshot(task), **entered(task),
+                 "monitor_id": task.monitor_id, **sealed_snapshot(task_snapshot(task)), **entered(task),
                  **entered(task, "decision_entered")},
         "adjustments": [{"id": a.id, "reason": a.reason, "changes": a.changes} for a in task.adjustments],
         "notes": [{

@@ -60,6 +60,7 @@ from registry.models import (
     db,
 )
 from registry.models.review import VerdictLevel
+from registry.services import task_input
 
 #: version tag mixed into every row digest, so the scheme can evolve
 SEAL_VERSION = "r1"
@@ -79,8 +80,9 @@ EXCLUDED = {
     "api_tokens": {"last_used_at"},
 }
 
-#: columns added after sealing began, with the value old rows take: equal to it, the column is left out
-NEUTRAL: dict[str, dict[str, Any]] = {}
+#: columns added after sealing began, with the value old rows take: equal to it, the column is left out (Form A's
+#: text fields added later, ``task_input.TextField.since``, take "")
+NEUTRAL: dict[str, dict[str, Any]] = {"tasks": {name: "" for name in task_input.ADDED_TEXT_FIELDS}}
 
 #: rows read per statement (below SQLite's limit of bound parameters)
 BATCH = 900

@@ -73,6 +73,11 @@ class Terms:
         """A folded word of a text is one of the query's (or begins with its last)."""
         return word in self.words or word.startswith(self.words[-1])
 
+    def matching(self, words: Iterable[str]) -> set[str]:
+        """Those of ``words`` (the folded words of a text) that ``matches``."""
+        whole, last = self.words, self.words[-1]
+        return {word for word in words if word in whole or word.startswith(last)}
+
 
 def terms(query: str | None) -> Terms:
     """The query's words: folded, split on anything but letters and digits (so nothing of it reaches the full-text
@@ -131,7 +136,7 @@ def snippets(query: str | None, task_ids: Iterable[int], *, per_task: int = SNIP
         stmt = stmt.where(~((SearchEntry.source == "task") & (SearchEntry.field == "title")))
     ranked: dict[int, list[tuple]] = {}
     for row in db.session.execute(stmt):
-        hits = {word for word in _WORD.findall(fold(row.text)) if words.matches(word)}
+        hits = words.matching(_WORD.findall(fold(row.text)))
         if hits:
             ranked.setdefault(row.task_id, []).append((-len(hits), -row.weight, row.id, row))
     return {task_id: [Snippet(row.source, row.field, excerpt(row.text, words))
@@ -166,14 +171,16 @@ def _fold_char(ch: str) -> str:
 
 def spans(original: str, words: Terms) -> list[tuple[int, int]]:
     """The (start, end) positions in ``original`` of the words that match the query, diacritics ignored."""
-    folded, where = [], []
-    for i, ch in enumerate(original):
-        for c in _fold_char(ch):
-            folded.append(c)
-            where.append(i)
+    chars = list(map(_fold_char, original))
+    folded = "".join(chars)
+    if len(folded) == len(original) and set(map(len, chars)) <= {1}:
+        where: range | list[int] = range(len(original))  # each character folds to one (most texts)
+    else:
+        where = [i for i, c in enumerate(chars) for _ in c]
     out = []
-    for m in _WORD.finditer("".join(folded)):
-        if words.matches(m.group()):
+    whole, last = words.words, words.words[-1]
+    for m in _WORD.finditer(folded):
+        if (word := m.group()) in whole or word.startswith(last):  # ``words.matches(word)``
             start, end = where[m.start()], where[m.end() - 1] + 1
             while end < len(original) and not _fold_char(original[end]):  # combining marks of the last letter
                 end += 1
@@ -208,7 +215,7 @@ def highlight(original: str, words: Terms | str, *, length: int | None = None) -
     parts.append(original[at:end])
     if end < len(original):
         parts.append(Markup("…"))
-    return Markup("").join(escape(p) for p in parts)
+    return Markup("".join([escape(p) for p in parts]))  # the marks and "…" are Markup: escape keeps them
 
 
 def excerpt(original: str, words: Terms) -> Markup:

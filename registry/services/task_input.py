@@ -4,6 +4,7 @@ indicator's number that every form and API body shares (``indicator_value``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,14 +13,69 @@ from flask_babel import lazy_gettext as _l
 from registry.models import Authority, Field, TaskKind, Year, db
 from registry.services.errors import FieldErrors
 
-#: plain fields of Form A that the owner edits and the Standing Committee may adjust
-TEXT_FIELDS = (
-    "title", "situation", "goal", "deliverable", "measures", "coordinating_units",
-    "resources", "support_requested", "locality", "reference_documents",
+MAX_TEXT = 20000  #: a text field of Form A without a limit of its own
+
+#: the cards of the registration form a text field goes in (``tasks/_fields.html``)
+TASK_CARD = "task"  #: "The task": after the kind, the field and the deadline
+COORDINATION_CARD = "coordination"  #: "Coordination and resources": full-width fields, the authority, then pairs
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One text field of Form A, declared once: the page form (``blueprints/tasks/forms.py``), the API's input
+    and output schemas, the registration form's template, the task page, the audit labels (``labels.TASK_FIELD``)
+    and the year-end document (``exports/document.py``) are all made from ``FORM_A_TEXT``."""
+
+    name: str  #: the ``Task`` column, the form field, the API key and the audit key
+    label: Any  #: a lazy label: the form's, the task page's, the document's and (unless ``short``) the trail's
+    limit: int = MAX_TEXT  #: at most this many characters (the column's length when it is a String)
+    multiline: bool = True  #: a textarea; False: a one-line input
+    hint: Any = None  #: a lazy hint shown under the input
+    required: Any = None  #: the lazy message for a missing value when the registration needs it (None: optional)
+    card: str = COORDINATION_CARD  #: the card of the form it goes in (``TASK_CARD`` or ``COORDINATION_CARD``)
+    pair: bool = False  #: in the coordination card: half width, side by side with the next paired field
+    short: Any = None  #: a shorter lazy label for the trail and the adjustments (default: ``label``)
+    on_page: bool = True  #: shown in the task page's "Registration (Form A)" card (False: shown elsewhere)
+    in_document: bool = True  #: shown in the registration part of the year-end document (False: shown elsewhere)
+    #: the migration that added the column to existing data: while empty, the field is left out of the row seal
+    #: and the verdict seal, so the records sealed before it keep their seals (``rowseal.NEUTRAL``,
+    #: ``review.locked_record``). None for the fields of the first schema.
+    since: str | None = None
+
+    @property
+    def trail_label(self) -> Any:
+        return self.short or self.label
+
+
+#: the text fields of Form A, in the form's order
+FORM_A_TEXT: tuple[TextField, ...] = (
+    TextField("title", _l("Title of the task"), limit=500, multiline=False, card=TASK_CARD, short=_l("Title"),
+              required=_l("Give the task a title."), on_page=False, in_document=False),  # the task page's heading, the document's "Task"
+    TextField("situation", _l("Situation and reason chosen"), card=TASK_CARD),
+    TextField("goal", _l("Goal"), card=TASK_CARD),
+    TextField("deliverable", _l("Concrete deliverable"), card=TASK_CARD),
+    TextField("measures", _l("Measures"), card=TASK_CARD),
+    TextField("coordinating_units", _l("Coordinating units")),
+    TextField("resources", _l("Resources"), pair=True),
+    TextField("support_requested", _l("Support requested"), pair=True),
+    TextField("locality", _l("Locality"), limit=300, multiline=False, pair=True),
+    TextField("reference_documents", _l("Reference documents"), pair=True,
+              hint=_l("e.g. Kế hoạch số 18-KH/QU ngày 30/12/2020")),
 )
+TEXT_BY_NAME = {f.name: f for f in FORM_A_TEXT}
+
+#: plain fields of Form A that the owner edits and the Standing Committee may adjust
+TEXT_FIELDS = tuple(f.name for f in FORM_A_TEXT)
 SCALAR_FIELDS = TEXT_FIELDS + ("kind", "field_id", "deadline", "authority", "is_committed")
-MAX_LENGTHS = {"title": 500, "locality": 300}
-MAX_TEXT = 20000  #: any other text field of Form A
+MAX_LENGTHS = {f.name: f.limit for f in FORM_A_TEXT}
+#: text fields added after the first schema: left out of the seals while empty (``TextField.since``)
+ADDED_TEXT_FIELDS = tuple(f.name for f in FORM_A_TEXT if f.since)
+
+
+def sealed_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` (``task_core.task_snapshot``) without the empty text fields added after the first schema, as
+    the verdict's seal takes it: a record sealed before such a field existed keeps its seal."""
+    return {k: v for k, v in snapshot.items() if not (k in ADDED_TEXT_FIELDS and v == "")}
 MAX_ROWS = 20
 MAX_INDICATOR_NAME = 300
 MAX_INDICATOR_UNIT = 50
@@ -120,13 +176,13 @@ def clean_task_input(data: dict[str, Any], year: Year, *, partial: bool = False)
     for name in TEXT_FIELDS:
         if name in data:
             value = str(data[name] or "").strip()
-            limit = MAX_LENGTHS.get(name, MAX_TEXT)
+            limit = MAX_LENGTHS[name]
             if len(value) > limit:
                 errors.add(name, _l("At most %(n)d characters.", n=limit))
             out[name] = value
-    if not partial or "title" in data:
-        if not out.get("title"):
-            errors.add("title", _l("Give the task a title."))
+    for text in FORM_A_TEXT:
+        if text.required and (not partial or text.name in data) and not out.get(text.name):
+            errors.add(text.name, text.required)
     if "kind" in data or not partial:
         kind = data.get("kind")
         try:

@@ -8,6 +8,9 @@ do what, cross-field rules) stay in the services, whose ``ValidationFailed`` bec
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
@@ -36,9 +39,42 @@ CHOOSE_MONITOR = _l("Choose a monitor.")
 ENTER_DATE = _l("Enter a date as dd/mm/yyyy.")
 
 
-def _form_a_text(name: str, **kwargs):
+def with_form_a_text(make: Callable[[form_a.TextField], Any], *, before: str | None = None,
+                     among: dict[str, tuple[str, ...]] | None = None):
+    """A class decorator putting Form A's text fields (``task_input.FORM_A_TEXT``) into a schema, each made by
+    ``make(text)`` (None: not made). A text field the schema has already (declared or inherited) is replaced
+    where it is; the others go, in the table's order, just before the schema's field ``before`` (at the end when
+    None), with the schema's fields named in ``among`` moved after the text field they follow there. So the
+    OpenAPI document keeps its order, and a new text field goes after the last one."""
+    among = among or {}
+
+    def decorate(cls):
+        own = dict(cls._declared_fields)
+        block: dict[str, Any] = {}
+        for text in form_a.FORM_A_TEXT:
+            made = make(text)
+            if text.name in own:
+                if made is not None:
+                    own[text.name] = made
+                continue
+            if made is not None:
+                block[text.name] = made
+            block.update({name: own[name] for name in among.get(text.name, ()) if name in own})
+        ordered: dict[str, Any] = {}
+        for name, field in own.items():
+            if name == before:
+                ordered.update(block)
+            if name not in block:
+                ordered[name] = field
+        ordered.update(block)
+        cls._declared_fields = ordered
+        return cls
+    return decorate
+
+
+def _form_a_text(text: form_a.TextField, **kwargs):
     """A text field of Form A with its limit."""
-    return Text(limit=form_a.MAX_LENGTHS.get(name, form_a.MAX_TEXT), **kwargs)
+    return Text(limit=text.limit, **kwargs)
 
 # -- query strings ----------------------------------------------------------------------------------------
 
@@ -90,23 +126,16 @@ class MilestoneInput(InputSchema):
     due_on = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date"})
 
 
+@with_form_a_text(_form_a_text, before="indicators",
+                  among={"measures": ("deadline",), "coordinating_units": ("authority",)})
 class TaskFieldsInput(InputSchema):
-    """The content of Form A. Lists replace the task's indicators or milestones as a whole."""
+    """The content of Form A. Lists replace the task's indicators or milestones as a whole. Its text fields
+    (title, situation, …) come from ``task_input.FORM_A_TEXT``."""
 
     kind = fields.Enum(TaskKind, by_value=True)
     field_id = RowId()
-    title = _form_a_text("title")
-    situation = _form_a_text("situation")
-    goal = _form_a_text("goal")
-    deliverable = _form_a_text("deliverable")
-    measures = _form_a_text("measures")
     deadline = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date within the task's year"})
-    coordinating_units = _form_a_text("coordinating_units")
     authority = fields.Enum(Authority, by_value=True)
-    resources = _form_a_text("resources")
-    support_requested = _form_a_text("support_requested")
-    locality = _form_a_text("locality")
-    reference_documents = _form_a_text("reference_documents")
     indicators = fields.List(fields.Nested(IndicatorInput), validate=validate.Length(max=form_a.MAX_ROWS, error=_l(
         "At most %(n)d indicators.", n=form_a.MAX_ROWS)))
     milestones = fields.List(fields.Nested(MilestoneInput), validate=validate.Length(max=form_a.MAX_ROWS, error=_l(
@@ -119,10 +148,10 @@ class TaskUpdateInput(TaskFieldsInput):
     is_committed = fields.Boolean(metadata={"description": "The owner's commitment (needed to submit)"})
 
 
+@with_form_a_text(lambda text: _form_a_text(text, **needed(text.required)) if text.required else None)
 class TaskCreateInput(TaskUpdateInput):
     kind = fields.Enum(TaskKind, by_value=True, **needed(CHOOSE_KIND))
     field_id = RowId(**needed(CHOOSE_FIELD))
-    title = _form_a_text("title", **needed(_l("Give the task a title.")))
     year = fields.Integer(required=True, validate=validate.Range(1, 9999),
                           metadata={"description": "Calendar year of the registration; its window must be open"})
     owner_unit_id = RowId(allow_none=True, metadata={

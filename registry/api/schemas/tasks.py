@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry.api.schemas.base import Changes, ListOf, PageSchema
+from registry.api.schemas.inputs import with_form_a_text
 from registry.api.schemas.reference import PersonRefSchema
 from registry.models import Authority, Ownership, TaskKind, TaskState
 from registry.services.verify import (
@@ -75,17 +76,12 @@ class TaskPageSchema(PageSchema):
     items = ListOf(TaskSummarySchema)
 
 
+@with_form_a_text(lambda text: fields.String(required=True), before="is_committed",
+                  among={"coordinating_units": ("authority",)})
 class TaskSchema(TaskSummarySchema):
-    situation = fields.String(required=True)
-    goal = fields.String(required=True)
-    deliverable = fields.String(required=True)
-    measures = fields.String(required=True)
-    coordinating_units = fields.String(required=True)
+    """The whole registration; its text fields (title, situation, …) come from ``task_input.FORM_A_TEXT``."""
+
     authority = fields.Enum(Authority, by_value=True, required=True)
-    resources = fields.String(required=True)
-    support_requested = fields.String(required=True)
-    locality = fields.String(required=True)
-    reference_documents = fields.String(required=True)
     is_committed = fields.Boolean(required=True)
     decided_at = fields.DateTime(allow_none=True, required=True)
     decision_ref = fields.String(allow_none=True, required=True)

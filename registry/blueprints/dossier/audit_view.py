@@ -5,8 +5,9 @@ for a change, only the fields that changed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -27,6 +28,7 @@ _FILE_TYPES = {
     "application/vnd.oasis.opendocument.text": "ODT",
 }
 _DASH = Markup('<span class="muted">—</span>')
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,6 +45,26 @@ def label(key: str, action: str = "") -> str:
     """The field's label in the current language (the key itself only for a key nobody labelled)."""
     special = labels.ACTION_FIELD.get(action, {})
     return str(special.get(key) or labels.FIELD.get(key, key))
+
+
+def _word(refs: AuditContext, key: tuple, compute: Callable[[], T]) -> T:
+    """A word of the page computed once per page (``refs.words``): a label, a translated value."""
+    words = refs.words
+    if key not in words:
+        words[key] = compute()
+    return words[key]
+
+
+def _label(refs: AuditContext, key: str, action: str = "") -> str:
+    """``label``, translated once per page."""
+    return _word(refs, ("label", key, action), lambda: label(key, action))
+
+
+def action_label(refs: AuditContext, action: str) -> Markup | str:
+    """The action's name in the current language, as the page shows a lazy label (unescaped, ``__html__``), or
+    the stored code for an action nobody labelled."""
+    name = labels.ACTION.get(action)
+    return _word(refs, ("action", action), lambda: Markup(name.__html__()) if name is not None else action)
 
 
 def _number(value: float, key: str) -> str:
@@ -104,7 +126,7 @@ def _indicator(refs: AuditContext, indicator_id: Any) -> str:
     return indicator.name if indicator is not None else _("an indicator no longer recorded")
 
 
-def _indicator_line(item: dict, key: str) -> str:
+def _indicator_line(item: dict, key: str, refs: AuditContext) -> str:
     """An indicator as recorded in a registration, a mid-year snapshot or a self-assessment."""
     text = str(item.get("name") or "")
     if item.get("unit"):
@@ -117,7 +139,7 @@ def _indicator_line(item: dict, key: str) -> str:
                      f"{_number(target, key) if target is not None else '—'}")
     for name in ("value", "reached"):
         if item.get(name) is not None:
-            parts.append(f"{label(name)}: {_number(item[name], key)}")
+            parts.append(f"{_label(refs, name)}: {_number(item[name], key)}")
     return f"{text}: {'; '.join(parts)}" if parts else text
 
 
@@ -126,9 +148,9 @@ def value(key: str, v: Any, refs: AuditContext, action: str = "") -> Markup:
     if v is None or v == "" or v == [] or v == {}:
         return _DASH
     if v is True:
-        return Markup(escape(_("Yes")))
+        return _word(refs, ("yes",), lambda: Markup(escape(_("Yes"))))
     if v is False:
-        return Markup(escape(_("No")))
+        return _word(refs, ("no",), lambda: Markup(escape(_("No"))))
     if key in ("seal", "sha256") and isinstance(v, str):
         return Markup('<code title="{0}">{1}…</code>').format(v, v[:12])
     if isinstance(v, list):
@@ -140,16 +162,17 @@ def value(key: str, v: Any, refs: AuditContext, action: str = "") -> Markup:
                                                                if isinstance(x, (int, float)) else x)
                                      for k, x in v.items())
         return Markup("<ul>{0}</ul>").format(Markup("").join(
-            Markup("<li>{0}: {1}</li>").format(label(k), value(k, x, refs, action)) for k, x in v.items()
+            Markup("<li>{0}: {1}</li>").format(_label(refs, k), value(k, x, refs, action)) for k, x in v.items()
             if k != "id"))
-    return Markup(escape(_scalar(key, v, refs, action)))
+    # a recorded string or number reads the same wherever it comes on the page (the type too: 1 is not 1.0)
+    return _word(refs, ("value", key, type(v), v, action), lambda: Markup(escape(_scalar(key, v, refs, action))))
 
 
 def _item(key: str, x: Any, refs: AuditContext, action: str) -> Markup:
     """One element of a recorded list."""
     if isinstance(x, dict):
         if "name" in x and ("target" in x or "baseline" in x or "reached" in x):
-            return Markup(escape(_indicator_line(x, key)))
+            return Markup(escape(_indicator_line(x, key, refs)))
         if "description" in x and "due_on" in x:
             return Markup(escape(f"{x['description']} — {_date(x['due_on'])}"
                                  if isinstance(x["due_on"], str) and _ISO_DATE.match(x["due_on"])
@@ -159,9 +182,9 @@ def _item(key: str, x: Any, refs: AuditContext, action: str) -> Markup:
         if "content" in x:  # a recommendation
             text = f"{x['content']} → {x.get('addressee') or '—'}"
             if x.get("reply_deadline"):
-                text += f" ({label('reply_deadline')}: {_date(x['reply_deadline'])})"
+                text += f" ({_label(refs, 'reply_deadline')}: {_date(x['reply_deadline'])})"
             return Markup(escape(text))
-        return Markup("; ").join(Markup("{0}: {1}").format(label(k), value(k, y, refs, action))
+        return Markup("; ").join(Markup("{0}: {1}").format(_label(refs, k), value(k, y, refs, action))
                                  for k, y in x.items() if k != "id")
     return value(key, x, refs, action)
 
@@ -215,7 +238,7 @@ def _scalar(key: str, v: Any, refs: AuditContext, action: str) -> str:
 def rows(event: AuditEvent, refs: AuditContext) -> list[Row]:
     """The event's recorded fields: for a change (something before and after), only the fields that changed —
     plus the quarter a note change is about and the reason given; otherwise everything recorded."""
-    before, after = event.before, event.after
+    before, after = refs.before(event), refs.after(event)
     action = event.action
     if not isinstance(before, dict) and not isinstance(after, dict):
         if before is None and after is None:
@@ -230,7 +253,7 @@ def rows(event: AuditEvent, refs: AuditContext) -> list[Row]:
         in_before, in_after = key in before, key in after
         if is_change and in_before and in_after and before[key] == after[key]:
             continue  # unchanged: a snapshot recorded whole
-        out.append(Row(key, label(key, action), value(key, before[key], refs, action) if in_before else None,
+        out.append(Row(key, _label(refs, key, action), value(key, before[key], refs, action) if in_before else None,
                        value(key, after[key], refs, action) if in_after else None))
     return out
 
@@ -248,4 +271,5 @@ def subject(event: AuditEvent, refs: AuditContext) -> Markup:
         return Markup(escape(_("Year %(year)s", year=str(refs.years[oid].year))))
     if event.subject_person_id and event.subject_person_id in refs.people:
         return Markup(escape(refs.people[event.subject_person_id].full_name))
-    return Markup('<span class="muted">{0}</span>').format(labels.OBJECT_TYPE.get(kind, kind))
+    return _word(refs, ("object_type", kind),
+                 lambda: Markup('<span class="muted">{0}</span>').format(labels.OBJECT_TYPE.get(kind, kind)))

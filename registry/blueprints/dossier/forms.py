@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
@@ -10,6 +13,16 @@ from registry import labels
 from registry.blueprints.common import BaseForm, DMYDateField
 from registry.models.base import MAX_ID
 from registry.services.dossier import AuditFilters
+
+
+@lru_cache(maxsize=16)
+def _action_choices(locale: str, recorded: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The actions by their names in ``locale`` (the current one), sorted by name: the same until the trail
+    records a new action, so kept per language and recorded actions."""
+    known = {action: str(label) for action, label in labels.ACTION.items()}
+    for action in recorded:
+        known.setdefault(action, action)
+    return sorted(known.items(), key=lambda item: item[1].lower())
 
 
 class AuditFilterForm(BaseForm):
@@ -24,12 +37,9 @@ class AuditFilterForm(BaseForm):
     until = DMYDateField(_l("Until"), validators=[Optional()])
     task = IntegerField(_l("Task number"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
-    def set_choices(self, recorded: list[str]) -> None:
+    def set_choices(self, recorded: tuple[str, ...]) -> None:
         """Every labelled action, plus any other action found in the trail."""
-        known = {action: str(label) for action, label in labels.ACTION.items()}
-        for action in recorded:
-            known.setdefault(action, action)
-        self.action.choices = [("", _l("All"))] + sorted(known.items(), key=lambda item: item[1].lower())
+        self.action.choices = [("", _l("All"))] + _action_choices(str(get_locale()), tuple(recorded))
 
     def validate_until(self, field) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -3,6 +3,7 @@ audit pages: per task, per person, and the whole trail with its verification."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import datetime
 from io import BytesIO
 
@@ -44,7 +45,6 @@ from registry.labels import (
 from registry.models import OrgUnit, Person, Task
 from registry.services import dossier as dossier_service
 from registry.services import jobs
-from registry.services import queries
 from registry.services.dossier import OUTCOMES
 from registry.services.verify import verify_all
 from registry.storage import file_storage
@@ -147,22 +147,22 @@ def review_export(task_id: int, fmt: str):
 
 # -- audit pages -----------------------------------------------------------------------------------------------
 
-def _page(stmt):
-    page = queries.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
+def _page(stmt, *count_key):
+    page = dossier_service.audit_page(stmt, count_key, per_page=current_app.config["PAGE_SIZE"])
     return page, dossier_service.audit_context(page.items)
 
 
 @bp.route("/tasks/<id:task_id>/audit")
 def task_audit(task_id: int):
     task = load(Task, task_id)
-    page, refs = _page(dossier_service.task_audit(task))
+    page, refs = _page(dossier_service.task_audit(task), "task", task.id)
     return render_template("dossier/task_audit.html", task=task, page=page, refs=refs, args={"task_id": task.id})
 
 
 @bp.route("/people/<id:person_id>/audit")
 def person_audit(person_id: int):
     subject = _load_person(person_id)
-    page, refs = _page(dossier_service.person_audit(current_user, subject))
+    page, refs = _page(dossier_service.person_audit(current_user, subject), "person", current_user.id, subject.id)
     return render_template("dossier/person_audit.html", person=subject, page=page, refs=refs,
                            args={"person_id": subject.id})
 
@@ -177,7 +177,8 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.set_choices(dossier_service.recorded_actions())
     form.validate()
-    page, refs = _page(dossier_service.audit_events(current_user, form.filters()))
+    filters = form.filters()
+    page, refs = _page(dossier_service.audit_events(current_user, filters), "log", current_user.id, astuple(filters))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossier/audit_log.html", form=form, page=page, refs=refs, args=args,
                            verify_form=VerifyForm(), verification=_last_verification())

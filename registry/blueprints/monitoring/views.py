@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
@@ -28,13 +29,13 @@ from registry.labels import JUDGEMENT, PERIOD, PROGRESS_STATUS, STATE, SUPERVISI
 from registry.models import (
     Assessment,
     Notification,
-    OrgUnit,
-    ProgressNote,
     Recommendation,
     Role,
     Task,
     Year,
 )
+from registry.models.base import MAX_ID
+from registry.services import attention as attention_service
 from registry.services import jobs
 from registry.services import monitoring as monitoring_service
 from registry.services import notifications as notification_service
@@ -82,7 +83,7 @@ def header_counts() -> SimpleNamespace:
         with db.session.no_autoflush:
             attention = g.get("attention_total")
             g.header_counts = SimpleNamespace(
-                attention=queries.attention_count(current_user) if attention is None else attention,
+                attention=attention_service.attention_count(current_user) if attention is None else attention,
                 unread=notification_service.unread_count(current_user))
     return g.header_counts
 
@@ -172,22 +173,23 @@ def conclude_midyear(task, form):
 # -- what needs attention -------------------------------------------------------------------------------------
 
 class ListPage:
-    """A list that is either capped (first ``LIMIT`` rows and the total) or the whole list, paginated."""
+    """A list that is either capped (its ``first`` rows and the total, ``attention_service.first_rows``) or the whole list,
+    paginated (``query()`` builds its select)."""
 
-    def __init__(self, key: str, stmt=None, rows: list | None = None, expanded: bool = False):
+    def __init__(self, key: str, query=None, rows: list | None = None, expanded: bool = False,
+                 first: tuple[list, int] | None = None):
         self.key = key
         self.is_expanded = expanded
         if expanded:
-            if stmt is not None:
-                self.page = queries.paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
+            if query is not None:
+                self.page = queries.paginate(query(), per_page=current_app.config["PAGE_SIZE"])
             else:
                 self.page = _ListPagination(rows or [], current_app.config["PAGE_SIZE"])
             self.items, self.total = list(self.page.items), self.page.total
         else:
             self.page = None
-            if stmt is not None:
-                self.items = list(db.session.scalars(stmt.limit(LIMIT)).unique())
-                self.total = queries.count(stmt)
+            if first is not None:
+                self.items, self.total = first
             else:
                 self.items, self.total = (rows or [])[:LIMIT], len(rows or [])
 
@@ -221,37 +223,33 @@ class _ListPagination:
 #: the lists of the attention page, in the order shown
 LISTS = ("notes_due", "recommendations_to_reply", "overdue_notes", "notes_to_assess", "overdue_replies", "late_or_at_risk",
          "unassessed")
-#: the lists whose totals the header's attention count adds up (``queries.attention_count``)
+#: the lists whose totals the header's attention count adds up (``attention_service.attention_count``)
 COUNTED = ("notes_due", "recommendations_to_reply", "overdue_notes", "notes_to_assess", "overdue_replies",
            "late_or_at_risk")
 
 
 def _attention_lists(user) -> dict[str, dict]:
-    """The service queries behind each list the user sees, with what the rows show loaded up front."""
-    rec_task = joinedload(Recommendation.assessment).joinedload(Assessment.task)
-    note_task = joinedload(ProgressNote.task)
-    task_rows = (joinedload(Task.owner_unit).selectinload(OrgUnit.former_names), joinedload(Task.org_unit))
+    """The service queries behind each list the user sees: ``query`` builds the select (the filter and the order,
+    with what the rows show loaded up front), only when it is read (a capped list's keys are kept until the trail
+    moves); ``options``: that loading alone (``attention_service.ATTENTION_ROWS``)."""
+    queried: dict[str, Callable] = {}
     wanted: dict[str, dict] = {}
     if policy.can(user, "register"):
-        wanted["notes_due"] = {"rows": queries.notes_due(user)}
-        wanted["recommendations_to_reply"] = {"stmt": queries.open_recommendations(user).options(
-            rec_task.joinedload(Task.year),
-            joinedload(Recommendation.assessment).joinedload(Assessment.monitor))}
-    if queries.acts_on_overdue(user):
-        wanted["overdue_notes"] = {"stmt": queries.overdue_notes(user)}
+        wanted["notes_due"] = {"rows": attention_service.notes_due(user)}
+        queried["recommendations_to_reply"] = lambda: attention_service.open_recommendations(user)
+    if attention_service.acts_on_overdue(user):
+        queried["overdue_notes"] = lambda: attention_service.overdue_notes(user)
     if policy.has_any(user, Role.MONITOR):
-        wanted["notes_to_assess"] = {"stmt": queries.notes_to_assess(user).options(
-            note_task.joinedload(Task.year), note_task.joinedload(Task.owner),
-            note_task.joinedload(Task.owner_unit).selectinload(OrgUnit.former_names))}
-        wanted["overdue_replies"] = {"stmt": queries.open_recommendations(
-            user, as_monitor=True, overdue_only=True).options(
-            rec_task.joinedload(Task.year), rec_task.joinedload(Task.owner),
-            rec_task.joinedload(Task.owner_unit).selectinload(OrgUnit.former_names))}
+        queried["notes_to_assess"] = lambda: attention_service.notes_to_assess(user)
+        queried["overdue_replies"] = lambda: attention_service.open_recommendations(user, as_monitor=True, overdue_only=True)
     if policy.can(user, "see_queue"):
         year = queries.current_year()
         if year is not None:
-            wanted["late_or_at_risk"] = {"stmt": queries.late_or_at_risk(user, year).options(*task_rows)}
-            wanted["unassessed"] = {"stmt": queries.unassessed_this_quarter(user, year).options(*task_rows)}
+            queried["late_or_at_risk"] = lambda: attention_service.late_or_at_risk(user, year)
+            queried["unassessed"] = lambda: attention_service.unassessed_this_quarter(user, year)
+    for key, build in queried.items():
+        options = attention_service.ATTENTION_ROWS[key]
+        wanted[key] = {"query": lambda build=build, options=options: build().options(*options), "options": options}
     return wanted
 
 
@@ -265,7 +263,8 @@ def _sort_list(wanted: dict[str, dict], show: str | None) -> queries.TaskSort:
     """Sort the shown list of ``wanted`` as asked, if it is one that sorts (a bad value: its own order)."""
     sort = queries.task_sort(request.args.get("sort"), request.args.get("dir"), ATTENTION_SORTS.get(show, ()))
     if sort.key is not None:
-        wanted[show]["stmt"] = queries.sorted_tasks(wanted[show]["stmt"], sort)
+        unsorted = wanted[show]["query"]
+        wanted[show]["query"] = lambda: queries.sorted_tasks(unsorted(), sort)
     return sort
 
 
@@ -278,8 +277,11 @@ def attention():
     if show is not None and show not in wanted:
         abort(404)
     sort = _sort_list(wanted, show)
-    lists = {key: ListPage(key, expanded=(key == show), **wanted[key]) for key in LISTS
-             if key in wanted and show in (None, key)}
+    shown = [key for key in LISTS if key in wanted and show in (None, key)]
+    firsts = attention_service.first_rows({key: (wanted[key]["query"], wanted[key]["options"], ("attention", user.id, key))
+                                 for key in shown if key != show and "query" in wanted[key]}, LIMIT)
+    lists = {key: ListPage(key, wanted[key].get("query"), wanted[key].get("rows"), expanded=(key == show),
+                           first=firsts.get(key)) for key in shown}
     if show is None:  # every list is here: the header's count is the sum of their totals
         g.attention_total = sum(lists[key].total for key in COUNTED if key in lists)
     can_run = show is None and policy.can(user, "run_midyear")
@@ -288,7 +290,20 @@ def attention():
         "monitoring/attention.html", lists=lists, show=show, sort_args=sort_args,
         sort={"endpoint": "monitoring.attention", "args": {"show": show}, "key": sort.key, "dir": sort.direction}
         if show in ATTENTION_SORTS else None,
-        review_years=list(db.session.scalars(select(Year).order_by(Year.year.desc()))) if can_run else [])
+        review_years=list(db.session.scalars(select(Year).order_by(Year.year.desc()))) if can_run else [],
+        id_link=_id_link, translated_states=_translated_states)
+
+
+def _id_link(endpoint: str, key: str) -> tuple[str, str]:
+    """A link to ``endpoint`` for any row id, built once per page: the text before and after the id (``url_for``
+    costs more than the rest of a row)."""
+    head, _id, tail = url_for(endpoint, **{key: MAX_ID}).rpartition(str(MAX_ID))
+    return head, tail
+
+
+def _translated_states() -> dict:
+    """Each task state's label in the page's language, translated once per page."""
+    return {state: str(label) for state, label in STATE.items()}
 
 
 def _quarters(quarters: list[int]) -> str:
@@ -332,7 +347,7 @@ def attention_export(fmt: str):
         abort(404)
     _sort_list(wanted, key)
     source = wanted[key]
-    rows = queries.all_rows(source["stmt"]) if "stmt" in source else source["rows"]
+    rows = queries.all_rows(source["query"]()) if "query" in source else source["rows"]
     return table_response(fmt, _("attention") + f"-{key.replace('_', '-')}-{clock.today():%Y%m%d}",
                           _attention_columns(key), rows)
 

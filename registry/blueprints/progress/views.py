@@ -13,8 +13,9 @@ from flask import current_app, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import clock, policy
 from registry.blueprints.backfill import entry as backfill_entry
@@ -34,7 +35,7 @@ from registry.blueprints.progress.forms import (
     service_errors,
 )
 from registry.extensions import db
-from registry.models import EvidenceFile, Indicator, NoteAmendment, ProgressNote, Task
+from registry.models import EvidenceFile, Indicator, IndicatorValue, NoteAmendment, Person, ProgressNote, Task
 from registry.models.task import DECIDED_STATES
 from registry.services import progress as progress_service
 from registry.services.errors import Conflict
@@ -202,12 +203,42 @@ class Overview:
     can_act: bool = False
 
 
+def _of_notes(model, *order_by):
+    """A prebuilt statement: the rows of ``model`` that belong to the notes of the task ``:task_id``."""
+    return (select(model).join(ProgressNote, model.note_id == ProgressNote.id)
+            .where(ProgressNote.task_id == bindparam("task_id")).order_by(*order_by))
+
+
+_NOTES = select(ProgressNote).where(ProgressNote.task_id == bindparam("task_id")).order_by(ProgressNote.quarter)
+#: the notes' collections, as their relationships order them (prebuilt: a ``selectinload`` per collection costs
+#: several times more)
+_NOTE_COLLECTIONS = {
+    "values": _of_notes(IndicatorValue, IndicatorValue.id),
+    "files": _of_notes(EvidenceFile, EvidenceFile.id),
+    "amendments": _of_notes(NoteAmendment, NoteAmendment.id).options(
+        joinedload(NoteAmendment.amended_by).lazyload(Person.grants)),
+}
+
+
+def _task_notes(task: Task) -> list[ProgressNote]:
+    """The notes of the task with their values, files and amendments: four statements, whatever their rows."""
+    params = {"task_id": task.id}
+    notes = list(db.session.scalars(_NOTES, params))
+    if notes:
+        for key, statement in _NOTE_COLLECTIONS.items():
+            if any(key in inspect(note).unloaded for note in notes):
+                by_note: dict[int, list] = {note.id: [] for note in notes}
+                for row in db.session.scalars(statement, params).unique():
+                    by_note[row.note_id].append(row)
+                for note in notes:
+                    if key in inspect(note).unloaded:
+                        set_committed_value(note, key, by_note[note.id])
+    return notes
+
+
 def progress_overview(task: Task) -> Overview:
     """The notes of the task with their values, files and amendments, in a fixed number of queries."""
-    notes = list(db.session.scalars(
-        select(ProgressNote).where(ProgressNote.task_id == task.id).order_by(ProgressNote.quarter).options(
-            selectinload(ProgressNote.values), selectinload(ProgressNote.files),
-            selectinload(ProgressNote.amendments).joinedload(NoteAmendment.amended_by))))
+    notes = _task_notes(task)
     by_quarter = {n.quarter: n for n in notes}
     today = clock.today()
     can_act = policy.can(current_user, "amend_note", task)
@@ -228,6 +259,67 @@ def progress_overview(task: Task) -> Overview:
               for indicator in task.indicators]
     return Overview(today=today, rows=rows, series=series, can_act=can_act,
                     is_shown=bool(notes) or task.state in DECIDED_STATES)
+
+
+# -- the charts of the task page ------------------------------------------------------------------------------
+
+#: the chart's width and height, and its left, right, top and bottom margins
+CHART_BOX = CHART_W, CHART_H, CHART_L, CHART_R, CHART_T, CHART_B = 340, 214, 52, 16, 26, 48
+CHART_PW, CHART_PH = CHART_W - CHART_L - CHART_R, CHART_H - CHART_T - CHART_B
+
+
+@dataclass(frozen=True)
+class ChartDot:
+    point: str  #: "x,y" for the line through the values
+    x: str
+    y: str
+    label_y: str
+    value: float
+
+
+@dataclass(frozen=True)
+class ChartFigures:
+    """What ``indicator_chart`` draws, computed here rather than in the template (a page has one per indicator):
+    the ticks of the value axis (text y, line y, value), the quarters under the axis (x, label), the y of the
+    baseline and of the target, the dots of the values reported, and the label of each value's quarter."""
+
+    ticks: list[tuple[str, str, float]]
+    quarters: list[tuple[str, str]]
+    baseline_y: str | None
+    target_y: str
+    dots: list[ChartDot]
+    labels: list[str]
+    box: tuple[int, ...] = CHART_BOX
+
+
+@bp.app_template_global("indicator_chart_figures")
+def chart_figures(indicator: Indicator, values: list[float | None]) -> ChartFigures:
+    """The scale of one indicator's chart: the target, the baseline and the values reported, padded by 12 %
+    (safe when they are all equal or all zero)."""
+    known = [v for v in values if v is not None]
+    nums = [indicator.target] + ([indicator.baseline] if indicator.baseline is not None else []) + known
+    lo0, hi0 = min(nums), max(nums)
+    span = hi0 - lo0
+    pad = span * 0.12 if span > 0 else (abs(hi0) * 0.12 if hi0 != 0 else 1)
+    hi = hi0 + pad
+    k = CHART_PH / (hi - (lo0 - pad))
+
+    def y(v: float) -> float:
+        return CHART_T + (hi - v) * k
+
+    def x(q: int) -> float:
+        return CHART_L + (q - 0.5) * CHART_PW / 4
+
+    labels = [_("Q%(q)d", q=q) for q in range(1, max(4, len(values)) + 1)]
+    return ChartFigures(
+        ticks=[("%.1f" % (y(tick) + 4), "%.1f" % y(tick), tick) for tick in ([lo0, hi0] if span > 0 else [lo0])],
+        quarters=[("%.1f" % x(q), labels[q - 1]) for q in range(1, 5)],
+        baseline_y="%.1f" % y(indicator.baseline) if indicator.baseline is not None else None,
+        target_y="%.1f" % y(indicator.target),
+        dots=[ChartDot("%.1f,%.1f" % (x(q), y(v)), "%.1f" % x(q), "%.1f" % y(v), "%.1f" % (y(v) - 8), v)
+              for q, v in enumerate(values, start=1) if v is not None],
+        labels=labels,
+    )
 
 
 @bp.app_context_processor

@@ -19,6 +19,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
@@ -27,12 +28,13 @@ from registry.blueprints.common import BaseForm, DMYDateField, QuickSelect, RowF
 from registry.models import Authority, TaskKind, TaskState
 from registry.models.base import MAX_ID
 from registry.services.task_input import (
+    FORM_A_TEXT,
     MAX_INDICATOR_NAME,
     MAX_INDICATOR_UNIT,
-    MAX_LENGTHS,
     MAX_MILESTONE,
     MAX_ROWS,
-    MAX_TEXT,
+    TEXT_FIELDS,
+    TextField,
 )
 from registry.services.task_core import MAX_DECISION_REF, MAX_REASON
 
@@ -53,24 +55,29 @@ def _kind_choices():
     return [(k.value, labels.KIND[k]) for k in TaskKind]
 
 
+def text_field(text: TextField):
+    """The form field of one of Form A's text fields (``task_input.FORM_A_TEXT``)."""
+    validators = [DataRequired(text.required)] if text.required else []
+    kind = TextAreaField if text.multiline else StringField
+    return kind(text.label, validators=[*validators, Length(max=text.limit)])
+
+
+def _with_text_fields(cls):
+    """Adds Form A's text fields to the form class, one per entry of ``task_input.FORM_A_TEXT``."""
+    for text in FORM_A_TEXT:
+        setattr(cls, text.name, text_field(text))
+    return cls
+
+
+@_with_text_fields
 class TaskFieldsForm(BaseForm):
-    """The content of Form A, shared by registration and adjustment."""
+    """The content of Form A, shared by registration and adjustment; its text fields (title, situation, …) come
+    from ``task_input.FORM_A_TEXT``."""
 
     kind = RadioField(_l("Kind"), choices=[], validators=[InputRequired(_l("Choose a kind of task."))])
     field_id = SelectField(_l("Field"), coerce=int, choices=[], validators=[DataRequired(_l("Choose a field."))])
-    title = StringField(_l("Title of the task"), validators=[DataRequired(_l("Give the task a title.")),
-                                                             Length(max=MAX_LENGTHS["title"])])
-    situation = TextAreaField(_l("Situation and reason chosen"), validators=[Length(max=MAX_TEXT)])
-    goal = TextAreaField(_l("Goal"), validators=[Length(max=MAX_TEXT)])
-    deliverable = TextAreaField(_l("Concrete deliverable"), validators=[Length(max=MAX_TEXT)])
-    measures = TextAreaField(_l("Measures"), validators=[Length(max=MAX_TEXT)])
     deadline = DMYDateField(_l("Deadline"), validators=[Optional()])
-    coordinating_units = TextAreaField(_l("Coordinating units"), validators=[Length(max=MAX_TEXT)])
     authority = RadioField(_l("Authority"), choices=[], default=Authority.OWN.value)
-    resources = TextAreaField(_l("Resources"), validators=[Length(max=MAX_TEXT)])
-    support_requested = TextAreaField(_l("Support requested"), validators=[Length(max=MAX_TEXT)])
-    locality = StringField(_l("Locality"), validators=[Length(max=MAX_LENGTHS["locality"])])
-    reference_documents = TextAreaField(_l("Reference documents"), validators=[Length(max=MAX_TEXT)])
     indicators = repeated(IndicatorRow, MAX_ROWS)
     milestones = repeated(MilestoneRow, MAX_ROWS)
 
@@ -129,6 +136,23 @@ class ActionForm(BaseForm):
     """A button-only form (submit): carries just the CSRF token."""
 
 
+class FilterSelect(SelectField):
+    """A filter's picker: written by ``QuickSelect``, and a value outside its choices (an error: the list then
+    ignores that filter) found by comparing the plain ``(value, label)`` choices at once, not through WTForms'
+    choice objects one by one (a province's unit picker has hundreds, read on every page of the list)."""
+
+    widget = QuickSelect()
+
+    def pre_validate(self, form):
+        choices = self.choices
+        if self.process_errors or not self.validate_choice or not isinstance(choices, list) or \
+                not all(type(choice) is tuple and len(choice) == 2 for choice in choices):
+            return super().pre_validate(form)
+        coerce, data = self.coerce, self.data
+        if not any(coerce(value) == data for value, _label in choices):
+            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+
+
 class FilterForm(BaseForm):
     """The task list filters (GET, no CSRF)."""
 
@@ -136,15 +160,15 @@ class FilterForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    year = SelectField(_l("Year"), coerce=int, choices=[], validators=[Optional()])
-    unit = SelectField(_l("Unit"), coerce=int, choices=[], validators=[Optional()], widget=QuickSelect())
-    field = SelectField(_l("Field"), coerce=int, choices=[], validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
-    state = SelectField(_l("State"), choices=[], validators=[Optional()])
+    year = FilterSelect(_l("Year"), coerce=int, choices=[], validators=[Optional()])
+    unit = FilterSelect(_l("Unit"), coerce=int, choices=[], validators=[Optional()])
+    field = FilterSelect(_l("Field"), coerce=int, choices=[], validators=[Optional()])
+    kind = FilterSelect(_l("Kind"), choices=[], validators=[Optional()])
+    state = FilterSelect(_l("State"), choices=[], validators=[Optional()])
     owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
     owner = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
-    notes = SelectField(_l("Quarterly notes"), choices=[], validators=[Optional()])
-    quarter = SelectField(_l("Quarter"), coerce=int, choices=[], validators=[Optional()])
+    notes = FilterSelect(_l("Quarterly notes"), choices=[], validators=[Optional()])
+    quarter = FilterSelect(_l("Quarter"), coerce=int, choices=[], validators=[Optional()])
 
     def set_choices(self, years, units, fields) -> None:
         any_ = _l("All")
@@ -162,9 +186,7 @@ def task_data(form: TaskFieldsForm) -> dict[str, Any]:
     """The service input of a registration or adjustment form."""
     data: dict[str, Any] = {
         name: getattr(form, name).data
-        for name in ("kind", "field_id", "title", "situation", "goal", "deliverable", "measures", "deadline",
-                     "coordinating_units", "authority", "resources", "support_requested", "locality",
-                     "reference_documents")
+        for name in ("kind", "field_id", *TEXT_FIELDS, "deadline", "authority")
     }
     data["indicators"] = [dict(entry.data) for entry in form.indicators]
     data["milestones"] = [dict(entry.data) for entry in form.milestones]
@@ -175,8 +197,7 @@ def task_data(form: TaskFieldsForm) -> dict[str, Any]:
 
 def fill_from_task(form: TaskFieldsForm, task) -> None:
     """Pre-fill a form from a task (GET of the edit and adjust pages)."""
-    for name in ("title", "situation", "goal", "deliverable", "measures", "deadline", "coordinating_units",
-                 "resources", "support_requested", "locality", "reference_documents"):
+    for name in (*TEXT_FIELDS, "deadline"):
         getattr(form, name).data = getattr(task, name)
     form.kind.data = task.kind.value
     form.authority.data = task.authority.value

@@ -14,6 +14,7 @@ from registry import clock, labels, policy
 from registry.blueprints.backfill import entry as backfill_entry
 from registry.blueprints.common import allow, apply_errors, done, get_or_404, loader, may, page_action, shown
 from registry.blueprints.tasks import bp
+from registry.blueprints.tasks.page import PAGE_TASK, label_of, load_page, named_people, value_shower
 from registry.blueprints.tasks.forms import (
     ActionForm,
     AdjustForm,
@@ -29,11 +30,19 @@ from registry.blueprints.tasks.forms import (
 )
 from registry.exports.table import Column, table_response
 from registry.extensions import db
-from registry.models import Field, OrgUnit, Person, Task, TaskKind, TaskState, Year
+from registry.models import (
+    Field,
+    OrgUnit,
+    Person,
+    Task,
+    TaskKind,
+    TaskState,
+    Year,
+)
 from registry.services import queries, search
 from registry.services import tasks as task_service
 from registry.services.admin import active_monitors
-from registry.services.audit import task_events
+from registry.services.audit import task_history
 from registry.services.errors import ValidationFailed
 from registry.services.queries import TaskFilters, paginate, task_list, unit_choices
 
@@ -95,7 +104,8 @@ def _sort_context(endpoint: str, sort: queries.TaskSort) -> dict:
 def index():
     form, filters, stmt, sort = _filtered_list()
     owner = db.session.get(Person, filters.owner_id) if filters.owner_id else None
-    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"])
+    page = paginate(stmt, per_page=current_app.config["PAGE_SIZE"],
+                    cache_key=queries.task_list_key(current_user, filters, sort))
     if owner is not None and not (page.total or policy.can(current_user, "view_person_dossier", owner)):
         owner = None  # a person outside one's scope, none of whose tasks one sees: not even their name
     args = _list_args()
@@ -227,16 +237,27 @@ def edit(task, form):
 
 @bp.route("/<id:task_id>")
 def show(task_id: int):
+    # the task and its one-to-one rows first (held here: the session keeps it only while it is referenced), so
+    # that the check (404, 403) finds it loaded
+    preloaded = db.session.scalars(PAGE_TASK, {"task_id": task_id}).unique().first()
     task = _load_task(task_id)
-    events = task_events(task)
-    monitor_ids = {side.get(key) for e in events for side in (e.before, e.after) if isinstance(side, dict)
-                   for key in ("monitor_id", "on_behalf_of_id")}
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(monitor_ids - {None})))}
-    fields = {f.id: f for f in db.session.scalars(select(Field))}
+    del preloaded
+    load_page(task)
+    events = task_history(task)
+    people = named_people(task, events)
+    shown_keys = {key for e in events if isinstance(e.after, dict) and e.action != "task.create" for key in e.after}
+    shown_keys.update(key for adj in task.adjustments for key in adj.changes)
+    fields = {f.id: f for f in db.session.scalars(select(Field))} if "field_id" in shown_keys else {}
     indicator_names = {str(i.id): i.name for i in task.indicators}
+    value = value_shower(current_app.jinja_env.filters["num"], indicator_names)
     return render_template("tasks/show.html", task=task, events=events, people=people, fields=fields,
-                           indicator_names=indicator_names,
-                           action_form=ActionForm(), withdraw_form=WithdrawForm())
+                           indicator_names=indicator_names, value=value,
+                           # each label translated once, not once per line (rendered as the lazy labels are)
+                           action_label={e.action: label_of(labels.ACTION, e.action) for e in events},
+                           field_label={key: label_of(labels.FIELD, key) for key in shown_keys},
+                           # the button forms only where the page shows them
+                           action_form=ActionForm() if policy.can(current_user, "submit", task) else None,
+                           withdraw_form=WithdrawForm() if policy.can(current_user, "withdraw", task) else None)
 
 
 def _incomplete(form, exc: ValidationFailed) -> None:
