@@ -386,3 +386,14 @@ def make_reviewed_task(db, world, make_task, levels):
         review.record_verdict(world.standing, task, data)
         return task
     return make
+
+
+@pytest.fixture
+def kept(app):
+    """Values kept until the trail moves (``registry/trail_cache.py``), switched on for one test."""
+    from registry import trail_cache
+    app.config["COUNTS_CACHE_SIZE"] = 64
+    trail_cache.clear_all()
+    yield
+    app.config["COUNTS_CACHE_SIZE"] = 0
+    trail_cache.clear_all()

@@ -8,8 +8,8 @@ from sqlalchemy import event
 PASSWORD = "correct-horse-9"
 
 
-def count_queries(db, client, url) -> tuple[int, str]:
-    """GET ``url`` (expecting 200) and return the number of SQL statements it ran, and the page."""
+def get_statements(db, client, url) -> tuple[list[str], str]:
+    """GET ``url`` (expecting 200) and return the SQL statements it ran, and the page."""
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -21,7 +21,13 @@ def count_queries(db, client, url) -> tuple[int, str]:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, (url, response.status_code)
-    return len(statements), response.get_data(as_text=True)
+    return statements, response.get_data(as_text=True)
+
+
+def count_queries(db, client, url) -> tuple[int, str]:
+    """GET ``url`` (expecting 200) and return the number of SQL statements it ran, and the page."""
+    statements, page = get_statements(db, client, url)
+    return len(statements), page
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import event
 
-from registry import trail_cache
 from registry.blueprints.monitoring.views import LIMIT
 from registry.models import Task, TaskState
 from registry.services import attention
@@ -24,13 +23,6 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def kept(app):
-    app.config["COUNTS_CACHE_SIZE"] = 64
-    trail_cache.clear_all()
-    yield
-    app.config["COUNTS_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
 
 
 def write_note(world, task, quarter=1, status="on_track"):

@@ -185,14 +185,6 @@ def in_all(html: str) -> int:
     return int(re.search(r'<p class="muted">Tổng cộng (\d+)</p>', html).group(1))
 
 
-@pytest.fixture
-def kept(app):
-    from registry import trail_cache
-    app.config["COUNTS_CACHE_SIZE"] = 64
-    trail_cache.clear_all()
-    yield
-    app.config["COUNTS_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
 
 
 def test_totals_and_actions_kept_until_the_trail_moves(trail, world, login_as, db, make_task, kept):

@@ -10,7 +10,6 @@ import re
 import pytest
 from sqlalchemy import event
 
-from registry import trail_cache
 from registry.models import TaskState
 from registry.services import tasks as task_service
 
@@ -18,13 +17,6 @@ S = TaskState
 pytestmark = pytest.mark.db
 
 
-@pytest.fixture
-def kept(app):
-    app.config["COUNTS_CACHE_SIZE"] = 64
-    trail_cache.clear_all()
-    yield
-    app.config["COUNTS_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
 
 
 @pytest.fixture

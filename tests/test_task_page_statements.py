@@ -8,7 +8,7 @@ import hashlib
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event
+from tests.helpers import get_statements
 
 from registry.models import (
     Assessment,
@@ -26,19 +26,7 @@ from registry.models import (
 WHEN = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 
 
-def statements(db, client, url: str) -> tuple[list[str], str]:
-    seen = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200, (url, response.status_code)
-    return seen, response.get_data(as_text=True)
+statements = get_statements
 
 
 def add_rows(db, task, world, quarters, recommendations_each: int) -> None:

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import event
 
-from registry import trail_cache
 from registry.models import TaskState
 from registry.services import attention
 from registry.services import admin as admin_service
@@ -19,13 +18,6 @@ S = TaskState
 pytestmark = pytest.mark.db
 
 
-@pytest.fixture
-def kept(app):
-    app.config["COUNTS_CACHE_SIZE"] = 64
-    trail_cache.clear_all()
-    yield
-    app.config["COUNTS_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
 
 
 def statements(db, call, method="GET"):
