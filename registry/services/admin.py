@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from registry import clock, policy
 from registry.models import Field, OrgLevel, OrgUnit, OrgUnitName, Person, RoleGrant, Task, Year, db
@@ -42,9 +42,13 @@ def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _taken_by_another(column: Any, value: str, row: Any) -> bool:
-    """Whether a row other than ``row`` holds ``value`` in ``column`` (a name or code; case aside)."""
-    taken = db.session.scalar(select(type(row).id).where(func.lower(column) == value.lower()))
-    return taken is not None and taken != row.id
+    """Whether a row other than ``row`` holds ``value`` in ``column`` (a name or code; case aside). The exact value
+    is looked for too: SQLite's ``lower()`` folds only ASCII, so "Ă" would not find "Ă" by the lowered form."""
+    model = type(row)
+    stmt = select(model.id).where(or_(column == value, func.lower(column) == value.lower()))
+    if row.id is not None:
+        stmt = stmt.where(model.id != row.id)
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def _save(actor: Person | None, obj: Any, values: dict[str, Any], names: tuple[str, ...], kind: str) -> Any:
