@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
 
 from registry.models.base import MAX_ID
 from registry.services.errors import too_long
@@ -104,6 +105,34 @@ def Changes() -> fields.Dict:  # noqa: N802
     """What an adjustment or an amendment changed: field → {before, after}."""
     return fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw(
         allow_none=True)), required=True, metadata={"description": "field → {before, after}"})
+
+
+class OutputConverter(ModelConverter):
+    """Columns as response fields: every one is in every answer (required), null where the column is nullable,
+    an enum as its stored value."""
+
+    def _add_column_kwargs(self, kwargs: dict[str, Any], column: Any) -> None:
+        super()._add_column_kwargs(kwargs, column)
+        kwargs["required"] = True
+        kwargs.pop("dump_only", None)
+        if "enum" in kwargs:
+            kwargs["by_value"] = True
+
+
+class ModelSchema(SQLAlchemyAutoSchema):
+    """A response in the shape of a model: its fields (``Meta.fields``, foreign keys included) come from the
+    model's columns, with their types, nullability and lengths; a schema declares only what differs (a nested
+    person, a renamed or computed field, a description)."""
+
+    class Meta:
+        model_converter = OutputConverter
+        include_fk = True
+        load_instance = False
+
+
+def columns(model: Any, *names: str) -> type:
+    """The ``Meta`` of a ``ModelSchema`` of ``model`` answering with the columns ``names``."""
+    return type("Meta", (ModelSchema.Meta,), {"model": model, "fields": names})
 
 
 class LinksSchema(ma.Schema):

@@ -6,56 +6,37 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import Changes, ListOf
+from registry.api.schemas.base import Changes, ListOf, ModelSchema, columns
 from registry.api.schemas.reference import PersonRefSchema
-from registry.models import Judgement, Period, ProgressStatus, RecommendationStatus, SupervisionForm
+from registry.models import Assessment, EvidenceFile, NoteAmendment, ProgressNote, Recommendation
 from registry.services.evidence import ALLOWED_TYPES
 
 # -- progress notes and evidence ---------------------------------------------------------------------------------
 
-class EvidenceFileSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
-    note_id = fields.Integer(allow_none=True, required=True)
+class EvidenceFileSchema(ModelSchema):
+    Meta = columns(EvidenceFile, "id", "task_id", "note_id", "name", "size_bytes", "content_type", "sha256",
+                   "uploaded_by_id", "uploaded_at")
     name = fields.String(attribute="original_name", required=True, metadata={"description": "The name as uploaded"})
-    size_bytes = fields.Integer(required=True)
     content_type = fields.String(required=True, validate=validate.OneOf(list(ALLOWED_TYPES)),
                                  metadata={"description": "Judged by the content"})
-    sha256 = fields.String(required=True)
-    uploaded_by_id = fields.Integer(required=True)
-    uploaded_at = fields.DateTime(required=True)
 
 
-class NoteAmendmentSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    amended_by_id = fields.Integer(required=True)
-    amended_at = fields.DateTime(required=True)
-    reason = fields.String(required=True)
+class NoteAmendmentSchema(ModelSchema):
+    Meta = columns(NoteAmendment, "id", "amended_by_id", "amended_at", "reason", "changes")
     changes = Changes()
 
 
 NUMBER_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
 
 
-class NoteSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
-    quarter = fields.Integer(required=True)
-    author_id = fields.Integer(required=True)
-    status = fields.Enum(ProgressStatus, by_value=True, required=True)
-    percent_complete = fields.Float(allow_none=True, required=True)
-    is_percent_derived = fields.Boolean(required=True)
-    work_done = fields.String(required=True)
-    difficulties = fields.String(required=True)
-    causes = fields.String(required=True)
-    proposals = fields.String(required=True)
-    next_plan = fields.String(required=True)
+class NoteSchema(ModelSchema):
+    Meta = columns(ProgressNote, "id", "task_id", "quarter", "author_id", "status", "percent_complete",
+                   "is_percent_derived", "work_done", "difficulties", "causes", "proposals", "next_plan", "values",
+                   "is_late", "submitted_at", "updated_at", "version", "files", "amendments")
     values = fields.Function(
         lambda note: {str(v.indicator_id): v.value for v in sorted(note.values, key=lambda v: v.indicator_id)},
         required=True, metadata={**NUMBER_MAP, "description": "Indicator id → the value reported"})
     is_late = fields.Boolean(required=True, metadata={"description": "Submitted after the quarter's deadline"})
-    submitted_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
     version = fields.Integer(required=True, metadata={"description": "Changes with every change of the note"})
     files = ListOf(EvidenceFileSchema)
     amendments = ListOf(NoteAmendmentSchema)
@@ -67,32 +48,15 @@ class NoteListSchema(ma.Schema):
 
 # -- monitoring ----------------------------------------------------------------------------------------------------
 
-class RecommendationSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    assessment_id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
-    content = fields.String(required=True)
-    addressee = fields.String(required=True)
-    reply_deadline = fields.Date(required=True)
-    status = fields.Enum(RecommendationStatus, by_value=True, required=True)
-    reply = fields.String(allow_none=True, required=True)
-    replied_at = fields.DateTime(allow_none=True, required=True)
-    replied_by_id = fields.Integer(allow_none=True, required=True)
+class RecommendationSchema(ModelSchema):
+    Meta = columns(Recommendation, "id", "assessment_id", "task_id", "content", "addressee", "reply_deadline",
+                   "status", "reply", "replied_at", "replied_by_id")
 
 
-class AssessmentSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
-    period = fields.Enum(Period, by_value=True, required=True)
+class AssessmentSchema(ModelSchema):
+    Meta = columns(Assessment, "id", "task_id", "period", "monitor", "supervision_form", "judgement", "strengths",
+                   "shortcomings", "causes", "created_at", "acknowledged_at", "acknowledged_by_id", "recommendations")
     monitor = fields.Nested(PersonRefSchema, required=True)
-    supervision_form = fields.Enum(SupervisionForm, by_value=True, required=True)
-    judgement = fields.Enum(Judgement, by_value=True, required=True)
-    strengths = fields.String(required=True)
-    shortcomings = fields.String(required=True)
-    causes = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    acknowledged_at = fields.DateTime(allow_none=True, required=True)
-    acknowledged_by_id = fields.Integer(allow_none=True, required=True)
     recommendations = ListOf(RecommendationSchema)
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import InputSchema, ListOf, PageSchema, QuerySchema, RowId, Text
+from registry.api.schemas.base import InputSchema, ListOf, ModelSchema, PageSchema, QuerySchema, RowId, Text, columns
 from registry.api.schemas.reference import PersonRefSchema
 from registry.api.schemas.reports import OutcomeCountsSchema
-from registry.models import Commendation, CouncilDecision, ProposalState
+from registry.models import Commendation, CommendationDecision, CouncilDecision, ProposalState
 from registry.models.base import MAX_ID
 from registry.services import commendations, rating
 from registry.services.queries import SORT_DIRECTIONS
@@ -70,14 +70,10 @@ class RatingPageSchema(PageSchema):
     items = ListOf(RatingRowSchema)
 
 
-class DecisionSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    decision = fields.Enum(CouncilDecision, by_value=True, required=True)
-    decision_ref = fields.String(required=True)
-    decided_on = fields.Date(required=True)
-    reason = fields.String(required=True)
+class DecisionSchema(ModelSchema):
+    Meta = columns(CommendationDecision, "id", "decision", "decision_ref", "decided_on", "reason", "recorded_by",
+                   "recorded_at")
     recorded_by = fields.Nested(PersonRefSchema, required=True)
-    recorded_at = fields.DateTime(required=True)
 
 
 class ProposalSchema(ma.Schema):

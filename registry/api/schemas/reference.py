@@ -8,13 +8,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry import policy
-from registry.api.schemas.base import EnglishName, ListOf, PageSchema
-from registry.models import OrgLevel, Person, Role
+from registry.api.schemas.base import EnglishName, ListOf, ModelSchema, PageSchema, columns
+from registry.models import Field, OrgUnit, Person, Role, Year
 
 
-class PersonRefSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    full_name = fields.String(required=True)
+class PersonRefSchema(ModelSchema):
+    Meta = columns(Person, "id", "full_name")
 
 
 ROLE_VALUES = [r.value for r in Role]
@@ -59,42 +58,26 @@ class PersonPageSchema(PageSchema):
     items = ListOf(PersonSchema)
 
 
-class OrgUnitSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    code = fields.String(required=True)
-    level = fields.Enum(OrgLevel, by_value=True, required=True)
-    parent_id = fields.Integer(allow_none=True, required=True)
-    head_id = fields.Integer(allow_none=True, required=True)
-    is_active = fields.Boolean(required=True)
+class OrgUnitSchema(ModelSchema):
+    Meta = columns(OrgUnit, "id", "name", "code", "level", "parent_id", "head_id", "is_active")
 
 
 class OrgUnitPageSchema(PageSchema):
     items = ListOf(OrgUnitSchema)
 
 
-class YearSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    year = fields.Integer(required=True)
-    registration_opens_on = fields.Date(required=True)
-    registration_closes_on = fields.Date(required=True)
-    q1_deadline = fields.Date(required=True)
-    q2_deadline = fields.Date(required=True)
-    q3_deadline = fields.Date(required=True)
-    q4_deadline = fields.Date(required=True)
-    rating_regulation = fields.String(required=True)
+class YearSchema(ModelSchema):
+    Meta = columns(Year, "id", "year", "registration_opens_on", "registration_closes_on", "q1_deadline",
+                   "q2_deadline", "q3_deadline", "q4_deadline", "rating_regulation")
 
 
 class YearPageSchema(PageSchema):
     items = ListOf(YearSchema)
 
 
-class FieldSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
+class FieldSchema(ModelSchema):
+    Meta = columns(Field, "id", "name", "name_en", "sort_order", "is_active")
     name_en = EnglishName()
-    sort_order = fields.Integer(required=True)
-    is_active = fields.Boolean(required=True)
 
 
 class FieldPageSchema(PageSchema):

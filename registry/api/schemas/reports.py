@@ -7,10 +7,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from registry.api.schemas.base import EnglishName, ListOf
+from registry.api.schemas.base import EnglishName, ListOf, ModelSchema, columns
 from registry.api.schemas.reference import PersonRefSchema
 from registry.api.schemas.review import TaskRecordSchema
-from registry.models import Outcome, TaskKind, TaskState
+from registry.models import OrgUnit, Outcome, TaskKind, TaskState
 
 # -- dossiers ---------------------------------------------------------------------------------------------------------
 
@@ -50,10 +50,8 @@ class PersonDossierSchema(DossierSchema):
     person = fields.Nested(PersonRefSchema, required=True)
 
 
-class OrgUnitRefSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    code = fields.String(required=True)
+class OrgUnitRefSchema(ModelSchema):
+    Meta = columns(OrgUnit, "id", "name", "code")
 
 
 class OrgUnitDossierSchema(DossierSchema):

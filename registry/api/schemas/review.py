@@ -5,20 +5,16 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from registry.api.schemas.base import EnglishName, ListOf
-from registry.api.schemas.tasks import IndicatorSchema, TaskHeadSchema
-from registry.models import Commendation, Outcome
+from registry.api.schemas.base import EnglishName, ListOf, ModelSchema, columns
+from registry.api.schemas.tasks import HEAD, IndicatorSchema, TaskHeadSchema
+from registry.models import Outcome, SelfAssessment, Task, Verdict, VerdictLevel
 
 # -- year-end -------------------------------------------------------------------------------------------------------
 
-class VerdictLevelSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    code = fields.String(required=True)
-    name = fields.String(required=True)
+class VerdictLevelSchema(ModelSchema):
+    Meta = columns(VerdictLevel, "id", "code", "name", "name_en", "sort_order", "outcome", "requires_percent")
     name_en = EnglishName()
-    sort_order = fields.Integer(required=True)
     outcome = fields.Enum(Outcome, by_value=True, required=True, metadata={"description": "How it counts"})
-    requires_percent = fields.Boolean(required=True)
 
 
 class VerdictLevelListSchema(ma.Schema):
@@ -35,57 +31,34 @@ class IndicatorResultSchema(IndicatorSchema):
         fields = ("indicator_id", "name", "unit", "baseline", "target", "reached")
 
 
-class SelfAssessmentSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
-    author_id = fields.Integer(required=True)
+class SelfAssessmentSchema(ModelSchema):
+    Meta = columns(SelfAssessment, "id", "task_id", "author_id", "indicator_results", "deliverable", "self_level_id",
+                   "shortcomings", "lessons", "submitted_at")
     indicator_results = ListOf(IndicatorResultSchema)
-    deliverable = fields.String(required=True)
-    self_level_id = fields.Integer(required=True)
-    shortcomings = fields.String(required=True)
-    lessons = fields.String(required=True)
-    submitted_at = fields.DateTime(required=True)
 
 
-class VerdictSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
+class VerdictSchema(ModelSchema):
+    Meta = columns(Verdict, "id", "task_id", "level", "percent", "reasons", "commendation", "commendation_form",
+                   "measures", "conclusion_ref", "decided_by_id", "decided_at", "seal", "is_current", "reopened_at",
+                   "reopened_by_id", "reopen_reason")
     level = fields.Nested(VerdictLevelSchema, required=True)
-    percent = fields.Float(allow_none=True, required=True)
-    reasons = fields.String(required=True)
-    commendation = fields.Enum(Commendation, by_value=True, required=True)
-    commendation_form = fields.String(required=True)
-    measures = fields.String(required=True)
-    conclusion_ref = fields.String(required=True)
-    decided_by_id = fields.Integer(required=True)
-    decided_at = fields.DateTime(required=True)
     seal = fields.String(required=True, metadata={"description": "SHA-256 of the locked record"})
-    is_current = fields.Boolean(required=True)
-    reopened_at = fields.DateTime(allow_none=True, required=True)
-    reopened_by_id = fields.Integer(allow_none=True, required=True)
-    reopen_reason = fields.String(allow_none=True, required=True)
 
 
-class CurrentVerdictSchema(ma.Schema):
+class CurrentVerdictSchema(ModelSchema):
     """The current verdict of a task, in brief."""
 
-    level_id = fields.Integer(required=True)
+    Meta = columns(Verdict, "level_id", "level", "level_en", "outcome", "percent", "commendation", "decided_at")
     level = fields.String(attribute="level.name", required=True)
     level_en = fields.String(attribute="level.name_en", allow_none=True, required=True,
                              metadata={"description": "English name of the level; null when not given"})
     outcome = fields.Enum(Outcome, by_value=True, attribute="level.outcome", required=True)
-    percent = fields.Float(allow_none=True, required=True)
-    commendation = fields.Enum(Commendation, by_value=True, required=True)
-    decided_at = fields.DateTime(required=True)
 
 
 class TaskRecordSchema(TaskHeadSchema):
     """A registration as a dossier or a carry-over chain lists it."""
 
-    field_id = fields.Integer(required=True)
-    deadline = fields.Date(allow_none=True, required=True)
-    carried_from_id = fields.Integer(allow_none=True, required=True)
-    carry_reason = fields.String(allow_none=True, required=True)
+    Meta = columns(Task, *HEAD, "field_id", "deadline", "carried_from_id", "carry_reason", "verdict")
     verdict = fields.Nested(CurrentVerdictSchema, attribute="current_verdict", allow_none=True, required=True)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from registry.api.schemas.base import Changes, ListOf, PageSchema
-from registry.api.schemas.inputs import with_form_a_text
+from registry.api.schemas.base import Changes, ListOf, ModelSchema, PageSchema, columns
 from registry.api.schemas.reference import PersonRefSchema
-from registry.models import Authority, Ownership, TaskKind, TaskState
+from registry.models import AuditEvent, Indicator, Milestone, Task, TaskAdjustment
+from registry.services.task_input import FORM_A_TEXT
 from registry.services.verify import (
     CHECKPOINT_INVALID,
     DELETED,
@@ -25,84 +25,66 @@ from registry.services.verify import (
 )
 
 
-class IndicatorSchema(ma.Schema):
-    name = fields.String(required=True)
-    unit = fields.String(required=True)
-    baseline = fields.Float(allow_none=True, required=True)
-    target = fields.Float(required=True)
+class IndicatorSchema(ModelSchema):
+    Meta = columns(Indicator, "name", "unit", "baseline", "target")
 
 
-class MilestoneSchema(ma.Schema):
-    description = fields.String(required=True)
-    due_on = fields.Date(required=True)
+class MilestoneSchema(ModelSchema):
+    Meta = columns(Milestone, "description", "due_on")
 
 
-class AdjustmentSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    adjusted_by_id = fields.Integer(required=True)
-    adjusted_at = fields.DateTime(required=True)
-    reason = fields.String(required=True)
+class AdjustmentSchema(ModelSchema):
+    Meta = columns(TaskAdjustment, "id", "adjusted_by_id", "adjusted_at", "reason", "changes")
     changes = Changes()
 
 
-class TaskHeadSchema(ma.Schema):
+#: the fields every listing of a task starts with
+HEAD = ("id", "code", "year", "kind", "state", "title", "ownership", "owner", "owner_unit_id")
+#: and a page of the task list
+SUMMARY = (*HEAD, "org_unit_id", "committee_id", "field_id", "monitor_id", "deadline", "submitted_at", "updated_at")
+
+
+class TaskHeadSchema(ModelSchema):
     """The fields every listing of a task starts with: the summary (``TaskSummarySchema``) and the record a
     dossier or a carry-over chain lists (``registry.api.schemas.review.TaskRecordSchema``)."""
 
-    id = fields.Integer(required=True)
+    Meta = columns(Task, *HEAD)
     code = fields.String(required=True)
     year = fields.Integer(attribute="year.year", required=True)
-    kind = fields.Enum(TaskKind, by_value=True, required=True)
-    state = fields.Enum(TaskState, by_value=True, required=True)
-    title = fields.String(required=True)
-    ownership = fields.Enum(Ownership, by_value=True, required=True)
     owner = fields.Nested(PersonRefSchema, required=True)
-    owner_unit_id = fields.Integer(allow_none=True, required=True)
 
 
 class TaskSummarySchema(TaskHeadSchema):
+    Meta = columns(Task, *SUMMARY)
     code = fields.String(required=True, metadata={"description": "Human reference, e.g. 2026-000123"})
-    org_unit_id = fields.Integer(allow_none=True, required=True)
     committee_id = fields.Integer(required=True, metadata={
         "description": "The committee the task is registered with; its Standing Committee decides it"})
-    field_id = fields.Integer(required=True)
-    monitor_id = fields.Integer(allow_none=True, required=True)
-    deadline = fields.Date(allow_none=True, required=True)
-    submitted_at = fields.DateTime(allow_none=True, required=True)
-    updated_at = fields.DateTime(required=True)
 
 
 class TaskPageSchema(PageSchema):
     items = ListOf(TaskSummarySchema)
 
 
-@with_form_a_text(lambda text: fields.String(required=True), before="is_committed",
-                  among={"coordinating_units": ("authority",)})
 class TaskSchema(TaskSummarySchema):
-    """The whole registration; its text fields (title, situation, …) come from ``task_input.FORM_A_TEXT``."""
+    """The whole registration; its text fields (title, situation, …) are those of ``task_input.FORM_A_TEXT``."""
 
-    authority = fields.Enum(Authority, by_value=True, required=True)
-    is_committed = fields.Boolean(required=True)
-    decided_at = fields.DateTime(allow_none=True, required=True)
-    decision_ref = fields.String(allow_none=True, required=True)
-    decision_date = fields.Date(allow_none=True, required=True)
-    approved_by_id = fields.Integer(allow_none=True, required=True)
-    return_comment = fields.String(allow_none=True, required=True)
-    withdrawn_reason = fields.String(allow_none=True, required=True)
-    created_at = fields.DateTime(required=True)
+    Meta = columns(Task, *SUMMARY, *(text.name for text in FORM_A_TEXT), "authority", "is_committed",
+                   "decided_at", "decision_ref", "decision_date", "approved_by_id", "return_comment",
+                   "withdrawn_reason", "created_at", "version", "indicators", "milestones", "adjustments")
     version = fields.Integer(required=True, metadata={"description": "Changes with every change of the task"})
     indicators = ListOf(IndicatorSchema)
     milestones = ListOf(MilestoneSchema)
     adjustments = ListOf(AdjustmentSchema)
 
 
-class EventSchema(ma.Schema):
+EVENT = ("seq", "occurred_at", "action", "actor", "object_type", "object_id", "before", "after")
+
+
+class EventSchema(ModelSchema):
+    Meta = columns(AuditEvent, *EVENT)
     seq = fields.Integer(required=True, metadata={"description": "Position in the audit chain"})
-    occurred_at = fields.DateTime(required=True)
     action = fields.String(required=True, metadata={"description": "e.g. task.submit"})
     actor = fields.Nested(PersonRefSchema, allow_none=True, required=True)
-    object_type = fields.String(required=True)
-    object_id = fields.Integer(allow_none=True, required=True)
     before = fields.Raw(allow_none=True, required=True)
     after = fields.Raw(allow_none=True, required=True)
 
@@ -112,7 +94,7 @@ class EventListSchema(ma.Schema):
 
 
 class AuditEventSchema(EventSchema):
-    task_id = fields.Integer(allow_none=True, required=True)
+    Meta = columns(AuditEvent, *EVENT, "task_id", "subject_person_id")
     subject_person_id = fields.Integer(allow_none=True, required=True,
                                        metadata={"description": "The person the event is about"})
 
