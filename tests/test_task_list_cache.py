@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from registry.models import TaskState
 from registry.services import tasks as task_service
+from tests.test_api_contract import api_as, token_for  # noqa: F401 - fixtures
 
 S = TaskState
 pytestmark = pytest.mark.db
@@ -109,3 +110,20 @@ def test_a_unit_outside_the_pickers_choices_is_ignored(app, db, world, make_task
     other = make_unit("Phường khác")
     db.session.commit()
     assert titles(client.get(f"/tasks/?unit={other.id}").get_data(as_text=True)) == []
+
+
+def test_the_api_list_is_kept_too(app, db, world, make_task, api_as, statements, kept):
+    first = make_task(S.SUBMITTED, title="Giải phóng mặt bằng khu A")
+    make_task(S.SUBMITTED, title="Giải phóng mặt bằng khu B")
+    client = api_as(world.secretariat)
+    url = "tasks?q=giai+phong&state=submitted"
+    with statements() as cold:
+        body = client.get(url).get_json()
+    assert body["total"] == 2 and len([s for s in cold if full_text(db, s)]) == 2
+    with statements() as warm:
+        assert client.get(url).get_json() == body
+    assert not [s for s in warm if full_text(db, s)]  # the total and the page's ids kept
+    task_service.withdraw_task(world.owner, first, "Không còn phù hợp")  # audited: the trail moves
+    db.session.commit()
+    moved = client.get(url).get_json()
+    assert [t["title"] for t in moved["items"]] == ["Giải phóng mặt bằng khu B"] and moved["total"] == 1

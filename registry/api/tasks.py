@@ -26,7 +26,7 @@ from registry.services import task_core
 from registry.services import tasks as task_service
 from registry.services.audit import canonical_json, task_events
 from registry.services.errors import ValidationFailed
-from registry.services.queries import TaskFilters, task_list
+from registry.services.queries import TaskFilters, task_list, task_list_key
 
 blp = api_blueprint("api_tasks", __name__, "/api/v1/tasks",
                     "Registrations (Form A) and their workflow.")
@@ -104,7 +104,8 @@ def list_tasks(args: dict[str, Any]):
     filters = TaskFilters(year=args.get("year"), unit_id=args.get("unit"), field_id=args.get("field"),
                           kind=args.get("kind"), state=args.get("state"), owner_id=args.get("owner"),
                           q=args.get("q") or "")
-    return paginate(task_list(api_actor(), filters), args)
+    actor = api_actor()
+    return paginate(task_list(actor, filters), args, cache_key=("api", *task_list_key(actor, filters)))
 
 
 @blp.route("/<id:task_id>")

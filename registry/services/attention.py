@@ -81,8 +81,9 @@ _attention_firsts = TrailCache("COUNTS_CACHE_SIZE")
 
 
 def first_rows(lists: dict[Hashable, tuple[Callable[[], Select], Sequence, Hashable | None]],
-               limit: int) -> dict[Hashable, tuple[list, int]]:
-    """The first ``limit`` rows and the number of all rows of several lists, each an ORM select of one entity:
+               limit: int, limits: dict[Hashable, int] | None = None) -> dict[Hashable, tuple[list, int]]:
+    """The first ``limit`` rows (``limits[name]`` for a list named there) and the number of all rows of several
+    lists, each an ORM select of one entity:
     ``lists`` maps a name to (``query``: builds the select, ``options``: what its rows show, ``kept``). For each
     list one statement reads the primary keys of its first rows with the total beside them (``count(*) OVER ()``:
     the filter and the order alone, no joins); with ``kept`` (a key naming the reader, the list and its order)
@@ -92,7 +93,7 @@ def first_rows(lists: dict[Hashable, tuple[Callable[[], Select], Sequence, Hasha
     session = db.session()
     firsts: dict[Hashable, tuple[type, list, int]] = {}
     for name, (query, _options, kept) in lists.items():
-        def compute(query=query) -> tuple[type, list, int]:
+        def compute(query=query, limit=(limits or {}).get(name, limit)) -> tuple[type, list, int]:
             stmt = query()
             entity = stmt.column_descriptions[0]["entity"]
             key = inspect(entity).primary_key[0]

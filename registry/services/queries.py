@@ -47,6 +47,11 @@ def _person(relationship):
     return joinedload(relationship).lazyload(Person.grants)
 
 
+#: what a row of a task list loads besides its columns: the year, owner (and their unit), field, unit and monitor
+LIST_OPTIONS = (LIST_COLUMNS, joinedload(Task.year), _person(Task.owner), _OWNER_UNIT, joinedload(Task.field),
+                joinedload(Task.org_unit), _person(Task.monitor))
+
+
 @dataclass
 class TaskFilters:
     year: int | None = None
@@ -129,10 +134,7 @@ def task_list(viewer: Person, filters: TaskFilters, action: str = "view") -> Sel
         stmt = stmt.where(note_condition(filters.notes, filters.quarter))
     if fold(filters.owner_name):
         stmt = stmt.where(Task.owner.has(Person.search_name.like(contains(filters.owner_name), escape="\\")))
-    return stmt.options(
-        LIST_COLUMNS, joinedload(Task.year), _person(Task.owner), _OWNER_UNIT, joinedload(Task.field),
-        joinedload(Task.org_unit), _person(Task.monitor),
-    ).order_by(*relevance, Task.id.desc())
+    return stmt.options(*LIST_OPTIONS).order_by(*relevance, Task.id.desc())
 
 
 #: the columns a task list sorts by (``?sort=…&dir=asc|desc``), each with the SQL it orders by: the task's own
@@ -290,12 +292,18 @@ def _tree(units: list) -> list[tuple[Any, int]]:
     return out
 
 
+#: the home page's counts per state, per reader and year, until the trail moves (``registry.trail_cache``)
+_state_counts = TrailCache("COUNTS_CACHE_SIZE")
+
+
 def state_counts(viewer: Person, year: int | None) -> dict[TaskState, int]:
-    """Task counts per state in a year, over what the viewer may see (one query)."""
-    stmt = visible_tasks(viewer).with_only_columns(Task.state, func.count(Task.id)).group_by(Task.state)
-    if year:
-        stmt = stmt.join(Year, Task.year_id == Year.id).where(Year.year == year)
-    return {state: count for state, count in db.session.execute(stmt)}
+    """Task counts per state in a year, over what the viewer may see (one query; kept until the trail moves)."""
+    def count() -> dict[TaskState, int]:
+        stmt = visible_tasks(viewer).with_only_columns(Task.state, func.count(Task.id)).group_by(Task.state)
+        if year:
+            stmt = stmt.join(Year, Task.year_id == Year.id).where(Year.year == year)
+        return {state: number for state, number in db.session.execute(stmt)}
+    return _state_counts.get(("states", viewer.id, year), count)
 
 
 # -- the year's quarters, counting, and the one rule for a missing or late quarterly note ------------------------

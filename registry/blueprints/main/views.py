@@ -29,7 +29,9 @@ from registry.models import (
     Year,
 )
 from registry.services import jobs
+from registry.services.attention import first_rows
 from registry.services.queries import (
+    LIST_OPTIONS,
     TaskFilters,
     state_counts,
     task_list,
@@ -47,28 +49,31 @@ def _current_year() -> Year | None:
     return next((y for y in years if y.year == today.year), years[0] if years else None)
 
 
-def _first(stmt, limit: int = LIMIT) -> list[Task]:
-    return list(db.session.scalars(stmt.limit(limit)).unique())
-
-
 @bp.route("/")
 def home():
     user = current_user
     year = _current_year()
     today = clock.today()
-    sections = {}
+    sections: dict = {}
+    lists: dict = {}  # name → (the select, what its rows show, the key its first rows are kept under)
+    limits = {"mine": 20, "monitored": 20}
+
+    def kept(name: str, query) -> None:
+        lists[name] = (query, LIST_OPTIONS, ("home", user.id, name))
+
     if policy.can(user, "register"):
-        mine = task_list(user, TaskFilters(owner_id=user.id))
-        sections["mine"] = _first(mine.where(Task.state.not_in([TaskState.WITHDRAWN])), 20)
-        sections["to_fix"] = _first(mine.where(Task.state.in_([TaskState.DRAFT, TaskState.RETURNED])))
+        def mine():
+            return task_list(user, TaskFilters(owner_id=user.id))
+        kept("mine", lambda: mine().where(Task.state.not_in([TaskState.WITHDRAWN])))
+        kept("to_fix", lambda: mine().where(Task.state.in_([TaskState.DRAFT, TaskState.RETURNED])))
         sections["open_years"] = [y for y in db.session.scalars(select(Year).order_by(Year.year))
                                   if y.registration_open_on(today)]
     if policy.can(user, "see_queue"):
-        queue = task_list(user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None).order_by(
-            Task.submitted_at, Task.id)
-        sections["queue"] = _first(queue)
+        kept("queue", lambda: task_list(user, TaskFilters(state=TaskState.SUBMITTED), "approve").order_by(None)
+             .order_by(Task.submitted_at, Task.id))
     if policy.has_any(user, Role.MONITOR):
-        sections["monitored"] = _first(task_list(user, TaskFilters(), "assess"), 20)
+        kept("monitored", lambda: task_list(user, TaskFilters(), "assess"))
+    sections.update({name: rows for name, (rows, _total) in first_rows(lists, LIMIT, limits).items()})
     if policy.has_any(user, *policy.READER_ROLES):
         sections["counts"] = state_counts(user, year.year if year else None)
     return render_template("main/home.html", sections=sections, year=year, today=today)
