@@ -35,11 +35,12 @@ ENV_KEYS = {
     "REGISTRY_DB_POOL_SIZE": "DB_POOL_SIZE",
     "REGISTRY_REPORT_CACHE_SIZE": "REPORT_CACHE_SIZE",
     "REGISTRY_COUNTS_CACHE_SIZE": "COUNTS_CACHE_SIZE",
+    "REGISTRY_PAGE_CACHE_SIZE": "PAGE_CACHE_SIZE",
 }
 #: keys read from the environment as whole numbers, and as yes/no flags
 INT_KEYS = {"PAGE_SIZE", "TRUSTED_PROXIES", "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "JOBS_WORKERS",
             "DB_POOL_SIZE", "REPORT_CACHE_SIZE", "JOBS_KEEP_DAYS",
-            "COUNTS_CACHE_SIZE"}
+            "COUNTS_CACHE_SIZE", "PAGE_CACHE_SIZE"}
 FLAG_KEYS = {"HTTPS", "JOBS_ENABLED"}
 
 #: the shortest secret or audit key production accepts, and keys known from examples and tests
@@ -118,6 +119,8 @@ class Defaults:
     #: the header's attention count and the unit pickers kept per process and reader in the same way
     #: (registry/trail_cache.py); 0 switches it off
     COUNTS_CACHE_SIZE = 4096
+    #: parts of pages kept rendered in the same way (a dossier's years, ~15 KB each; blueprints/common.kept_html)
+    PAGE_CACHE_SIZE = 512
     #: PostgreSQL: connections each app process keeps (SQLAlchemy pool_size; max_overflow as many again)
     DB_POOL_SIZE = 10
 

@@ -66,6 +66,7 @@ def _app(tmp_path_factory):
         "PAGE_SIZE": 5,
         "REPORT_CACHE_SIZE": 0,  # the dashboard's cache is tested on its own (tests/test_dashboard.py)
         "COUNTS_CACHE_SIZE": 0,  # so are the header's and the pickers' (tests/test_trail_cache.py)
+        "PAGE_CACHE_SIZE": 0,  # and the parts of pages kept rendered (tests/test_dossier.py)
         "JOBS_FILES": str(tmp_path_factory.mktemp("jobs")),  # background jobs are off unless a test turns them on
     })
     app.test_client_class = FreshContextClient

@@ -255,3 +255,47 @@ def test_unit_dossier_counts_collective_tasks_only(world, levels, make_unit, db)
     person = dossier_service.person_dossier(None, world.owner)
     assert person.years[0].counts == zero() and len(person.years[0].others) == 1
     assert dossier_service.unit_dossier(None, unit).years[0].counts == zero(on_time=1)
+
+
+# -- kept rendered ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def laid_out(app):
+    """The templates rendered while the test runs, by name; the parts of pages kept (``PAGE_CACHE_SIZE``)."""
+    from flask import template_rendered
+
+    from registry import trail_cache
+    names: list[str] = []
+
+    def rendered(sender, template, context, **extra):
+        names.append(template.name)
+    template_rendered.connect(rendered, app)
+    app.config["PAGE_CACHE_SIZE"] = 16
+    trail_cache.clear_all()
+    yield names
+    template_rendered.disconnect(rendered, app)
+    app.config["PAGE_CACHE_SIZE"] = 0
+    trail_cache.clear_all()
+
+
+def test_the_counts_and_years_are_kept_rendered_until_the_trail_moves(history, world, levels, login_as, laid_out,
+                                                                      db):
+    tasks, unit, this_year, _ = history
+    client = login_as(world.owner)
+    url = f"/people/{world.owner.id}/dossier"
+    first = client.get(url).get_data(as_text=True)
+    again = client.get(url).get_data(as_text=True)
+    assert laid_out.count("dossier/_years.html") == laid_out.count("dossier/_counts.html") == 1
+    assert laid_out.count("dossier/person.html") == 2
+    assert _row_counts(again, this_year.year) == _row_counts(first, this_year.year)
+    assert again.split("<main", 1)[1].split("</main>")[0].count('data-task="') == \
+        first.split("<main", 1)[1].split("</main>")[0].count('data-task="')
+    # another reader is laid out for: what they may see, the links they get
+    login_as(world.standing).get(url)
+    assert laid_out.count("dossier/_years.html") == 2
+
+    bring_to_verdict(world, levels, tasks["e"], "on_time")  # audited: the trail moves
+    db.session.commit()
+    moved = login_as(world.owner).get(url).get_data(as_text=True)
+    assert laid_out.count("dossier/_years.html") == 3
+    assert _row_counts(moved, this_year.year)["on_time"] == _row_counts(first, this_year.year)["on_time"] + 1

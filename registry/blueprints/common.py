@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from registry import policy
 from registry.extensions import db
 from registry.models import Task
 from registry.services.errors import Conflict, PermissionDenied, ValidationFailed, too_long
+from registry.trail_cache import TrailCache
 
 
 def _without_nul(value):
@@ -333,3 +334,21 @@ def read_only(view):
     view.is_read_only = True
     return view
 
+
+
+# -- parts of pages kept rendered -------------------------------------------------------------------------------
+
+#: rendered parts of pages, per template, reader, language and the caller's key, until the trail moves
+_kept_html = {size_key: TrailCache(size_key) for size_key in ("PAGE_CACHE_SIZE", "REPORT_CACHE_SIZE")}
+
+
+def kept_html(template: str, key: tuple, context: Callable[[], dict[str, Any]], *,
+              size_key: str = "PAGE_CACHE_SIZE") -> Markup:
+    """``template`` rendered with ``context()``, kept until the trail moves (``registry.trail_cache``) under the
+    template, the signed-in reader (what they may see and the links they get), the language and ``key`` (what
+    else the part depends on: its subject, the query's arguments). For the costly part of a page that holds no
+    form: a CSRF token is the session's, so the page around it is rendered every time. ``size_key``: the config
+    key of how many are kept (``REPORT_CACHE_SIZE`` for the dashboard's large ones)."""
+    reader = current_user.id if current_user.is_authenticated else None
+    return _kept_html[size_key].get((template, reader, str(get_locale()), *key),
+                                    lambda: Markup(render_template(template, **context())))

@@ -3,9 +3,12 @@ audit pages: per task, per person, and the whole trail with its verification."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import astuple
 from datetime import datetime
+from functools import cache
 from io import BytesIO
+from typing import Any
 
 from flask import (
     abort,
@@ -18,9 +21,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from registry import clock, policy, queue
-from registry.blueprints.common import allow, load, read_only
+from registry.blueprints.common import allow, kept_html, load, read_only
 from registry.blueprints.dossier import audit_view, bp
 from registry.blueprints.dossier.forms import AuditFilterForm, VerifyForm
 from registry.exports import docx as docx_writer
@@ -79,19 +83,26 @@ def _load_unit(unit_id: int) -> OrgUnit:
     return load(OrgUnit, unit_id, "view_unit_dossier")
 
 
+def _parts(kind: str, subject_id: int, dossier: Callable[[], Any]) -> dict[str, Markup]:
+    """A dossier's counts and years, rendered (``dossier()`` read once if either is not kept) and kept until the
+    trail moves, per reader and language; the page around them (its downloads, forms) is rendered every time."""
+    context = cache(lambda: {"dossier": dossier(), "outcomes": OUTCOMES})
+    return {"dossier_counts": kept_html("dossier/_counts.html", (kind, subject_id), context),
+            "dossier_years": kept_html("dossier/_years.html", (kind, subject_id), context)}
+
+
 @bp.route("/people/<id:person_id>/dossier")
 def person(person_id: int):
     subject = _load_person(person_id)
-    return render_template("dossier/person.html", person=subject,
-                           dossier=dossier_service.person_dossier(current_user, subject), outcomes=OUTCOMES)
+    return render_template("dossier/person.html", person=subject, **_parts(
+        "person", subject.id, lambda: dossier_service.person_dossier(current_user, subject)))
 
 
 @bp.route("/units/<id:unit_id>/dossier")
 def unit(unit_id: int):
     subject = _load_unit(unit_id)
-    return render_template("dossier/unit.html", unit=subject,
-                           dossier=dossier_service.unit_dossier(current_user, subject), outcomes=OUTCOMES,
-                           jobs_enabled=queue.is_enabled())
+    return render_template("dossier/unit.html", unit=subject, jobs_enabled=queue.is_enabled(), **_parts(
+        "unit", subject.id, lambda: dossier_service.unit_dossier(current_user, subject)))
 
 
 def _download(document: Document, fmt: str):

@@ -5,14 +5,12 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import abort, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 
 from registry import clock, policy
 from registry import queue as job_queue
-from registry.blueprints.common import BaseForm, allow, read_only
+from registry.blueprints.common import BaseForm, allow, kept_html, read_only
 from registry.blueprints.main import bp
 from registry.exports.reports import FORMATS as REPORT_FORMATS
 from registry.exports.reports import completion_label, export_report
@@ -41,7 +39,6 @@ from registry.services.queries import (
 )
 from registry.services.reports import MIDYEAR, REPORTS, dashboard_figures, midyear_day
 from registry.text import attachment_names
-from registry.trail_cache import TrailCache
 
 LIMIT = 10
 
@@ -100,11 +97,6 @@ def _report_scope():
     return year, unit, units
 
 
-#: the dashboard's figures rendered (a province's take longer to lay out than to read), per reader, scope and
-#: language, until the trail moves; the page around them (forms with their CSRF tokens) is rendered every time
-_figures_html = TrailCache("REPORT_CACHE_SIZE")
-
-
 @bp.route("/reports")
 def report():
     """The dashboard of a year for a unit and its sub-units (or every unit), printable: for those who read every
@@ -114,18 +106,18 @@ def report():
     as_of = midyear_day(year) if period == "midyear" else None
     unit_id = unit.id if unit else None
 
-    def figures_html() -> Markup:
-        return Markup(render_template(
-            "main/_figures.html", figures=dashboard_figures(current_user, unit_id, year, as_of), year=year,
-            period=period, states=list(TaskState), kinds=list(TaskKind), ownerships=list(Ownership),
-            statuses=list(ProgressStatus), periods=list(Period), period_labels=PERIOD, status_labels=PROGRESS_STATUS,
-            completion_label=completion_label, outcomes=list(Outcome), outcome_labels=OUTCOME))
+    def figures() -> dict:
+        return dict(figures=dashboard_figures(current_user, unit_id, year, as_of), year=year, period=period,
+                    states=list(TaskState), kinds=list(TaskKind), ownerships=list(Ownership),
+                    statuses=list(ProgressStatus), periods=list(Period), period_labels=PERIOD,
+                    status_labels=PROGRESS_STATUS, completion_label=completion_label, outcomes=list(Outcome),
+                    outcome_labels=OUTCOME)
 
     years = list(db.session.scalars(select(Year).order_by(Year.year.desc())))
     return render_template("main/report.html", as_of=as_of, year=year, unit=unit, period=period, years=years,
                            units=units, today=clock.today(), reports=REPORTS, report_formats=REPORT_FORMATS,
-                           midyear=MIDYEAR, jobs_enabled=job_queue.is_enabled(), figures_html=_figures_html.get(
-                               (current_user.id, unit_id, year, period, str(get_locale())), figures_html))
+                           midyear=MIDYEAR, jobs_enabled=job_queue.is_enabled(), figures_html=kept_html(
+                               "main/_figures.html", (unit_id, year, period), figures, size_key="REPORT_CACHE_SIZE"))
 
 
 @bp.route("/reports/<any(so_ket, tong_ket):report>.<any(docx, pdf, xlsx):fmt>")
