@@ -205,3 +205,16 @@ def test_dates_render_day_month_year(app):
     assert dmy(None) == ""
     with app.test_request_context("/"):
         assert render_template_string("{{ d|dmy }}", d=date(2026, 12, 31)) == "31/12/2026"
+
+
+def test_templates_follow_the_language_of_a_force_locale_block(app):
+    """The templates' ``_`` keeps its catalogue per language (registry/web.py:_translations) and still follows a
+    ``force_locale`` block inside a Vietnamese request, and escapes what it fills in."""
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string("{{ _('Approval queue') }}|{{ _('Hello, %(name)s', name='<b>') }}")
+    with app.test_request_context("/"):
+        assert template.render() == "Việc chờ phê duyệt|Xin chào, &lt;b&gt;"
+        with force_locale("en"):
+            assert template.render() == "Approval queue|Hello, &lt;b&gt;"
+        assert template.render() == "Việc chờ phê duyệt|Xin chào, &lt;b&gt;"
