@@ -3,16 +3,18 @@ request pipeline of a page that changes something (``page_action``: load → pol
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 from wtforms import DateField, FieldList, Form, FormField
@@ -342,13 +344,30 @@ def read_only(view):
 _kept_html = {size_key: TrailCache(size_key) for size_key in ("PAGE_CACHE_SIZE", "REPORT_CACHE_SIZE")}
 
 
+#: what a kept part holds in place of the session's CSRF token, put back on the way out (never in the page)
+_TOKEN_MARK = secrets.token_hex(16)
+
+
 def kept_html(template: str, key: tuple, context: Callable[[], dict[str, Any]], *,
               size_key: str = "PAGE_CACHE_SIZE") -> Markup:
     """``template`` rendered with ``context()``, kept until the trail moves (``registry.trail_cache``) under the
     template, the signed-in reader (what they may see and the links they get), the language and ``key`` (what
-    else the part depends on: its subject, the query's arguments). For the costly part of a page that holds no
-    form: a CSRF token is the session's, so the page around it is rendered every time. ``size_key``: the config
-    key of how many are kept (``REPORT_CACHE_SIZE`` for the dashboard's large ones)."""
+    else the part depends on: its subject, the query's arguments). Its forms' CSRF tokens (Flask-WTF's, the
+    session's own) are rendered as a mark and the request's token put in their place, so one reader's part serves
+    their every session. ``size_key``: the config key of how many are kept (``REPORT_CACHE_SIZE`` for the
+    dashboard's large ones)."""
     reader = current_user.id if current_user.is_authenticated else None
-    return _kept_html[size_key].get((template, reader, str(get_locale()), *key),
-                                    lambda: Markup(render_template(template, **context())))
+
+    def render() -> str:
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        token = g.pop(field, None)
+        setattr(g, field, _TOKEN_MARK)  # generate_csrf answers with what the request holds
+        try:
+            return render_template(template, **context())
+        finally:
+            g.pop(field, None)
+            if token is not None:
+                setattr(g, field, token)
+
+    html = _kept_html[size_key].get((template, reader, str(get_locale()), *key), render)
+    return Markup(html.replace(_TOKEN_MARK, generate_csrf()) if _TOKEN_MARK in html else html)

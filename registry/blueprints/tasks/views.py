@@ -12,7 +12,17 @@ from sqlalchemy import select
 
 from registry import clock, labels, policy
 from registry.blueprints.backfill import entry as backfill_entry
-from registry.blueprints.common import allow, apply_errors, done, get_or_404, loader, may, page_action, shown
+from registry.blueprints.common import (
+    allow,
+    apply_errors,
+    done,
+    get_or_404,
+    kept_html,
+    loader,
+    may,
+    page_action,
+    shown,
+)
 from registry.blueprints.tasks import bp
 from registry.blueprints.tasks.page import PAGE_TASK, label_of, load_page, named_people, value_shower
 from registry.blueprints.tasks.forms import (
@@ -242,22 +252,28 @@ def show(task_id: int):
     preloaded = db.session.scalars(PAGE_TASK, {"task_id": task_id}).unique().first()
     task = _load_task(task_id)
     del preloaded
-    load_page(task)
-    events = task_history(task)
-    people = named_people(task, events)
-    shown_keys = {key for e in events if isinstance(e.after, dict) and e.action != "task.create" for key in e.after}
-    shown_keys.update(key for adj in task.adjustments for key in adj.changes)
-    fields = {f.id: f for f in db.session.scalars(select(Field))} if "field_id" in shown_keys else {}
-    indicator_names = {str(i.id): i.name for i in task.indicators}
-    value = value_shower(current_app.jinja_env.filters["num"], indicator_names)
-    return render_template("tasks/show.html", task=task, events=events, people=people, fields=fields,
-                           indicator_names=indicator_names, value=value,
-                           # each label translated once, not once per line (rendered as the lazy labels are)
-                           action_label={e.action: label_of(labels.ACTION, e.action) for e in events},
-                           field_label={key: label_of(labels.FIELD, key) for key in shown_keys},
-                           # the button forms only where the page shows them
-                           action_form=ActionForm() if policy.can(current_user, "submit", task) else None,
-                           withdraw_form=WithdrawForm() if policy.can(current_user, "withdraw", task) else None)
+
+    def context() -> dict:
+        load_page(task)
+        events = task_history(task)
+        people = named_people(task, events)
+        shown_keys = {key for e in events if isinstance(e.after, dict) and e.action != "task.create"
+                      for key in e.after}
+        shown_keys.update(key for adj in task.adjustments for key in adj.changes)
+        fields = {f.id: f for f in db.session.scalars(select(Field))} if "field_id" in shown_keys else {}
+        indicator_names = {str(i.id): i.name for i in task.indicators}
+        return dict(task=task, events=events, people=people, fields=fields, indicator_names=indicator_names,
+                    value=value_shower(current_app.jinja_env.filters["num"], indicator_names),
+                    # each label translated once, not once per line (rendered as the lazy labels are)
+                    action_label={e.action: label_of(labels.ACTION, e.action) for e in events},
+                    field_label={key: label_of(labels.FIELD, key) for key in shown_keys},
+                    # the button forms only where the page shows them
+                    action_form=ActionForm() if policy.can(current_user, "submit", task) else None,
+                    withdraw_form=WithdrawForm() if policy.can(current_user, "withdraw", task) else None)
+
+    # the content kept rendered until the trail moves (what the reader may do is in the key: the reader)
+    return render_template("tasks/show.html", task=task,
+                           body=kept_html("tasks/_show_body.html", (task.id,), context))
 
 
 def _incomplete(form, exc: ValidationFailed) -> None:
