@@ -390,6 +390,26 @@ def make_reviewed_task(db, world, make_task, levels):
 
 
 @pytest.fixture
+def laid_out(app):
+    """The names of the templates rendered while the test runs, with the parts of pages kept rendered
+    (``PAGE_CACHE_SIZE``, ``REPORT_CACHE_SIZE``: ``registry.blueprints.common.kept_html``)."""
+    from flask import template_rendered
+
+    from registry import trail_cache
+    names: list[str] = []
+
+    def rendered(sender, template, context, **extra):
+        names.append(template.name)
+    template_rendered.connect(rendered, app)
+    app.config.update(PAGE_CACHE_SIZE=16, REPORT_CACHE_SIZE=8)
+    trail_cache.clear_all()
+    yield names
+    template_rendered.disconnect(rendered, app)
+    app.config.update(PAGE_CACHE_SIZE=0, REPORT_CACHE_SIZE=0)
+    trail_cache.clear_all()
+
+
+@pytest.fixture
 def kept(app):
     """Values kept until the trail moves (``registry/trail_cache.py``), switched on for one test."""
     from registry import trail_cache

@@ -259,25 +259,6 @@ def test_unit_dossier_counts_collective_tasks_only(world, levels, make_unit, db)
 
 # -- kept rendered ------------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def laid_out(app):
-    """The templates rendered while the test runs, by name; the parts of pages kept (``PAGE_CACHE_SIZE``)."""
-    from flask import template_rendered
-
-    from registry import trail_cache
-    names: list[str] = []
-
-    def rendered(sender, template, context, **extra):
-        names.append(template.name)
-    template_rendered.connect(rendered, app)
-    app.config["PAGE_CACHE_SIZE"] = 16
-    trail_cache.clear_all()
-    yield names
-    template_rendered.disconnect(rendered, app)
-    app.config["PAGE_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
-
-
 def test_the_counts_and_years_are_kept_rendered_until_the_trail_moves(history, world, levels, login_as, laid_out,
                                                                       db):
     tasks, unit, this_year, _ = history

@@ -7,9 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import template_rendered
-
-from registry import trail_cache
 from registry.blueprints.common import _TOKEN_MARK
 from registry.models import Task, TaskState
 from tests.conftest import login
@@ -17,22 +14,6 @@ from tests.conftest import login
 S = TaskState
 pytestmark = pytest.mark.db
 BODY = "tasks/_show_body.html"
-
-
-@pytest.fixture
-def laid_out(app):
-    """The names of the templates rendered while the test runs, with the parts of pages kept."""
-    names: list[str] = []
-
-    def rendered(sender, template, context, **extra):
-        names.append(template.name)
-    template_rendered.connect(rendered, app)
-    app.config["PAGE_CACHE_SIZE"] = 16
-    trail_cache.clear_all()
-    yield names
-    template_rendered.disconnect(rendered, app)
-    app.config["PAGE_CACHE_SIZE"] = 0
-    trail_cache.clear_all()
 
 
 def tokens(html: str) -> set[str]:
