@@ -260,3 +260,28 @@ def test_verify_names_a_deleted_event(world, make_task, login_as, db, evidence_d
     client.post("/audit/verify")
     html = client.get("/audit").get_data(as_text=True)
     assert 'data-seq="2"' in html and 'data-kind="deleted"' in html
+
+
+def test_the_audit_scope_of_a_top_units_authority(world, make_unit, make_person, db):
+    """Holding every top unit: the whole trail (no condition to scan with); holding one of two top units: its
+    subtree and the installation-wide events, not the other top unit's."""
+    from registry import policy
+    from registry.models import OrgLevel, Role
+    from registry.services.audit import record_event
+
+    inside = make_unit("Xã trong tỉnh")
+    record_event(world.standing, "unit.update", object_type="org_unit", object_id=inside.id, unit_id=inside.id)
+    record_event(world.secretariat, "year.update", object_type="year", object_id=world.year.id)  # no unit
+    db.session.commit()
+
+    def seen(person) -> set[int | None]:
+        return set(db.session.scalars(select(AuditEvent.unit_id).where(policy.audit_scope(person))))
+
+    assert seen(world.secretariat) == set(db.session.scalars(select(AuditEvent.unit_id))) >= {inside.id, None}
+    other = make_unit("Tỉnh khác", level=OrgLevel.PROVINCE, parent=None)
+    record_event(world.secretariat, "unit.update", object_type="org_unit", object_id=other.id, unit_id=other.id)
+    db.session.commit()
+    assert other.id not in seen(world.secretariat)  # no longer every top unit
+    assert {inside.id, None} <= seen(world.secretariat)
+    both = make_person(grants=[(Role.SECRETARIAT, world.secretariat.grants[0].unit), (Role.SECRETARIAT, other)])
+    assert seen(both) == set(db.session.scalars(select(AuditEvent.unit_id)))
