@@ -1,7 +1,8 @@
 """Where a page's time goes: ``python -m benchmarks.profile [TEXT] [--runs N] [--sql] [--plans] [--profile]``.
 
 Runs the served benchmark's pages (``benchmarks.served``; those whose label contains TEXT) in-process with the
-test client on the dataset ``benchmarks.served`` generated (``instance/bench-<scale>-<years>y/``), signed in
+test client on the dataset ``benchmarks.served`` generated (``instance/bench-<scale>-<years>y/``, or the
+database ``BENCH_DB`` names), signed in
 through the login form as the role that uses each page, and prints for each: the median wall and CPU time of
 ``--runs`` requests, the SQL statements of one request with the time of each (``--sql``: the slowest ones, and
 with ``--plans`` their ``EXPLAIN QUERY PLAN``), and a cProfile of one request sorted by cumulative time
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import time
@@ -32,14 +32,14 @@ def main() -> None:
     parser.add_argument("--plans", action="store_true", help="with --sql: their query plans (SQLite)")
     parser.add_argument("--profile", action="store_true", help="cProfile of one request")
     args = parser.parse_args()
-    folder = ROOT / "instance" / f"bench-{args.scale}-{args.years}y"
-    answer = folder / f"generated-{args.scale}-{args.years}y.json"
-    if not answer.exists():
+    from benchmarks.served import dataset, dataset_folder
+
+    folder = dataset_folder(args.scale, args.years)
+    if not (folder / f"generated-{args.scale}-{args.years}y.json").exists():
         raise SystemExit(f"no dataset in {folder}: run python -m benchmarks.served first")
-    os.environ.update({"REGISTRY_DATABASE_URL": f"sqlite:///{folder / 'registry.sqlite3'}",
-                       "REGISTRY_EVIDENCE_DIR": str(folder / "evidence"),
-                       "REGISTRY_SECRET_KEY": "bench-secret-" + "k" * 40,
-                       "REGISTRY_AUDIT_KEY": "bench-audit-" + "a" * 40})
+    env, gen = dataset(argparse.Namespace(scale=args.scale, years=args.years, regenerate=False))
+    os.environ.update({key: env[key] for key in ("REGISTRY_DATABASE_URL", "REGISTRY_EVIDENCE_DIR",
+                                                  "REGISTRY_SECRET_KEY", "REGISTRY_AUDIT_KEY")})
 
     from sqlalchemy import event, select
 
@@ -49,7 +49,6 @@ def main() -> None:
     from registry.models import Person
     from registry.services.tokens import create_token
 
-    gen = json.loads(answer.read_text())
     logins, password = gen["logins"], gen["password"]
     pages = [page for page in bench_pages(gen) if page[1] is not None]  # not /healthz
     app = create_app({"WTF_CSRF_ENABLED": False})
