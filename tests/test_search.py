@@ -318,3 +318,30 @@ def test_statement_count_does_not_grow_with_the_matches(frozen_now, world, make_
     many = (_statements(db, client, "/tasks/?q=nha+van+hoa"),
             _statements(db, client, f"{API}/tasks?q=nha+van+hoa", token))
     assert few == many
+
+
+def test_postgresql_ranks_on_the_stored_vector(world, make_task, db):
+    """PostgreSQL: the weighted words are a stored generated column with the GIN index on it (migration 0013), and
+    a search matches and ranks on the column, not on words recomputed for every match."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite searches its FTS5 table (tests above)")
+    make_task(TaskState.SUBMITTED, title="Vận động hộ dân bàn giao mặt bằng")
+    db.session.commit()
+    column = db.session.execute(db.text(
+        "SELECT is_generated, data_type FROM information_schema.columns "
+        "WHERE table_name = 'search_documents' AND column_name = 'tsv'")).one()
+    assert tuple(column) == ("ALWAYS", "tsvector")
+    index = db.session.execute(db.text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_search_documents_tsv'")).scalar_one()
+    assert "gin (tsv)" in index
+    seen: list[str] = []
+
+    def log(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        assert len(found_ids(world.secretariat, "van dong mat bang")) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    searching = [s for s in seen if "@@" in s]
+    assert searching and all("search_documents.tsv" in s and "to_tsvector" not in s for s in searching)

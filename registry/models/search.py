@@ -217,20 +217,25 @@ SQLITE_DDL = [
     "VALUES (new.task_id, new.title, new.registration, new.progress); END",
 ]
 SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts"]
-#: PostgreSQL: the document's words weighted A, B, C (the 'simple' configuration: no stemming, no stop words);
-#: queries use exactly this expression, so that the GIN index serves them
-POSTGRESQL_VECTOR = ("setweight(to_tsvector('simple'::regconfig, {t}.title), 'A') || "
-                     "setweight(to_tsvector('simple'::regconfig, {t}.registration), 'B') || "
-                     "setweight(to_tsvector('simple'::regconfig, {t}.progress), 'C')")
-POSTGRESQL_DDL = ["CREATE INDEX ix_search_documents_tsv ON search_documents USING gin (("
-                  + POSTGRESQL_VECTOR.format(t="search_documents") + "))"]
+#: PostgreSQL: the document's words weighted A, B, C (the 'simple' configuration: no stemming, no stop words),
+#: stored in the generated column ``tsv`` (not declared on the model: PostgreSQL computes it) with a GIN index;
+#: queries match and rank on the column, so the words are not recomputed per match (migration 0013)
+POSTGRESQL_VECTOR = ("setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+                     "setweight(to_tsvector('simple'::regconfig, registration), 'B') || "
+                     "setweight(to_tsvector('simple'::regconfig, progress), 'C')")
+POSTGRESQL_VECTOR_COLUMN = "tsv"
+POSTGRESQL_DDL = [f"ALTER TABLE search_documents ADD COLUMN {POSTGRESQL_VECTOR_COLUMN} tsvector "
+                  f"GENERATED ALWAYS AS ({POSTGRESQL_VECTOR}) STORED",
+                  f"CREATE INDEX ix_search_documents_tsv ON search_documents USING gin "
+                  f"({POSTGRESQL_VECTOR_COLUMN})"]
 
 
 def is_index_object(name: str | None, type_: str) -> bool:
     """The database objects of the full-text index that the models do not declare (for Alembic's comparison:
     ``include_name`` leaves them out)."""
     return bool(name) and ((type_ == "table" and name.startswith("search_fts"))
-                           or (type_ == "index" and name == "ix_search_documents_tsv"))
+                           or (type_ == "index" and name == "ix_search_documents_tsv")
+                           or (type_ == "column" and name == POSTGRESQL_VECTOR_COLUMN))
 
 
 for _statement in SQLITE_DDL:

@@ -40,7 +40,7 @@ from sqlalchemy import (
 
 from registry.models import Task, db
 from registry.models.search import (
-    POSTGRESQL_VECTOR,
+    POSTGRESQL_VECTOR_COLUMN,
     SOURCES,
     SearchDocument,
     SearchEntry,
@@ -104,7 +104,7 @@ def restrict(stmt: Select, query: str | None) -> tuple[Select, list]:
     if not words:
         return stmt, []
     if db.engine.dialect.name == "postgresql":
-        vector = literal_column("(" + POSTGRESQL_VECTOR.format(t="search_documents") + ")")
+        vector = literal_column(f"search_documents.{POSTGRESQL_VECTOR_COLUMN}")
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), _postgresql_query(words))
         stmt = stmt.join(SearchDocument, SearchDocument.task_id == Task.id).where(vector.op("@@")(tsquery))
         return stmt, [func.ts_rank(vector, tsquery).desc()]
